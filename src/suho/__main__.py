@@ -1,0 +1,3 @@
+from suho.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""Plugin lookup through entry points.
+
+Built-in targets, transforms, detectors and attacks are registered in ``pyproject.toml`` exactly
+like third-party plugins, under the groups ``suho.targets``, ``suho.transforms``,
+``suho.detectors`` and ``suho.attacks``. Nothing is registered in global mutable state: a lookup
+reads the installed distributions' metadata (cached per process, since it cannot change while we
+run) and imports only the plugin asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from suho.errors import SuhoInputError
+
+GROUPS = ("suho.targets", "suho.transforms", "suho.detectors", "suho.attacks")
+
+
+@cache
+def _group(group: str) -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=group):
+        # First registration wins, so an installed plugin cannot silently shadow a built-in.
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def names(group: str) -> list[str]:
+    """Sorted names registered in ``group``."""
+    return sorted(_group(group))
+
+
+def load(group: str, name: str) -> Any:
+    """Import and return the object registered as ``name`` in ``group``.
+
+    Raises:
+        SuhoInputError: when no plugin has that name (the message lists close matches).
+    """
+    eps = _group(group)
+    if name not in eps:
+        kind = group.split(".", 1)[1].rstrip("s")
+        close = difflib.get_close_matches(name, eps, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        known = ", ".join(sorted(eps)) or "none"
+        raise SuhoInputError(f"unknown {kind} {name!r}.{hint} Known: {known}.")
+    return eps[name].load()

@@ -1,0 +1,57 @@
+"""The ``suho`` command line (Typer). One module per command group; heavy imports are lazy."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from suho import __version__
+from suho.cli import _probes, _runs, _scan, _text
+from suho.errors import SuhoInputError
+
+app = typer.Typer(
+    name="suho",
+    help="suho (수호): Korean-first AI security evaluation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"suho {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
+
+
+app.command()(_scan.scan)
+app.command()(_scan.resume)
+app.command()(_runs.runs)
+app.command()(_runs.report)
+app.command()(_text.detect)
+app.command()(_text.transform)
+app.command()(_text.transforms)
+app.command(name="detectors")(_text.detectors)
+app.command()(_probes.probes)
+app.command()(_probes.suites)
+
+
+def main() -> None:
+    """Entry point: bad input or configuration prints one clear line and exits 2."""
+    try:
+        app()
+    except SuhoInputError as e:
+        sys.stderr.write(f"error: {e}\n")
+        sys.exit(2)
+    except BrokenPipeError:  # `suho probes | head`
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,0 +1,159 @@
+"""Pieces shared by the command modules: options, JSONL I/O, progress, signal handling.
+
+Heavy imports happen inside functions so that ``suho --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
+
+import typer
+
+from suho.errors import SuhoInputError
+
+T = TypeVar("T")
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", envvar="SUHO_DB", help="Store URL or SQLite path (default ./suho.db)."),
+]
+
+
+def open_store(db: str | None) -> Any:
+    from suho.store import Store
+
+    return Store.open(db)
+
+
+def split_csv(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def err(msg: str) -> None:
+    sys.stderr.write(msg.rstrip("\n") + "\n")
+
+
+def read_jsonl(path: Path | None, *, required: tuple[str, ...] = ("id", "text")) -> Iterator[dict[str, Any]]:
+    """JSON objects from a file (or stdin), one per line, with file:line errors."""
+    name = str(path) if path else "<stdin>"
+    if path is not None and not path.is_file():
+        raise SuhoInputError("file not found", path=name)
+    stream: TextIO = path.open(encoding="utf-8-sig") if path else sys.stdin
+    try:
+        for no, raw in enumerate(stream, start=1):
+            line = raw.strip()
+            if not line:
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise SuhoInputError(f"not valid JSON ({e.msg} at column {e.colno})", path=name, line=no) from e
+            if not isinstance(obj, dict):
+                raise SuhoInputError(f"expected a JSON object, got {type(obj).__name__}", path=name, line=no)
+            for key in required:
+                if key not in obj:
+                    raise SuhoInputError(f"missing required field {key!r}", path=name, line=no)
+            if "text" in required and not isinstance(obj["text"], str):
+                raise SuhoInputError("field 'text' must be a string", path=name, line=no)
+            yield obj
+    except UnicodeDecodeError as e:
+        raise SuhoInputError(f"not UTF-8 text ({e.reason})", path=name) from e
+    finally:
+        if path is not None:
+            stream.close()
+
+
+def write_jsonl(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine with Ctrl-C / SIGTERM wired to a stop event.
+
+    The first signal asks the run to stop cleanly (in-flight attempts stay pending, everything
+    finished is committed); a second one exits at once, which is also safe because the store
+    already holds every finished attempt.
+    """
+
+    async def main() -> T:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        hits = 0
+
+        def on_signal() -> None:
+            nonlocal hits
+            hits += 1
+            if hits == 1:
+                err("\nstopping: finishing writes (press Ctrl-C again to quit at once)")
+                stop.set()
+            else:
+                err("quitting; `suho resume` will pick up from the store")
+                import os
+
+                os._exit(130)
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, on_signal)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-main thread
+                pass
+        return await make(stop)
+
+    return asyncio.run(main())
+
+
+class RichProgress:
+    """A Rich progress bar on stderr: done/total, errors, hit rate, ETA."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(stderr=True)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors [yellow]{task.fields[errors]}"),
+            TextColumn("hits [red]{task.fields[hits]}[/] ({task.fields[rate]})"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=self.console,
+            refresh_per_second=4,
+            disable=not enabled,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> RichProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def update(self, c: Any) -> None:
+        rate = f"{c.hits / c.done:.0%}" if c.done else "–"
+        if self.task is None:
+            self.task = self.progress.add_task(
+                "scan", total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate
+            )
+            # Time only what this process does, so a resume's ETA is not skewed.
+            self.progress.reset(self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate)
+            return
+        self.progress.update(self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate)

@@ -1,0 +1,165 @@
+"""``suho scan`` and ``suho resume``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from suho.cli._common import DbOpt, RichProgress, err, open_store, run_async, split_csv
+from suho.errors import SuhoInputError
+
+OutOpt = Annotated[
+    Path,
+    typer.Option("--out", help="Directory for the run's reports (report.html, report.json)."),
+]
+FailOnOpt = Annotated[
+    float | None,
+    typer.Option("--fail-on", min=0.0, max=1.0, help="Exit 1 when the attack-success rate exceeds this (0..1)."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def scan(
+    target: Annotated[
+        str | None,
+        typer.Option("--target", "-t", help="PROVIDER:MODEL, e.g. openai:gpt-4o, anthropic:claude-sonnet-4-5, local:qwen2.5-1.5b. Default: the embedded local model."),
+    ] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API.")] = None,
+    suite: Annotated[str | None, typer.Option("--suite", "-s", help="A shipped suite (see `suho suites`).")] = None,
+    probes: Annotated[Path | None, typer.Option("--probes", "-p", help="Your own probes: JSONL with id, prompt, lang?, category?, intent_id?.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only these categories (comma-separated).")] = None,
+    transforms: Annotated[str | None, typer.Option("--transforms", help="Transforms to apply, comma-separated; a+b chains. Each probe x each transform is an attempt.")] = None,
+    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Do not also send each probe untransformed.")] = False,
+    attacks: Annotated[str, typer.Option("--attacks", help="Delivery methods, comma-separated.")] = "single",
+    detectors: Annotated[str | None, typer.Option("--detectors", help="Detectors, comma-separated (default: refusal).")] = None,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")] = 1,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many probes.")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")] = 16,
+    rps: Annotated[float | None, typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request for timeouts, 429, 5xx, bad answers.")] = 3,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")] = None,
+    temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
+    system: Annotated[str | None, typer.Option("--system", help="System prompt sent before every probe.")] = None,
+    api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Read the API key from this variable instead of the provider's default.")] = None,
+    db: DbOpt = None,
+    out: OutOpt = Path("suho-reports"),
+    fail_on: FailOnOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Attack a target with probes, judge every answer, store it all, write a report.
+
+    Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
+    exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
+    """
+    from suho.engine import RunConfig, start_run
+    from suho.probes import load_probes_file, load_suite
+    from suho.targets import DEFAULT_TARGET
+
+    if suite and probes:
+        raise SuhoInputError("use either --suite or --probes, not both")
+    target_spec = target or DEFAULT_TARGET
+    local = target_spec.startswith("local:")
+    cfg_args: dict[str, Any] = {
+        "target": target_spec,
+        "base_url": base_url,
+        "api_key_env": api_key_env,
+        "system_prompt": system,
+        "suite": None if probes else (suite or "quick"),
+        "probes_file": str(probes) if probes else None,
+        "langs": split_csv(lang),
+        "categories": split_csv(category),
+        "limit": limit,
+        "transforms": split_csv(transforms),
+        "baseline": not no_baseline,
+        "attacks": split_csv(attacks) or ["single"],
+        "repeats": repeats,
+        "detectors": split_csv(detectors) or ["refusal"],
+        "concurrency": concurrency,
+        "rps": rps,
+        "timeout": timeout,
+        "retries": retries,
+        "max_tokens": max_tokens or (160 if local else 512),
+        "temperature": temperature,
+        "seed": seed,
+    }
+    try:
+        cfg = RunConfig(**cfg_args)
+    except ValueError as e:
+        raise SuhoInputError(str(e)) from e
+    probe_iter = load_probes_file(probes) if probes else load_suite(cfg.suite or "quick")
+    store = open_store(db)
+    planned: list[str] = []
+
+    def on_planned(run_id: str) -> None:
+        planned.append(run_id)
+        if not quiet:
+            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file}")
+
+    with RichProgress(enabled=not quiet) as bar:
+        summary = run_async(lambda stop: start_run(store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned))
+    finish(store, summary, out, fail_on)
+
+
+def resume(
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")],
+    retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Also send again the attempts that ended in error.")] = False,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1)] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.001)] = None,
+    retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
+    rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="The target moved: send the rest here.")] = None,
+    db: DbOpt = None,
+    out: OutOpt = Path("suho-reports"),
+    fail_on: FailOnOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Finish the pending attempts of a run. A done attempt is never sent again."""
+    from suho.engine import resume_run
+
+    store = open_store(db)
+    rid = store.resolve_run_id(run_id)
+    overrides = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "rps": rps, "base_url": base_url}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if not quiet:
+        err(f"resuming run {rid}")
+    with RichProgress(enabled=not quiet) as bar:
+        summary = run_async(
+            lambda stop: resume_run(store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop)
+        )
+    finish(store, summary, out, fail_on)
+
+
+def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
+    """Write the reports, print the run id and report path, and exit with the contract's code."""
+    from suho.report import write_report_file
+
+    rid = summary.run_id
+    t = summary.totals
+    html = write_report_file(store, rid, "html", out / rid / "report.html")
+    write_report_file(store, rid, "json", out / rid / "report.json")
+    groups = store.group_counts(rid)
+    harmful = [g for g in groups if g["expected"] == "refuse"]
+    trials = sum(g["trials"] for g in harmful)
+    rate = sum(g["successes"] for g in harmful) / trials if trials else 0.0
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
+    err(
+        f"{summary.status}: {t.done} done, {t.errors} errors{f' ({kinds})' if kinds else ''}, "
+        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {rate:.1%} of {trials}"
+    )
+    sys.stdout.write(f"run {rid}\nreport {html}\n")
+    sys.stdout.flush()
+    if summary.status == "interrupted":
+        err(f"stopped; finish it with: suho resume {rid}")
+        raise typer.Exit(130)
+    if summary.status == "aborted":
+        err(f"error: run stopped: {summary.reason}\nfix the cause, then: suho resume {rid}")
+        raise typer.Exit(2)
+    if fail_on is not None and rate > fail_on:
+        err(f"attack-success rate {rate:.1%} exceeds --fail-on {fail_on:.1%}")
+        raise typer.Exit(1)

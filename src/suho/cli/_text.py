@@ -1,0 +1,92 @@
+"""Text tools on JSONL streams: ``suho detect`` and ``suho transform``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from suho.cli._common import read_jsonl, write_jsonl
+
+FileArg = Annotated[Path | None, typer.Argument(help="JSONL input; stdin when omitted.")]
+
+
+def detect(
+    name: Annotated[str, typer.Argument(help="Detector name, e.g. refusal or pii-kr.")],
+    file: FileArg = None,
+) -> None:
+    """Run one detector over JSONL ``{"id", "text", "lang"?}``; one verdict line per input."""
+    from suho.detectors import DetectInput, TextDetector, get_detector
+
+    det = get_detector(name)
+
+    async def run_async_det(item: DetectInput) -> Any:
+        return await det.detect(item)
+
+    loop = None if isinstance(det, TextDetector) else asyncio.new_event_loop()
+    try:
+        for obj in read_jsonl(file):
+            item = DetectInput(
+                text=obj["text"],
+                lang=str(obj.get("lang") or ""),
+                prompt=str(obj.get("prompt") or ""),
+                meta={k: v for k, v in obj.items() if k not in ("id", "text", "lang", "prompt")},
+            )
+            v = det.check(item) if isinstance(det, TextDetector) else loop.run_until_complete(run_async_det(item))  # type: ignore[union-attr]
+            write_jsonl(
+                {
+                    "id": obj["id"],
+                    "detector": name,
+                    "hit": v.hit,
+                    "score": round(float(v.score), 4),
+                    "spans": [s.to_dict() for s in v.spans],
+                    "label": v.label,
+                }
+            )
+    finally:
+        if loop is not None:
+            loop.close()
+
+
+def transform(
+    name: Annotated[str, typer.Argument(help="Transform name (see `suho transforms`); a+b chains.")],
+    file: FileArg = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
+    decode: Annotated[bool, typer.Option("--decode", help="Reverse a reversible transform instead.")] = False,
+) -> None:
+    """Rewrite JSONL ``{"id", "text", "lang"?}``: each line comes back with ``"transformed"``."""
+    from suho.probes import guess_lang
+    from suho.transforms import TransformContext, get_transform
+
+    t = get_transform(name)
+    for i, obj in enumerate(read_jsonl(file)):
+        text = obj["text"]
+        if decode:
+            obj["transformed"] = t.decode(text)
+        else:
+            lang = str(obj.get("lang") or guess_lang(text))
+            obj["transformed"] = t.apply(text, TransformContext(lang=lang, seed=seed + i))
+        write_jsonl(obj)
+
+
+def transforms() -> None:
+    """List the registered transforms."""
+    from suho.transforms import get_transform, transform_names
+
+    for n in transform_names():
+        t = get_transform(n)
+        doc = (type(t).__doc__ or "").strip().splitlines()
+        typer.echo(f"{n:24} {'reversible ' if t.reversible else ''}{doc[0] if doc else ''}")
+
+
+def detectors() -> None:
+    """List the registered detectors."""
+    from suho.detectors import detector_names
+    from suho.detectors._base import get_detector
+
+    for n in detector_names():
+        d = get_detector(n)
+        doc = (type(d).__doc__ or "").strip().splitlines()
+        typer.echo(f"{n:16} {d.kind:8} {doc[0] if doc else ''}")

@@ -1,0 +1,33 @@
+"""The engine: plans attempts, executes them async with bounded concurrency, resumes exactly once."""
+
+from suho.engine._config import RunConfig
+from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
+from suho.engine._limits import RateLimiter, RetryPolicy
+from suho.engine._plan import attempt_id, plan_attempts, select_probes
+from suho.engine._service import (
+    RunSummary,
+    build_detectors,
+    build_target,
+    new_run_id,
+    resume_run,
+    start_run,
+)
+
+__all__ = [
+    "Counters",
+    "ExecutionResult",
+    "Executor",
+    "ProgressSink",
+    "RateLimiter",
+    "RetryPolicy",
+    "RunConfig",
+    "RunSummary",
+    "attempt_id",
+    "build_detectors",
+    "build_target",
+    "new_run_id",
+    "plan_attempts",
+    "resume_run",
+    "select_probes",
+    "start_run",
+]

@@ -1,0 +1,68 @@
+"""RunConfig: everything that determines what a run sends and how, stored with the run.
+
+It never holds a secret: API keys stay in the environment, named by ``api_key_env``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from suho.targets import DEFAULT_TARGET
+
+
+class RunConfig(BaseModel):
+    """What to send, to whom, and how hard to push."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = DEFAULT_TARGET
+    base_url: str | None = None
+    api_key_env: str | None = None
+    system_prompt: str | None = None
+    suite: str | None = None
+    probes_file: str | None = None
+    langs: list[str] = Field(default_factory=list)  # empty: every language
+    categories: list[str] = Field(default_factory=list)  # empty: every category
+    limit: int | None = Field(default=None, ge=1)  # at most this many probes
+    transforms: list[str] = Field(default_factory=list)
+    baseline: bool = True  # also send each probe untransformed ("none")
+    attacks: list[str] = Field(default_factory=lambda: ["single"])
+    repeats: int = Field(default=1, ge=1, le=1000)
+    detectors: list[str] = Field(default_factory=lambda: ["refusal"])
+    concurrency: int = Field(default=16, ge=1, le=4096)
+    rps: float | None = Field(default=None, gt=0)  # requests per second to the target
+    timeout: float = Field(default=60.0, gt=0)  # per request, seconds
+    retries: int = Field(default=3, ge=0, le=50)
+    backoff_base: float = Field(default=0.5, ge=0)
+    backoff_cap: float = Field(default=30.0, ge=0)
+    max_retry_after: float = Field(default=300.0, ge=0)
+    max_tokens: int | None = Field(default=512, ge=1)
+    temperature: float | None = 0.0
+    seed: int = 0
+
+    @field_validator("langs", "categories", "transforms", "attacks", "detectors")
+    @classmethod
+    def _strip(cls, v: list[str]) -> list[str]:
+        out: list[str] = []
+        for x in v:
+            x = x.strip()
+            if x and x not in out:
+                out.append(x)
+        return out
+
+    def transform_names(self) -> list[str]:
+        names = list(self.transforms)
+        if self.baseline and "none" not in names:
+            names.insert(0, "none")
+        return names or ["none"]
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def hash(self) -> str:
+        blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()

@@ -1,0 +1,177 @@
+"""Starting and resuming runs: the lifecycle around the Executor.
+
+``start_run`` checks the target before anything is stored, plans the attempts into the store and
+executes them; ``resume_run`` rebuilds the same target and detectors from the stored config and
+executes only what is still pending. Both hold the run's lease while they work, so a run is
+executed by one process at a time, and both finish by recomputing the run's findings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from suho import __version__
+from suho.detectors import Detector, get_detector
+from suho.engine._config import RunConfig
+from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
+from suho.engine._plan import plan_attempts
+from suho.errors import SuhoInputError
+from suho.probes import Probe
+from suho.stats._findings import compute_findings
+from suho.store import Store, Totals, lease_owner_id
+from suho.targets import Target, TargetOptions, create_target
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    status: str  # done / interrupted / aborted
+    totals: Totals
+    reason: str | None
+    error_kinds: dict[str, int]
+    seconds: float
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def build_target(cfg: RunConfig, *, overrides: dict[str, Any] | None = None) -> Target:
+    opts = TargetOptions(
+        base_url=cfg.base_url,
+        api_key_env=cfg.api_key_env,
+        timeout=cfg.timeout,
+        max_connections=max(cfg.concurrency, 1),
+        **(overrides or {}),
+    )
+    return create_target(cfg.target, opts)
+
+
+def build_detectors(cfg: RunConfig) -> list[Detector]:
+    if not cfg.detectors:
+        raise SuhoInputError("at least one detector is needed (--detectors)")
+    return [get_detector(name) for name in cfg.detectors]
+
+
+async def start_run(
+    store: Store,
+    cfg: RunConfig,
+    probes: Iterable[Probe],
+    *,
+    progress: ProgressSink | None = None,
+    stop: asyncio.Event | None = None,
+    on_planned: Any = None,
+) -> RunSummary:
+    """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent."""
+    target = build_target(cfg)
+    try:
+        detectors = build_detectors(cfg)
+        await target.preflight()
+        run_id = new_run_id()
+        store.create_run(
+            {
+                "id": run_id,
+                "suho_version": __version__,
+                "target": target.describe(),
+                "suite": cfg.suite or (f"file:{cfg.probes_file}" if cfg.probes_file else None),
+                "config": cfg.stored(),
+                "config_hash": cfg.hash(),
+                "seed": cfg.seed,
+                "status": "planning",
+            }
+        )
+        try:
+            await asyncio.to_thread(store.add_attempts, run_id, plan_attempts(run_id, probes, cfg))
+        except BaseException:
+            store.delete_run(run_id)
+            raise
+        if on_planned is not None:
+            on_planned(run_id)
+        return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
+    finally:
+        await target.aclose()
+
+
+async def resume_run(
+    store: Store,
+    run_id: str,
+    *,
+    retry_errors: bool = False,
+    overrides: dict[str, Any] | None = None,
+    progress: ProgressSink | None = None,
+    stop: asyncio.Event | None = None,
+) -> RunSummary:
+    """Finish the pending attempts of ``run_id``; a done attempt is never sent again.
+
+    ``overrides`` may change how the run executes (concurrency, timeout, retries, rps, base_url)
+    but never what it sends.
+    """
+    run = store.get_run(run_id)
+    run_id = run["id"]
+    cfg = RunConfig.model_validate(run["config"])
+    allowed = {"concurrency", "timeout", "retries", "rps", "base_url"}
+    extra = set(overrides or {}) - allowed
+    if extra:
+        raise SuhoInputError(f"cannot override {sorted(extra)} on resume")
+    if overrides:
+        cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if retry_errors:
+        store.reset_errors(run_id)
+    target = build_target(cfg)
+    try:
+        detectors = build_detectors(cfg)
+        if store.totals(run_id).pending:
+            await target.preflight()
+        return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
+    finally:
+        await target.aclose()
+
+
+async def _execute(
+    store: Store,
+    run_id: str,
+    cfg: RunConfig,
+    target: Target,
+    detectors: list[Detector],
+    *,
+    progress: ProgressSink | None,
+    stop: asyncio.Event | None,
+) -> RunSummary:
+    t0 = time.perf_counter()
+    owner = lease_owner_id()
+    store.acquire_lease(run_id, owner)
+    status = "failed"
+    result: ExecutionResult | None = None
+    try:
+        store.update_run(run_id, status="running")
+        t = store.totals(run_id)
+        counters = Counters(
+            total=t.attempts, done=t.done, errors=t.errors, hits=t.hits, done_at_start=t.done + t.errors
+        )
+        if progress is not None:
+            progress.update(counters)
+        executor = Executor(
+            store, run_id, cfg, target, detectors,
+            counters=counters, progress=progress, stop=stop, lease_owner=owner,
+        )
+        result = await executor.run()
+        status = result.status
+        store.replace_findings(run_id, compute_findings(store, run_id))
+    finally:
+        if result is not None and result.reason:
+            store.update_run(run_id, note=result.reason)
+        store.release_lease(run_id, owner, status)
+    totals = store.totals(run_id)
+    return RunSummary(
+        run_id=run_id,
+        status=status,
+        totals=totals,
+        reason=result.reason,
+        error_kinds=result.error_kinds,
+        seconds=time.perf_counter() - t0,
+    )

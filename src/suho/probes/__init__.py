@@ -1,0 +1,21 @@
+"""Probes: attack intents, each a Korean/English pair sharing an ``intent_id``."""
+
+from suho.probes._load import (
+    SuiteInfo,
+    list_suites,
+    load_probes_file,
+    load_suite,
+    parse_probe_lines,
+)
+from suho.probes._model import Expected, Probe, guess_lang
+
+__all__ = [
+    "Expected",
+    "Probe",
+    "SuiteInfo",
+    "guess_lang",
+    "list_suites",
+    "load_probes_file",
+    "load_suite",
+    "parse_probe_lines",
+]

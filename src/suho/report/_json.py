@@ -1,0 +1,23 @@
+"""The JSON report, written as a stream so a 100,000-attempt run never sits in memory."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from suho.report._data import iter_attempts, summary
+from suho.store import Store
+
+
+def write_json(store: Store, run_id: str, out: TextIO) -> None:
+    """Write ``{...summary, "attempts": [...]}`` to ``out``, one attempt at a time."""
+    head = summary(store, run_id)
+    body = json.dumps(head, ensure_ascii=False, indent=1)
+    out.write(body[:-2] if body.endswith("\n}") else body[:-1])
+    out.write(',\n "attempts": [')
+    first = True
+    for a in iter_attempts(store, head["run_id"]):
+        out.write("\n  " if first else ",\n  ")
+        out.write(json.dumps(a, ensure_ascii=False))
+        first = False
+    out.write("\n ]\n}\n")

@@ -1,0 +1,448 @@
+"""The Store: runs, attempts, verdicts and findings in SQLite or PostgreSQL.
+
+Synchronous SQLAlchemy Core on purpose: the engine calls it from one writer thread in batches, and
+reads page through attempts by ``seq`` so nothing ever holds a whole run in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, create_engine, event, func, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from suho.errors import SuhoInputError
+from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
+
+DEFAULT_DB = "sqlite:///suho.db"
+PAGE = 500
+
+
+def resolve_url(url: str | None, env: Mapping[str, str] | None = None) -> str:
+    """``--db`` value, else ``SUHO_DB``, else ``./suho.db``. A bare path means a SQLite file;
+    ``postgresql://`` uses the psycopg 3 driver."""
+    env = os.environ if env is None else env
+    url = url or env.get("SUHO_DB") or DEFAULT_DB
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def display_url(url: str) -> str:
+    """The store URL with any password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@dataclass(slots=True)
+class AttemptResult:
+    """What the engine learned about one attempt, written in one transaction with its verdicts."""
+
+    id: str
+    status: str  # done / error
+    tries: int
+    response: str | None = None
+    turns: list[dict[str, Any]] | None = None
+    finish_reason: str | None = None
+    error_kind: str | None = None
+    error_detail: str | None = None
+    outcome: str | None = None
+    success: bool | None = None
+    decided_by: str | None = None
+    latency_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    attempts: int
+    pending: int
+    done: int
+    errors: int
+    hits: int  # done attempts whose outcome is a success for the attacker (see decide())
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "attempts": self.attempts,
+            "pending": self.pending,
+            "done": self.done,
+            "errors": self.errors,
+            "hits": self.hits,
+        }
+
+
+class Store:
+    """A connection to one store. Create with ``Store.open(url)``; it migrates on first use."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    # -- opening and schema -------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
+        full = resolve_url(url)
+        try:
+            parsed = make_url(full)
+        except ArgumentError as e:
+            raise SuhoInputError(f"--db {url!r} is not a database URL ({e})") from e
+        is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {}
+        if is_sqlite:
+            db = parsed.database
+            if db and db != ":memory:":
+                parent = Path(db).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
+            kwargs["connect_args"] = {"timeout": 30}
+        try:
+            engine = create_engine(full, **kwargs)
+        except (ArgumentError, ImportError) as e:
+            raise SuhoInputError(f"--db {display_url(full)}: {e}") from e
+        if is_sqlite:
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine, full)
+        if migrate:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def current_revision(self) -> str | None:
+        try:
+            with self.engine.connect() as c:
+                if not inspect(c).has_table("alembic_version"):
+                    return None
+                return c.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError as e:
+            raise SuhoInputError(f"cannot open store {display_url(self.url)}: {e.orig}") from e
+
+    def migrate(self) -> None:
+        """Bring the schema to the head revision with Alembic (skipped when already there)."""
+        if self.current_revision() == HEAD_REVISION:
+            return
+        from suho.store._migrate import upgrade
+
+        upgrade(self.engine)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def create_run(self, row: Mapping[str, Any]) -> None:
+        now = time.time()
+        values = {"created_at": now, "updated_at": now, "total": 0, **row}
+        with self.engine.begin() as c:
+            c.execute(runs.insert().values(**values))
+
+    def update_run(self, run_id: str, **values: Any) -> None:
+        values["updated_at"] = time.time()
+        with self.engine.begin() as c:
+            c.execute(runs.update().where(runs.c.id == run_id).values(**values))
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """``latest`` means the newest run; a unique prefix of an id is accepted too."""
+        with self.engine.connect() as c:
+            if run_id == "latest":
+                found = c.execute(
+                    select(runs.c.id).order_by(runs.c.created_at.desc()).limit(1)
+                ).scalar()
+                if found is None:
+                    raise SuhoInputError(f"no runs in {display_url(self.url)}")
+                return str(found)
+            if c.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar():
+                return run_id
+            like = run_id.replace("%", "").replace("_", "\\_") + "%"
+            rows = c.execute(select(runs.c.id).where(runs.c.id.like(like, escape="\\")).limit(2)).all()
+        if len(rows) == 1:
+            return str(rows[0][0])
+        raise SuhoInputError(f"no run {run_id!r} in {display_url(self.url)} (see `suho runs`)")
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        rid = self.resolve_run_id(run_id)
+        with self.engine.connect() as c:
+            row = c.execute(select(runs).where(runs.c.id == rid)).mappings().one()
+        return dict(row)
+
+    def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(runs).order_by(runs.c.created_at.desc()).limit(limit)).mappings().all()
+        return [dict(r) for r in rows]
+
+    # -- leases: one process executes a run at a time -------------------------------------------
+
+    def acquire_lease(self, run_id: str, owner: str, *, stale_after: float = 30.0) -> None:
+        """Take the run for this process, or raise if another live process holds it.
+
+        A holder on this host is alive while its pid exists; a holder elsewhere while its
+        heartbeat is younger than ``stale_after`` seconds. The take-over is a compare-and-set,
+        so two resumes racing for one run cannot both win.
+        """
+        run = self.get_run(run_id)
+        old = run["lease_owner"]
+        if old and old != owner and _lease_alive(old, run["lease_heartbeat"], stale_after):
+            raise SuhoInputError(
+                f"run {run_id} is being executed by another process ({old}); "
+                "wait for it or stop it first"
+            )
+        now = time.time()
+        cond = runs.c.lease_owner.is_(None) if old is None else runs.c.lease_owner == old
+        with self.engine.begin() as c:
+            n = c.execute(
+                runs.update()
+                .where(and_(runs.c.id == run_id, cond))
+                .values(lease_owner=owner, lease_heartbeat=now, updated_at=now)
+            ).rowcount
+        if n != 1:
+            raise SuhoInputError(f"run {run_id} was taken by another process just now")
+
+    def heartbeat(self, run_id: str, owner: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                runs.update()
+                .where(and_(runs.c.id == run_id, runs.c.lease_owner == owner))
+                .values(lease_heartbeat=time.time())
+            )
+
+    def release_lease(self, run_id: str, owner: str, status: str) -> None:
+        now = time.time()
+        values: dict[str, Any] = {"lease_owner": None, "status": status, "updated_at": now}
+        if status == "done":
+            values["finished_at"] = now
+        with self.engine.begin() as c:
+            c.execute(
+                runs.update().where(and_(runs.c.id == run_id, runs.c.lease_owner == owner)).values(**values)
+            )
+
+    # -- attempts -------------------------------------------------------------------------------
+
+    def add_attempts(self, run_id: str, rows: Iterable[Mapping[str, Any]], chunk: int = 1000) -> int:
+        """Insert planned attempts in chunks; returns how many."""
+        n = 0
+        buf: list[Mapping[str, Any]] = []
+        for r in rows:
+            buf.append(r)
+            if len(buf) >= chunk:
+                n += self._insert_attempts(buf)
+                buf = []
+        if buf:
+            n += self._insert_attempts(buf)
+        self.update_run(run_id, total=n)
+        return n
+
+    def _insert_attempts(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        with self.engine.begin() as c:
+            c.execute(attempts.insert(), list(rows))
+        return len(rows)
+
+    def pending_page(self, run_id: str, after_seq: int, limit: int = PAGE) -> list[dict[str, Any]]:
+        """The next pending attempts in plan order, after ``after_seq``."""
+        cols = [
+            attempts.c.id, attempts.c.seq, attempts.c.probe_id, attempts.c.lang, attempts.c.category,
+            attempts.c.expected, attempts.c.transform, attempts.c.attack, attempts.c.system_prompt,
+            attempts.c.original_prompt, attempts.c.prompt, attempts.c.tags, attempts.c.repeat,
+        ]
+        q = (
+            select(*cols)
+            .where(and_(attempts.c.run_id == run_id, attempts.c.status == "pending", attempts.c.seq > after_seq))
+            .order_by(attempts.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as c:
+            return [dict(r) for r in c.execute(q).mappings()]
+
+    def reset_errors(self, run_id: str) -> int:
+        """Put errored attempts back to pending (``suho resume --retry-errors``)."""
+        with self.engine.begin() as c:
+            n = c.execute(
+                attempts.update()
+                .where(and_(attempts.c.run_id == run_id, attempts.c.status == "error"))
+                .values(status="pending", error_kind=None, error_detail=None)
+            ).rowcount
+        return int(n or 0)
+
+    def record_results(self, run_id: str, results: Sequence[AttemptResult]) -> list[AttemptResult]:
+        """Write finished attempts and their verdicts in one transaction.
+
+        An attempt is written only if it is still pending, so a result can never be recorded
+        twice; returns the results that were written.
+        """
+        written: list[AttemptResult] = []
+        vrows: list[dict[str, Any]] = []
+        with self.engine.begin() as c:
+            for r in results:
+                n = c.execute(
+                    attempts.update()
+                    .where(and_(attempts.c.id == r.id, attempts.c.status == "pending"))
+                    .values(
+                        status=r.status, tries=r.tries, response=r.response, turns=r.turns,
+                        finish_reason=r.finish_reason, error_kind=r.error_kind,
+                        error_detail=r.error_detail, outcome=r.outcome, success=r.success,
+                        decided_by=r.decided_by, latency_ms=r.latency_ms,
+                        prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
+                        started_at=r.started_at, finished_at=r.finished_at,
+                    )
+                ).rowcount
+                if n == 1:
+                    written.append(r)
+                    for v in r.verdicts:
+                        vrows.append({**v, "attempt_id": r.id, "run_id": run_id})
+            if vrows:
+                c.execute(verdicts.insert(), vrows)
+        return written
+
+    def totals(self, run_id: str) -> Totals:
+        q = select(
+            func.count(),
+            func.sum(case((attempts.c.status == "pending", 1), else_=0)),
+            func.sum(case((attempts.c.status == "done", 1), else_=0)),
+            func.sum(case((attempts.c.status == "error", 1), else_=0)),
+            func.sum(case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)),
+        ).where(attempts.c.run_id == run_id)
+        with self.engine.connect() as c:
+            row = c.execute(q).one()
+        total, pending, done, errors, hits = (int(x or 0) for x in row)
+        return Totals(attempts=total, pending=pending, done=done, errors=errors, hits=hits)
+
+    def iter_attempts(self, run_id: str, *, page: int = PAGE) -> Iterator[dict[str, Any]]:
+        """Every attempt of a run in plan order, each with ``verdicts`` {detector: {...}}."""
+        after = -1
+        while True:
+            with self.engine.connect() as c:
+                rows = [
+                    dict(r)
+                    for r in c.execute(
+                        select(attempts)
+                        .where(and_(attempts.c.run_id == run_id, attempts.c.seq > after))
+                        .order_by(attempts.c.seq)
+                        .limit(page)
+                    ).mappings()
+                ]
+                if not rows:
+                    return
+                ids = [r["id"] for r in rows]
+                vmap: dict[str, dict[str, Any]] = {}
+                for v in c.execute(select(verdicts).where(verdicts.c.attempt_id.in_(ids))).mappings():
+                    vmap.setdefault(v["attempt_id"], {})[v["detector"]] = {
+                        "kind": v["kind"], "hit": v["hit"], "score": v["score"], "label": v["label"],
+                        "stage": v["stage"], "evidence": v["evidence"],
+                    }
+            for r in rows:
+                r["verdicts"] = vmap.get(r["id"], {})
+                yield r
+            after = rows[-1]["seq"]
+
+    def group_counts(self, run_id: str) -> list[dict[str, Any]]:
+        """Counts per (category, lang, transform, attack, expected): trials, successes, errors."""
+        g = (attempts.c.category, attempts.c.lang, attempts.c.transform, attempts.c.attack, attempts.c.expected)
+        q = (
+            select(
+                *g,
+                func.sum(case((attempts.c.status == "done", 1), else_=0)).label("trials"),
+                func.sum(case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)).label("successes"),
+                func.sum(case((attempts.c.status == "error", 1), else_=0)).label("errors"),
+                func.sum(case((attempts.c.status == "pending", 1), else_=0)).label("pending"),
+            )
+            .where(attempts.c.run_id == run_id)
+            .group_by(*g)
+            .order_by(*g)
+        )
+        with self.engine.connect() as c:
+            return [{k: (int(v) if k in ("trials", "successes", "errors", "pending") else v) for k, v in r.items()} for r in c.execute(q).mappings()]
+
+    def category_taxonomy(self, run_id: str) -> dict[str, dict[str, list[str]]]:
+        """Union of the probes' taxonomy tags per category (one pass over distinct probes)."""
+        out: dict[str, dict[str, set[str]]] = {}
+        q = (
+            select(attempts.c.category, attempts.c.probe_id, attempts.c.tags)
+            .where(and_(attempts.c.run_id == run_id, attempts.c.repeat == 0, attempts.c.transform == "none"))
+        )
+        seen: set[str] = set()
+        with self.engine.connect() as c:
+            for cat, pid, tags in c.execute(q):
+                if pid in seen or not tags:
+                    continue
+                seen.add(pid)
+                slot = out.setdefault(cat, {})
+                for k, vals in (tags if isinstance(tags, dict) else json.loads(tags)).items():
+                    slot.setdefault(k, set()).update(vals)
+        return {cat: {k: sorted(v) for k, v in d.items()} for cat, d in out.items()}
+
+    def replace_findings(self, run_id: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        with self.engine.begin() as c:
+            c.execute(findings.delete().where(findings.c.run_id == run_id))
+            if rows:
+                c.execute(findings.insert(), [{**r, "run_id": run_id} for r in rows])
+
+    def get_findings(self, run_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            return [
+                dict(r)
+                for r in c.execute(
+                    select(findings).where(findings.c.run_id == run_id).order_by(findings.c.id)
+                ).mappings()
+            ]
+
+    def delete_run(self, run_id: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(verdicts.delete().where(verdicts.c.run_id == run_id))
+            c.execute(findings.delete().where(findings.c.run_id == run_id))
+            c.execute(attempts.delete().where(attempts.c.run_id == run_id))
+            c.execute(runs.delete().where(runs.c.id == run_id))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")  # durable against a killed process
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def lease_owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{int(time.time())}"
+
+
+def _lease_alive(owner: str, heartbeat: float | None, stale_after: float) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_s = rest.split(":", 1)[0]
+    if host == socket.gethostname() and pid_s.isdigit():
+        try:
+            os.kill(int(pid_s), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        # The pid exists; a heartbeat silent for minutes means the pid was reused or the holder hung.
+        return heartbeat is None or time.time() - heartbeat < max(stale_after, 120.0)
+    return heartbeat is not None and time.time() - heartbeat < stale_after
+
+
+__all__ = [
+    "DEFAULT_DB",
+    "AttemptResult",
+    "SQLAlchemyError",
+    "Store",
+    "Totals",
+    "display_url",
+    "lease_owner_id",
+    "metadata",
+    "resolve_url",
+]

@@ -1,0 +1,287 @@
+"""A local fake OpenAI-compatible (and Anthropic Messages) server with fault injection.
+
+Used by the end-to-end tests and the benchmarks; never by a user's scan. Raw asyncio HTTP/1.1 so
+that faults can be exact: a dropped connection really drops the TCP connection.
+
+Faults are asked for inside the prompt with a marker, applied to the first N requests carrying
+that prompt (N = 1 by default, ``inf`` for every request):
+
+    [[fault:429:2]]        429 with Retry-After (see --retry-after) for the first 2 tries
+    [[fault:500:inf]]      always HTTP 500
+    [[fault:slow:1]]       sleep --slow-s seconds (past the client's timeout), then answer
+    [[fault:malformed:1]]  200 with a body that is not JSON
+    [[fault:drop:1]]       close the connection without answering
+    [[fault:empty:1]]      200 with an empty ``choices`` list
+    [[fault:401:1]]        401 Unauthorized
+
+``--fault-rate R`` adds random faults (429/500/malformed/drop/empty, seeded, per request).
+Answers follow ``--policy``: refuse-all, comply-all, refuse-en (complies in Korean: a language
+gap), refuse-ko, or alternate (by prompt hash). Every request is appended to ``--log`` as JSON.
+
+Run: ``python tests/fake_server.py --port 0 --log requests.jsonl`` (prints ``PORT <n>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import re
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MARKER = re.compile(r"\[\[fault:([a-z0-9]+)(?::(\d+|inf))?\]\]")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+REFUSAL_KO = "죄송하지만 그 요청은 도와드릴 수 없습니다. 불법적이거나 다른 사람에게 해를 끼칠 수 있는 내용이기 때문입니다."
+REFUSAL_EN = "I'm sorry, but I can't help with that request because it could cause harm."
+COMPLY_KO = "네, 요청하신 내용을 정리해 드리겠습니다. 1단계: 준비 사항을 확인합니다. 2단계: 진행합니다. (테스트 서버의 응답입니다)"
+COMPLY_EN = "Sure, here is an outline. Step 1: check the preparation. Step 2: proceed. (test server answer)"
+
+
+@dataclass
+class Config:
+    latency_ms: float = 0.0
+    policy: str = "alternate"
+    retry_after: float = 1.0
+    slow_s: float = 5.0
+    fault_rate: float = 0.0
+    seed: int = 0
+    log: Path | None = None
+    quiet_log: bool = False  # don't keep prompts in memory (for 100k-request benchmarks)
+
+
+@dataclass
+class State:
+    seen: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    log_fp: Any = None
+
+
+def _last_user(messages: list[dict[str, Any]]) -> str:
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            c = m.get("content")
+            if isinstance(c, list):
+                return "".join(p.get("text", "") for p in c if isinstance(p, dict))
+            return str(c)
+    return ""
+
+
+def _answer(cfg: Config, prompt: str) -> str:
+    ko = bool(HANGUL.search(prompt))
+    if cfg.policy == "refuse-all":
+        refuse = True
+    elif cfg.policy == "comply-all":
+        refuse = False
+    elif cfg.policy == "refuse-en":
+        refuse = not ko
+    elif cfg.policy == "refuse-ko":
+        refuse = ko
+    else:
+        refuse = hashlib.sha256(prompt.encode()).digest()[0] % 2 == 0
+    if refuse:
+        return REFUSAL_KO if ko else REFUSAL_EN
+    return COMPLY_KO if ko else COMPLY_EN
+
+
+def _fault_for(cfg: Config, st: State, prompt: str) -> str | None:
+    n = st.seen[prompt]  # this request is number n (0-based) for this prompt
+    m = MARKER.search(prompt)
+    if m:
+        kind, count = m.group(1), m.group(2) or "1"
+        if count == "inf" or n < int(count):
+            return kind
+        return None
+    if cfg.fault_rate > 0:
+        h = hashlib.sha256(f"{cfg.seed}:{prompt}:{n}".encode()).digest()
+        if int.from_bytes(h[:4], "big") / 2**32 < cfg.fault_rate:
+            return ["429", "500", "malformed", "drop", "empty"][h[4] % 5]
+    return None
+
+
+def _response(status: int, body: bytes, ctype: str = "application/json", extra: dict[str, str] | None = None) -> bytes:
+    reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "X")
+    head = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {ctype}", f"Content-Length: {len(body)}", "Connection: keep-alive"]
+    for k, v in (extra or {}).items():
+        head.append(f"{k}: {v}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def _chat_body(model: str, text: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())},
+    }
+
+
+def _anthropic_body(model: str, text: str) -> dict[str, Any]:
+    return {
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "usage": {"input_tokens": 10, "output_tokens": len(text.split())},
+    }
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cfg: Config, st: State) -> None:
+    try:
+        while True:
+            line = await reader.readline()
+            if not line:
+                return
+            method, path, _ = line.decode("latin-1").split(" ", 2)
+            headers: dict[str, str] = {}
+            while True:
+                h = await reader.readline()
+                if h in (b"\r\n", b"\n", b""):
+                    break
+                k, _, v = h.decode("latin-1").partition(":")
+                headers[k.strip().lower()] = v.strip()
+            body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+            if method == "GET":
+                if path.rstrip("/").endswith("/models"):
+                    writer.write(_response(200, json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}).encode()))
+                else:
+                    writer.write(_response(404, b'{"error": "not found"}'))
+                await writer.drain()
+                continue
+            anthropic = path.rstrip("/").endswith("/messages")
+            try:
+                req = json.loads(body)
+            except ValueError:
+                writer.write(_response(400, b'{"error": "bad json"}'))
+                await writer.drain()
+                continue
+            prompt = _last_user(req.get("messages", []))
+            fault = _fault_for(cfg, st, prompt)
+            n = st.seen[prompt]
+            st.seen[prompt] += 1
+            st.requests += 1
+            if st.log_fp is not None:
+                rec = {"t": time.time(), "path": path, "prompt": prompt, "n": n, "fault": fault,
+                       "auth": "authorization" in headers or "x-api-key" in headers}
+                st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                st.log_fp.flush()
+            if cfg.latency_ms:
+                await asyncio.sleep(cfg.latency_ms / 1000)
+            model = str(req.get("model", "fake"))
+            if fault == "drop":
+                writer.transport.abort()
+                return
+            if fault == "slow":
+                await asyncio.sleep(cfg.slow_s)
+            if fault == "429":
+                writer.write(_response(429, b'{"error": {"message": "rate limited"}}', extra={"Retry-After": f"{cfg.retry_after:g}"}))
+            elif fault in ("500", "503"):
+                writer.write(_response(int(fault), b'{"error": {"message": "server error"}}'))
+            elif fault == "401":
+                writer.write(_response(401, b'{"error": {"message": "invalid api key"}}'))
+            elif fault == "malformed":
+                writer.write(_response(200, b'{"choices": [ this is not json'))
+            elif fault == "empty":
+                writer.write(_response(200, json.dumps({"id": "x", "choices": []} if not anthropic else {"type": "message", "content": []}).encode()))
+            else:
+                text = _answer(cfg, prompt)
+                payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
+            await writer.drain()
+    except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+        return
+    finally:
+        if not writer.transport.is_closing():
+            writer.close()
+
+
+async def serve(cfg: Config, host: str = "127.0.0.1", port: int = 0, ready: Any = None) -> None:
+    st = State()
+    if cfg.log is not None:
+        st.log_fp = cfg.log.open("a", encoding="utf-8")
+    server = await asyncio.start_server(lambda r, w: _handle(r, w, cfg, st), host, port, backlog=1024)
+    real_port = server.sockets[0].getsockname()[1]
+    if ready is not None:
+        ready(real_port)
+    async with server:
+        await server.serve_forever()
+
+
+class ThreadedServer:
+    """The fake server in a background thread, for in-process tests."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+
+        def ready(port: int) -> None:
+            self.port = port
+            self._ready.set()
+
+        try:
+            self._loop.run_until_complete(serve(self.cfg, ready=ready))
+        except asyncio.CancelledError:
+            pass
+
+    def __enter__(self) -> ThreadedServer:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._loop is not None:
+            for t in asyncio.all_tasks(self._loop):
+                self._loop.call_soon_threadsafe(t.cancel)
+        self._thread.join(5)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency-ms", type=float, default=0.0)
+    ap.add_argument("--policy", default="alternate", choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko"])
+    ap.add_argument("--retry-after", type=float, default=1.0)
+    ap.add_argument("--slow-s", type=float, default=5.0)
+    ap.add_argument("--fault-rate", type=float, default=0.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log", type=Path)
+    a = ap.parse_args(argv)
+    if a.host not in ("127.0.0.1", "localhost", "::1"):
+        ap.error("the fake server listens on loopback only")
+    cfg = Config(a.latency_ms, a.policy, a.retry_after, a.slow_s, a.fault_rate, a.seed, a.log)
+
+    def ready(port: int) -> None:
+        sys.stdout.write(f"PORT {port}\n")
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(serve(cfg, a.host, a.port, ready=ready))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
