@@ -40,7 +40,10 @@ app.command()(_runs.report)
 app.command()(_text.detect)
 app.command()(_text.transform)
 app.command()(_text.transforms)
-app.command(name="detectors")(_text.detectors)
+
+detectors_app = typer.Typer(help="Detectors: list them, measure their accuracy.", no_args_is_help=True, rich_markup_mode=None)
+detectors_app.command(name="list")(_text.detectors)
+app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
 

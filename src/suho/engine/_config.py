@@ -33,6 +33,8 @@ class RunConfig(BaseModel):
     attacks: list[str] = Field(default_factory=lambda: ["single"])
     repeats: int = Field(default=1, ge=1, le=1000)
     detectors: list[str] = Field(default_factory=lambda: ["refusal"])
+    # Constructor options per detector, e.g. {"judge": {"target": "local:qwen2.5-1.5b"}}.
+    detector_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
     concurrency: int = Field(default=16, ge=1, le=4096)
     rps: float | None = Field(default=None, gt=0)  # requests per second to the target
     timeout: float = Field(default=60.0, gt=0)  # per request, seconds

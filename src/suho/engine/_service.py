@@ -55,7 +55,7 @@ def build_target(cfg: RunConfig, *, overrides: dict[str, Any] | None = None) -> 
 def build_detectors(cfg: RunConfig) -> list[Detector]:
     if not cfg.detectors:
         raise SuhoInputError("at least one detector is needed (--detectors)")
-    return [get_detector(name) for name in cfg.detectors]
+    return [get_detector(name, **cfg.detector_options.get(name, {})) for name in cfg.detectors]
 
 
 async def start_run(
