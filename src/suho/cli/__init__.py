@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _probes, _runs, _scan, _text
+from suho.cli import _models, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -46,6 +46,11 @@ detectors_app.command(name="list")(_text.detectors)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
+
+models_app = typer.Typer(help="Embedded local models: install and list them.", no_args_is_help=True, rich_markup_mode=None)
+models_app.command(name="install")(_models.install)
+models_app.command(name="list")(_models.list_models)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:
