@@ -28,6 +28,7 @@ import queue
 import threading
 import time
 from collections import deque
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,10 +304,8 @@ class LlamaEngine:
             r.sampler = None
 
     def _finish(self, r: Request, value: Output | BaseException) -> None:
-        try:
+        with suppress(RuntimeError):  # the caller's loop is gone: nobody waits for this answer
             r.loop.call_soon_threadsafe(_resolve, r.future, value)
-        except RuntimeError:  # the caller's loop is gone: nobody waits for this answer
-            pass
 
     def _output(self, r: Request, reason: str) -> Output:
         text = bytes(r.out).decode("utf-8", errors="replace")
