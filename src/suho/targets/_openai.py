@@ -18,7 +18,7 @@ from suho.targets._base import (
     ToolCall,
     public_url,
 )
-from suho.targets._http import check_reachable, make_client, post_json
+from suho.targets._http import HttpClient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -36,7 +36,9 @@ class OpenAITarget:
         self.options = options
         self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
-            raise SuhoInputError(f"--base-url {self.base_url!r} must start with http:// or https://")
+            raise SuhoInputError(
+                f"--base-url {self.base_url!r} must start with http:// or https://"
+            )
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
         if self._key is None and options.base_url is None:
             raise SuhoInputError(
@@ -46,7 +48,7 @@ class OpenAITarget:
         headers = {"content-type": "application/json"}
         if self._key:
             headers["authorization"] = f"Bearer {self._key}"
-        self._client = make_client(options, headers)
+        self._http = HttpClient(options, headers)
         self._url = f"{self.base_url}/chat/completions"
 
     def describe(self) -> dict[str, Any]:
@@ -60,10 +62,10 @@ class OpenAITarget:
         return [self._key] if self._key else []
 
     async def preflight(self) -> None:
-        await check_reachable(self._client, f"{self.base_url}/models", "the OpenAI-compatible API")
+        await self._http.check_reachable(f"{self.base_url}/models", "the OpenAI-compatible API")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._http.aclose()
 
     def _body(self, messages: Sequence[Message], params: GenParams) -> dict[str, Any]:
         msgs: list[dict[str, Any]] = []
@@ -73,7 +75,11 @@ class OpenAITarget:
             d: dict[str, Any] = {"role": m.role, "content": m.content}
             if m.tool_calls:
                 d["tool_calls"] = [
-                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
                     for c in m.tool_calls
                 ]
             if m.tool_call_id:
@@ -99,7 +105,7 @@ class OpenAITarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await post_json(self._client, self._url, self._body(messages, params))
+        data = await self._http.post_json(self._url, self._body(messages, params))
         return parse_chat_completion(data)
 
 
@@ -142,7 +148,7 @@ def parse_chat_completion(data: dict[str, Any]) -> ChatResult:
     finish = choice.get("finish_reason")
     if not text.strip() and not calls and finish != "content_filter":
         raise TargetError(ErrorKind.EMPTY, "response has no content and no tool call")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
     return ChatResult(
         text=text,
         finish_reason=finish if isinstance(finish, str) else None,

@@ -44,7 +44,8 @@ class Transform(Protocol):
 
 class Identity:
     """The untransformed baseline (``none``). Every scan includes it unless told otherwise, so
-    each transform's success rate can be compared with the plain prompt's."""
+    each transform's success rate can be compared with the plain prompt's. It mimics no attack and
+    misses nothing: it is the control."""
 
     name: ClassVar[str] = "none"
     reversible: ClassVar[bool] = True
@@ -63,7 +64,7 @@ class Chain:
 
     def __init__(self, parts: Sequence[Transform]) -> None:
         self.parts = list(parts)
-        self.name = "+".join(p.name for p in self.parts)  # type: ignore[misc]
+        self.name = "+".join(p.name for p in self.parts)
 
     def apply(self, text: str, ctx: TransformContext) -> str:
         for i, p in enumerate(self.parts):
