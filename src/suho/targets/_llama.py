@@ -137,6 +137,9 @@ class LlamaEngine:
         self._formatter: Any = None
         self._eog_cache: dict[int, bool] = {}
         self._closed = False
+        # Read by tests and benchmarks: tokens sampled so far, sequences in the context now.
+        self.tokens_generated = 0
+        self.n_active = 0
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -365,6 +368,7 @@ class LlamaEngine:
                 r.started = time.perf_counter()
                 active[r.seq] = r
                 reserved += r.reserve
+            self.n_active = len(active)
             if not active:
                 continue
             try:
@@ -377,6 +381,7 @@ class LlamaEngine:
                     self._forget(r, free)
                     self._finish(r, err)
                 L.llama_memory_clear(L.llama_get_memory(self._ctx), True)
+            self.n_active = len(active)
 
     def _step(self, active: dict[int, Request], free: list[int]) -> int:
         """Decode one batch and sample; returns the KV reservation released by finished requests."""
@@ -434,6 +439,7 @@ class LlamaEngine:
             if r.seq < 0:
                 continue
             token = int(L.llama_sampler_sample(r.sampler, self._ctx, idx))
+            self.tokens_generated += 1
             reason: str | None = None
             if self._is_eog(token):
                 reason = "stop"
@@ -489,7 +495,9 @@ def import_llama() -> Any:
     import llama_cpp
 
     if not os.environ.get("SUHO_LOCAL_VERBOSE"):
-        logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+        # llama.cpp's own log lines (load details, tokenizer warnings) stay out of the terminal;
+        # a failure reaches the user as our own error. SUHO_LOCAL_VERBOSE=1 shows them.
+        logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL + 1)
     return llama_cpp
 
 
