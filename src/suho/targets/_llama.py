@@ -161,7 +161,9 @@ class LlamaEngine:
             mparams.n_gpu_layers = 0
             model = L.llama_model_load_from_file(str(self.path).encode(), mparams)
             if not model:
-                raise OSError(f"llama.cpp could not load {self.path} (not a GGUF model it supports?)")
+                raise OSError(
+                    f"llama.cpp could not load {self.path} (not a GGUF model it supports?)"
+                )
             self.n_ctx_train = int(L.llama_model_n_ctx_train(model))
             if self.n_ctx_train > 0:
                 self.n_ctx = min(self.n_ctx, self.n_ctx_train * self.settings.n_parallel)
@@ -178,12 +180,16 @@ class LlamaEngine:
             ctx = L.llama_init_from_model(model, cparams)
             if not ctx:
                 L.llama_model_free(model)
-                raise OSError(f"llama.cpp could not create a context of {self.n_ctx} tokens for {self.path}")
+                raise OSError(
+                    f"llama.cpp could not create a context of {self.n_ctx} tokens for {self.path}"
+                )
             self._L, self._model, self._ctx = L, model, ctx
             self._vocab = L.llama_model_get_vocab(model)
             self._read_metadata()
             self._batch = L.llama_batch_init(N_BATCH, 0, 1)
-            self._thread = threading.Thread(target=self._run, name=f"suho-llama-{self.path.name}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name=f"suho-llama-{self.path.name}", daemon=True
+            )
             self._thread.start()
             self.load_seconds = time.perf_counter() - t0
 
@@ -235,7 +241,9 @@ class LlamaEngine:
             n = self._L.llama_tokenize(self._vocab, data, len(data), arr, cap, add_special, True)
         return list(arr[:n])
 
-    def render_chat(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> list[int]:
+    def render_chat(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> list[int]:
         """The prompt tokens for ``messages``, through the model's chat template."""
         res = self._formatter(messages=messages, tools=tools or None)
         return self.tokenize(res.prompt, add_special=not res.added_special)
@@ -285,7 +293,9 @@ class LlamaEngine:
             g = L.llama_sampler_init_grammar(self._vocab, r.grammar.encode(), b"root")
             if not g:
                 L.llama_sampler_free(chain)
-                raise TargetError(ErrorKind.CLIENT_ERROR, "llama.cpp rejected the response_format grammar")
+                raise TargetError(
+                    ErrorKind.CLIENT_ERROR, "llama.cpp rejected the response_format grammar"
+                )
             L.llama_sampler_chain_add(chain, g)
         if r.temperature <= 0:
             L.llama_sampler_chain_add(chain, L.llama_sampler_init_greedy())
@@ -374,7 +384,9 @@ class LlamaEngine:
             try:
                 reserved -= self._step(active, free)
             except Exception as e:  # never let the thread die: fail what is in flight, go on
-                err = TargetError(ErrorKind.INTERNAL, f"llama.cpp step failed: {type(e).__name__}: {e}")
+                err = TargetError(
+                    ErrorKind.INTERNAL, f"llama.cpp step failed: {type(e).__name__}: {e}"
+                )
                 for seq, r in list(active.items()):
                     del active[seq]
                     reserved -= r.reserve

@@ -142,7 +142,9 @@ class LocalTarget:
 
         d: dict[str, Any] = {
             "provider": self.spec.provider,
-            "model": self.spec.model if not is_path_spec(self.spec.model) else Path(self.spec.model).name,
+            "model": self.spec.model
+            if not is_path_spec(self.spec.model)
+            else Path(self.spec.model).name,
             "runtime": f"llama.cpp (llama-cpp-python {llama_version() or 'not installed'})",
             "parallel": self.settings.n_parallel,
         }
@@ -175,7 +177,11 @@ class LocalTarget:
             d: dict[str, Any] = {"role": m.role, "content": m.content}
             if m.tool_calls:
                 d["tool_calls"] = [
-                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": _json_or_text(c.arguments)}}
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": _json_or_text(c.arguments)},
+                    }
                     for c in m.tool_calls
                 ]
             if m.tool_call_id:
@@ -197,7 +203,9 @@ class LocalTarget:
         try:
             tokens = engine.render_chat(self.messages_for_template(messages), tools)
         except Exception as e:  # a template that cannot render these messages
-            raise TargetError(ErrorKind.CLIENT_ERROR, f"chat template failed: {type(e).__name__}: {e}") from e
+            raise TargetError(
+                ErrorKind.CLIENT_ERROR, f"chat template failed: {type(e).__name__}: {e}"
+            ) from e
         loop = asyncio.get_running_loop()
         req = Request(
             tokens=tokens,
@@ -227,7 +235,9 @@ class LocalTarget:
             finish_reason="tool_calls" if calls else out.finish_reason,
             prompt_tokens=out.prompt_tokens,
             completion_tokens=out.completion_tokens,
-            model=self.spec.model if not is_path_spec(self.spec.model) else Path(self.spec.model).name,
+            model=self.spec.model
+            if not is_path_spec(self.spec.model)
+            else Path(self.spec.model).name,
             tool_calls=tuple(calls),
             extra={"seconds": round(out.seconds, 3)},
         )
@@ -286,5 +296,7 @@ def grammar_for(response_format: Any) -> str | None:
         try:
             return str(json_schema_to_gbnf(json.dumps(schema)))
         except Exception as e:
-            raise TargetError(ErrorKind.CLIENT_ERROR, f"response_format schema not supported: {e}") from e
+            raise TargetError(
+                ErrorKind.CLIENT_ERROR, f"response_format schema not supported: {e}"
+            ) from e
     raise TargetError(ErrorKind.CLIENT_ERROR, f"response_format type {kind!r} is not supported")
