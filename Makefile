@@ -23,7 +23,7 @@ DEMO_ARGS       ?=
 # The slow tests scan both shipped models.
 TEST_MODELS     ?= qwen2.5-0.5b qwen2.5-1.5b
 
-.PHONY: setup models test-models demo test check lint typecheck bench clean
+.PHONY: setup models test-models demo test check lint typecheck bench bench-local clean
 
 setup: $(VENV)/.installed models
 
@@ -63,8 +63,14 @@ typecheck: $(VENV)/.installed
 check: lint typecheck
 	$(BIN)/pytest -m "not slow"
 
-bench: setup test-models
-	$(BIN)/python bench/bench_local.py
+# The transformers comparison needs an interpreter with torch (CPU build), transformers and gguf,
+# kept out of the project's dependencies: make bench-local HF_PYTHON=/tmp/bench-venv/bin/python
+HF_PYTHON ?=
+bench-local: setup test-models
+	$(BIN)/python bench/bench_local.py --scan $(if $(HF_PYTHON),--hf-python $(HF_PYTHON))
+
+bench: bench-local
+	$(BIN)/python bench/bench_spine.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
