@@ -34,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 	@if ls $(WHEELS)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl >/dev/null 2>&1; then \
 	  echo "llama.cpp: using the cached wheel in $(WHEELS)"; \
 	else \
-	  echo "llama.cpp: building the wheel once (CMAKE_ARGS=$(CMAKE_ARGS); about 8 minutes on 2 cores)"; \
+	  echo "llama.cpp: no wheel in $(WHEELS) yet: building one (CMAKE_ARGS=$(CMAKE_ARGS)); pip reuses its own cache if it has the wheel, else it compiles, once, for about 8 minutes on 2 cores"; \
 	  $(BIN)/pip wheel --quiet --no-deps --wheel-dir $(WHEELS) llama-cpp-python==$(LLAMA_CPP_VERSION); \
 	fi
 	$(BIN)/pip install --quiet --find-links $(WHEELS) -e ".[dev,postgres,local]"

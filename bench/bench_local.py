@@ -8,6 +8,8 @@ the same thread count; it runs under a separate interpreter (``--hf-python``) so
 becomes a project dependency. With ``--scan`` it also times the demo's real scan of the quick
 suite through the CLI.
 
+    python3 -m venv /tmp/bench-venv
+    /tmp/bench-venv/bin/pip install torch==2.13.0 transformers gguf accelerate   # a CPU torch
     python bench/bench_local.py --hf-python /tmp/bench-venv/bin/python --scan
 
 Only the standard library is imported at module level, so the transformers child can run this
@@ -284,7 +286,8 @@ def main() -> None:
     lines = [
         f"llama.cpp through llama-cpp-python {llama_version()} (suho's `local` target, wheel built with "
         f"`-DGGML_NATIVE=OFF`), {args.threads} threads, greedy decoding. Load average (1, 5, 15 min) "
-        f"before: {load_before}; after: {load_after} (other jobs shared the 2 cores when it is above 0.5).",
+        f"before: {load_before}; after: {load_after} (the benchmark itself accounts for about 2; more "
+        "means other jobs shared the cores).",
         "",
         "| model | load, cold cache | load, warm | prompt tokens/s | generation tokens/s (1 sequence) "
         "| generation tokens/s (4 together) | peak RSS |",
