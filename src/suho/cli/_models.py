@@ -14,7 +14,10 @@ from suho.cli._common import err
 
 def install(
     names: Annotated[
-        list[str], typer.Argument(help="Model names (see `suho models list`), e.g. qwen2.5-1.5b.")
+        list[str],
+        typer.Argument(
+            metavar="NAME", help="Model names (see `suho models list`), e.g. qwen2.5-1.5b."
+        ),
     ],
     from_dir: Annotated[
         Path | None,
