@@ -53,7 +53,11 @@ app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
 
-models_app = typer.Typer(help="Embedded local models: install and list them.", no_args_is_help=True, rich_markup_mode=None)
+models_app = typer.Typer(
+    help="Embedded local models: install and list them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")

@@ -32,6 +32,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar."
 LOCAL_CONCURRENCY = 4
 LOCAL_TIMEOUT = 600.0
 
+
 def scan(
     target: Annotated[
         str | None,
