@@ -3,6 +3,7 @@
 from suho.probes._load import (
     SuiteInfo,
     list_suites,
+    load_library,
     load_probes_file,
     load_suite,
     parse_probe_lines,
@@ -18,6 +19,7 @@ __all__ = [
     "TaxonomyList",
     "guess_lang",
     "list_suites",
+    "load_library",
     "load_probes_file",
     "load_suite",
     "load_taxonomy",
