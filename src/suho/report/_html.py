@@ -16,6 +16,15 @@ def _pct(r: dict[str, Any] | None) -> str:
     return f"{r['rate'] * 100:.1f}% ({r['ci_low'] * 100:.1f}–{r['ci_high'] * 100:.1f}%, n={r['trials']})"
 
 
+def _gap(g: dict[str, Any] | None) -> str:
+    """A paired gap as "+12.5 pp (95% CI 4.1 to 20.3), p=0.004"."""
+    if not g or not g.get("n_pairs") or g.get("diff_pp") is None:
+        return "–"
+    p = g["p_value"]
+    ps = "p<0.001" if p is not None and p < 0.001 else f"p={p:.3f}"
+    return f"{g['diff_pp']:+.1f} pp ({g['ci_low_pp']:.1f} to {g['ci_high_pp']:.1f}), {ps}"
+
+
 def _env() -> Environment:
     env = Environment(
         loader=PackageLoader("suho.report", "templates"),
@@ -24,6 +33,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["pct"] = _pct
+    env.globals["gap"] = _gap
     return env
 
 
