@@ -1,5 +1,6 @@
 """Statistics: attack-success rates with confidence intervals, paired KO/EN tests."""
 
+from suho.stats._compare import compare_runs
 from suho.stats._diff import RateChange, newcombe_diff_ci, rate_change, two_proportion_p
 from suho.stats._gap import compute_gap, gap_from_outcomes, verdict_en, verdict_ko
 from suho.stats._paired import (
@@ -18,6 +19,7 @@ __all__ = [
     "Rate",
     "RateChange",
     "binom_half_cdf",
+    "compare_runs",
     "compute_gap",
     "gap_from_outcomes",
     "gap_stat",
