@@ -396,9 +396,16 @@ class Store:
         ``(intent_id, lang, variant, category, transform, attack, repeat, expected, status,
         success)``. Pages by ``seq``; never loads prompts, responses or verdicts."""
         cols = (
-            attempts.c.intent_id, attempts.c.lang, attempts.c.variant, attempts.c.category,
-            attempts.c.transform, attempts.c.attack, attempts.c.repeat, attempts.c.expected,
-            attempts.c.status, attempts.c.success,
+            attempts.c.intent_id,
+            attempts.c.lang,
+            attempts.c.variant,
+            attempts.c.category,
+            attempts.c.transform,
+            attempts.c.attack,
+            attempts.c.repeat,
+            attempts.c.expected,
+            attempts.c.status,
+            attempts.c.success,
         )
         after = -1
         while True:
