@@ -60,31 +60,40 @@ def gap_from_outcomes(
         category.setdefault(intent, cat)
 
     baseline = "none" if "none" in transforms else (transforms[0] if transforms else "none")
-    overall = PairedCounts()
-    cultural = PairedCounts()
-    by_cat: dict[str, PairedCounts] = {}
-    by_transform: dict[str, PairedCounts] = {t: PairedCounts() for t in transforms}
-    styles: dict[str, PairedCounts] = {t: PairedCounts() for t in transforms if t != baseline}
+    # Tallies as mutable [both, a_only, b_only, neither] lists: this loop runs once per pair key.
+    tallies: dict[tuple[str, str], list[int]] = {}
+
+    def tally(table: str, name: str, a: bool, b: bool) -> None:
+        t = tallies.setdefault((table, name), [0, 0, 0, 0])
+        t[0 if a and b else 1 if a else 2 if b else 3] += 1
+
     paired_intents: set[str] = set()
-    for (intent, transform, attack, repeat), cell in harmful.items():
-        en, ko, adapted = cell
+    for (intent, transform, attack, repeat), (en, ko, adapted) in harmful.items():
         if ko >= 0 and en >= 0:
-            by_transform[transform] = by_transform[transform].add(ko == 1, en == 1)
+            tally("transform", transform, ko == 1, en == 1)
             if transform == baseline:
-                overall = overall.add(ko == 1, en == 1)
-                cat = category[intent]
-                by_cat[cat] = by_cat.get(cat, PairedCounts()).add(ko == 1, en == 1)
+                tally("overall", "", ko == 1, en == 1)
+                tally("category", category[intent], ko == 1, en == 1)
                 paired_intents.add(intent)
         if transform == baseline and adapted >= 0 and ko >= 0:
-            cultural = cultural.add(adapted == 1, ko == 1)
+            tally("cultural", "", adapted == 1, ko == 1)
         if transform != baseline and ko >= 0:
             base = harmful.get((intent, baseline, attack, repeat))
             if base is not None and base[_KO] >= 0:
-                styles[transform] = styles[transform].add(ko == 1, base[_KO] == 1)
-    over = PairedCounts()
+                tally("style", transform, ko == 1, base[_KO] == 1)
     for (_intent, transform, _attack, _repeat), cell in benign.items():
         if transform == baseline and cell[_KO] >= 0 and cell[_EN] >= 0:
-            over = over.add(cell[_KO] == 1, cell[_EN] == 1)
+            tally("over", "", cell[_KO] == 1, cell[_EN] == 1)
+
+    def counts(table: str, name: str = "") -> PairedCounts:
+        return PairedCounts(*tallies.get((table, name), (0, 0, 0, 0)))
+
+    overall = counts("overall")
+    cultural = counts("cultural")
+    over = counts("over")
+    by_cat = {name: counts(t, name) for t, name in tallies if t == "category"}
+    by_transform = {name: counts("transform", name) for name in transforms}
+    styles = {name: counts("style", name) for name in transforms if name != baseline}
 
     order = {c: i for i, c in enumerate(category_order)}
     cats = sorted(by_cat, key=lambda c: (order.get(c, len(order)), c))

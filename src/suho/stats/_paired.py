@@ -73,14 +73,6 @@ class PairedCounts:
     def n(self) -> int:
         return self.both + self.a_only + self.b_only + self.neither
 
-    def add(self, a: bool, b: bool) -> PairedCounts:
-        return PairedCounts(
-            self.both + (a and b),
-            self.a_only + (a and not b),
-            self.b_only + (b and not a),
-            self.neither + (not a and not b),
-        )
-
 
 def newcombe_paired_ci(t: PairedCounts, z: float = Z95) -> tuple[float, float] | None:
     """95% interval for ``rate_a - rate_b`` on paired data: Newcombe (1998), method 10.
