@@ -16,7 +16,7 @@ from conftest import run_cli
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def _scan(srv: Any, tmp: Path, *args: str) -> tuple[str, dict[str, Any], str]:
+def _scan(srv: Any, tmp: Path, *args: str, db: str = "suho.db") -> tuple[str, dict[str, Any], str]:
     r = run_cli(
         "scan",
         "--target",
@@ -24,7 +24,7 @@ def _scan(srv: Any, tmp: Path, *args: str) -> tuple[str, dict[str, Any], str]:
         "--base-url",
         srv.base_url,
         "--db",
-        str(tmp / "suho.db"),
+        str(tmp / db),
         "--out",
         str(tmp / "reports"),
         "-q",
@@ -133,5 +133,20 @@ def test_multijail_dataset_scan_and_compare(server_factory: Any, tmp_path: Path)
     # B -> A is a significant regression: --fail-on-worse exits 1
     worse = run_cli("compare", rid_b, rid_a, "--db", str(tmp_path / "suho.db"), "--fail-on-worse")
     assert worse.returncode == 1 and "WORSE *" in worse.stdout
+    # RUN_B may live in another store
+    rid_c, _, _ = _scan(safe_srv, tmp_path, "--dataset", ds, db="other.db")
+    other = run_cli(
+        "compare",
+        rid_a,
+        rid_c,
+        "--db",
+        str(tmp_path / "suho.db"),
+        "--db-b",
+        str(tmp_path / "other.db"),
+        "--format",
+        "json",
+    )
+    assert other.returncode == 0, other.stderr
+    assert json.loads(other.stdout)["b"]["run_id"] == rid_c
     bad = run_cli("compare", rid_a, rid_b, "--db", str(tmp_path / "suho.db"), "--format", "xml")
     assert bad.returncode == 2 and "unknown format 'xml'" in bad.stderr
