@@ -37,7 +37,11 @@ class RefusalDetector(TextDetector):
         m = _KO.search(head) or _EN.search(head)
         if m:
             return Verdict(
-                self.name, True, 0.8, kind="refusal", label="refusal",
+                self.name,
+                True,
+                0.8,
+                kind="refusal",
+                label="refusal",
                 evidence={"match": m.group(0)},
             )
         return Verdict(self.name, False, 0.7, kind="refusal", label="comply")
