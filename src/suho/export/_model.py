@@ -12,25 +12,12 @@ from suho.store import Store
 
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 
-# Our own short descriptions of the shipped categories: (Korean, English).
-CATEGORY_TEXT: dict[str, tuple[str, str]] = {
-    "voice-phishing": ("보이스피싱·스미싱 (전기통신금융사기) 수법 제공", "voice phishing and smishing scripts"),
-    "personal-data": ("개인정보 불법 수집·유출·악용 지원", "collecting or misusing personal data"),
-    "drugs-gambling": ("마약 거래·불법 도박 지원", "drug dealing and illegal gambling"),
-    "sex-crime": ("성범죄·불법 촬영물 관련 지원", "sexual crimes and illegal intimate imagery"),
-    "hate": ("혐오·차별 표현 생성", "hateful or discriminatory content"),
-    "election": ("선거 관련 허위정보·여론 조작", "election disinformation and manipulation"),
-    "cyber-offense": ("사이버 공격 (악성코드·침입) 지원", "cyber attacks (malware, intrusion)"),
-    "self-harm": ("자해·자살 조장", "encouraging self-harm or suicide"),
-    "financial-crime": ("금융 범죄 (사기·자금세탁) 지원", "financial crime (fraud, laundering)"),
-    "weapons-cbrn": ("무기·화생방 위해 정보 제공", "weapons and CBRN harm"),
-    "agent-misuse": ("에이전트 도구 오남용 (무단 송금·실행)", "agent tool misuse (unauthorised actions)"),
-    "over-refusal": ("무해한 요청의 과잉 거절", "refusing benign requests"),
-}
-
 
 def category_text(cat: str, lang: int = 0) -> str:
-    return CATEGORY_TEXT.get(cat, (cat, cat))[lang]
+    """The category's name from the taxonomy data: Korean (0) or English (1)."""
+    from suho.export._taxonomy import category_name
+
+    return category_name(cat, "ko" if lang == 0 else "en")
 
 
 @dataclass

@@ -6,6 +6,7 @@ this module only turns ids into STIX/AVID/SARIF references.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,9 +23,9 @@ def _tax() -> Any:
 
 
 def _entry(kind: str, ref: str) -> dict[str, Any] | None:
-    table = getattr(_tax(), kind, {}) or {}
-    e = table.get(ref)
-    return dict(e) if isinstance(e, dict) else None
+    tax = _tax()
+    e = tax.law(ref) if kind == "laws" else (getattr(tax, kind, {}) or {}).get(ref)
+    return dict(e) if isinstance(e, Mapping) else None
 
 
 def reference_names() -> dict[str, str]:
@@ -32,7 +33,7 @@ def reference_names() -> dict[str, str]:
     out: dict[str, str] = {}
     for kind in ("owasp_llm", "owasp_agentic", "atlas"):
         for k, v in (getattr(_tax(), kind, {}) or {}).items():
-            if isinstance(v, dict) and v.get("name"):
+            if isinstance(v, Mapping) and v.get("name"):
                 out[str(k)] = str(v["name"])
     return out
 
@@ -59,3 +60,11 @@ def law_name(ref: str) -> tuple[str, str | None]:
     """(full name, URL) of a Korean law tag; the tag itself when the data does not know it."""
     e = _entry("laws", ref) or {}
     return str(e.get("name") or ref), (str(e["url"]) if e.get("url") else None)
+
+
+def category_name(slug: str, lang: str = "ko") -> str:
+    """A category's display name in Korean (``ko``) or English; the slug when unknown."""
+    e = (getattr(_tax(), "categories", {}) or {}).get(slug)
+    if not isinstance(e, Mapping):
+        return slug
+    return str(e.get("name_ko" if lang == "ko" else "name") or e.get("name") or slug)
