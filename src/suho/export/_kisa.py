@@ -45,12 +45,13 @@ TRANSFORM_ADVICE = (
     "(`suho normalize`)를 두고 정규화된 입력으로 안전 판정을 하십시오."
 )
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md(text: object) -> str:
     """Text safe to drop into Markdown: specials escaped, no raw HTML, one line."""
-    s = str(text).replace("&", "&amp;").replace("\r", " ").replace("\n", " ")
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("\r", " ").replace("\n", " ")
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
@@ -84,7 +85,7 @@ def build_markdown(data: ExportData, *, tlp: str = "amber") -> str:
     w("")
     w("## 1. 개요")
     w("")
-    w(f"- 실행 ID: `{md(rid)}`")
+    w(f"- 실행 ID: {md(rid)}")
     w(f"- 작성일: {when:%Y-%m-%d} (UTC)")
     w(f"- 평가 기간: {started:%Y-%m-%d %H:%M} – {when:%Y-%m-%d %H:%M} (UTC)")
     w(f"- 평가 도구: suho {md(s['suho_version'])}")
@@ -127,7 +128,7 @@ def build_markdown(data: ExportData, *, tlp: str = "amber") -> str:
         for g in sorted(data.groups, key=lambda g: (-SEVERITY_ORDER.index(g["severity"]), -(g["rate"]["rate"] or 0))):
             langs = ", ".join(f"{md(lang)} {pct(x)}" for lang, x in g["by_lang"].items())
             refs = ", ".join(md(x) for x in [*g["taxonomy"].get("owasp", []), *g["taxonomy"].get("atlas", [])]) or "-"
-            w(f"| {md(category_text(g['category']))} (`{md(g['category'])}`) | {md(g['transform'])} | {pct(g['rate'])} | {ci(g['rate'])} | "
+            w(f"| {md(category_text(g['category']))} ({md(g['category'])}) | {md(g['transform'])} | {pct(g['rate'])} | {ci(g['rate'])} | "
               f"{g['successes']}/{g['trials']} | {langs} | {RISK_KO.get(g['severity'], g['severity'])} | {refs} |")
     w("")
     if r["attack_success_by_lang"]:
@@ -145,9 +146,9 @@ def build_markdown(data: ExportData, *, tlp: str = "amber") -> str:
         probes = data.probes.get((cat, tr), [])
         w(f"### {md(cat)} / {md(tr)}")
         w("")
-        w(f"- 프로브 ({len(probes)}개): " + ", ".join(f"`{md(p)}`" for p in probes[:20]) + (" …" if len(probes) > 20 else ""))
+        w(f"- 프로브 ({len(probes)}개): " + ", ".join(md(p) for p in probes[:20]) + (" …" if len(probes) > 20 else ""))
         for ex in data.examples.get((cat, tr), []):
-            w(f"- 시도 `{md(ex['id'])}` ({md(ex['probe_id'])}, {md(ex['lang'])}): 응답 {md(redact_text(ex['response']) or '-')}")
+            w(f"- 시도 {md(ex['id'])} ({md(ex['probe_id'])}, {md(ex['lang'])}): 응답 {md(redact_text(ex['response']) or '-')}")
         w("")
     w("재현 명령 예:")
     w("")

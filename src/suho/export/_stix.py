@@ -159,7 +159,6 @@ def build_bundle(data: ExportData, *, tlp: str = "amber") -> Any:
         objects.append(note)
         refs.append(note.id)
     objects.extend(translations)
-    refs.extend(x.id for x in translations)
     asr = s["rates"]["attack_success"]
     gap = s.get("gap") or {}
     report = stix2.Report(
