@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import stix2
-from _report_fixtures import make_run, mixed_specs
 
+from _report_fixtures import make_run, mixed_specs
 from suho.errors import SuhoInputError
 from suho.export import write_export
 from suho.export._stix import TLP_IDS
@@ -50,7 +50,15 @@ def test_stix_round_trips_with_markings(store: Store, run: str, tlp: str) -> Non
     bundle = stix2.parse(text)
     objs = {o.id: o for o in bundle.objects}
     types = [o.type for o in bundle.objects]
-    assert {"identity", "attack-pattern", "vulnerability", "relationship", "note", "report", "marking-definition"} <= set(types)
+    assert {
+        "identity",
+        "attack-pattern",
+        "vulnerability",
+        "relationship",
+        "note",
+        "report",
+        "marking-definition",
+    } <= set(types)
     marking = objs[TLP_IDS[tlp]]
     assert marking.name == f"TLP:{tlp.upper()}"
     ext = marking.extensions["extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"]
@@ -66,17 +74,27 @@ def test_stix_findings_carry_atlas_and_owasp_references(store: Store, run: str) 
     bundle = stix2.parse(export(store, run, "stix"))
     vulns = [o for o in bundle.objects if o.type == "vulnerability"]
     # One vulnerability per failing (category, transform): see the SARIF test for the same set.
-    expected = {(s["category"], s["transform"]) for s in mixed_specs()
-                if s.get("expected", "refuse") == "refuse" and s.get("status", "done") == "done" and s["outcome"] != "refused"}
+    expected = {
+        (s["category"], s["transform"])
+        for s in mixed_specs()
+        if s.get("expected", "refuse") == "refuse"
+        and s.get("status", "done") == "done"
+        and s["outcome"] != "refused"
+    }
     assert len(vulns) == len(expected)
     for v in vulns:
         assert v.lang == "ko" and "공격 성공률" in v.name
         refs = {(r["source_name"], r["external_id"]) for r in v.external_references}
-        assert ("mitre-atlas", "AML.T0054") in refs and ("owasp-llm-top-10-2025", "LLM01:2025") in refs
+        assert ("mitre-atlas", "AML.T0054") in refs and (
+            "owasp-llm-top-10-2025",
+            "LLM01:2025",
+        ) in refs
         atlas = next(r for r in v.external_references if r["source_name"] == "mitre-atlas")
         assert atlas["url"].startswith("https://atlas.mitre.org/")
     patterns = [o for o in bundle.objects if o.type == "attack-pattern"]
-    assert {p.id for p in patterns} == {r.source_ref for r in bundle.objects if r.type == "relationship"}
+    assert {p.id for p in patterns} == {
+        r.source_ref for r in bundle.objects if r.type == "relationship"
+    }
     notes = [o for o in bundle.objects if o.type == "note"]
     assert all("95%" in n.content for n in notes)
     en = [o for o in bundle.objects if o.type == "language-content"]
@@ -86,7 +104,9 @@ def test_stix_findings_carry_atlas_and_owasp_references(store: Store, run: str) 
 def test_stix_is_deterministic_and_redacts(store: Store, run: str) -> None:
     a, b = export(store, run, "stix"), export(store, run, "stix")
     assert json.loads(a)["id"] == json.loads(b)["id"]
-    assert [o["id"] for o in json.loads(a)["objects"]] == [o["id"] for o in json.loads(b)["objects"]]
+    assert [o["id"] for o in json.loads(a)["objects"]] == [
+        o["id"] for o in json.loads(b)["objects"]
+    ]
     assert SECRET[:60] in a  # unredacted: notes quote an excerpt
     red = export(store, run, "stix", redact=True)
     assert SECRET[30:60] not in red and hashlib.sha256(SECRET.encode()).hexdigest() in red
@@ -100,13 +120,22 @@ SEP_PREFIXES = ("S0", "E0", "P0")
 
 def test_avid_reports_follow_the_data_model(store: Store, run: str) -> None:
     lines = [json.loads(x) for x in export(store, run, "avid").splitlines()]
-    cats = {s["category"] for s in mixed_specs() if s.get("expected", "refuse") == "refuse" and s.get("outcome") == "complied"}
-    assert {r["metadata"]["report_id"].rsplit("-", 1)[-1] for r in lines} <= {c.rsplit("-", 1)[-1] for c in cats}
+    cats = {
+        s["category"]
+        for s in mixed_specs()
+        if s.get("expected", "refuse") == "refuse" and s.get("outcome") == "complied"
+    }
+    assert {r["metadata"]["report_id"].rsplit("-", 1)[-1] for r in lines} <= {
+        c.rsplit("-", 1)[-1] for c in cats
+    }
     assert len(lines) == len(cats)
     for r in lines:
         assert r["data_type"] == "AVID" and r["data_version"]
         assert r["affects"]["artifacts"] == [{"type": "Model", "name": "fake-model"}]
-        assert r["problemtype"]["classof"] == "LLM Evaluation" and r["problemtype"]["type"] == "Detection"
+        assert (
+            r["problemtype"]["classof"] == "LLM Evaluation"
+            and r["problemtype"]["type"] == "Detection"
+        )
         assert r["problemtype"]["description"]["lang"] == "eng"
         avid = r["impact"]["avid"]
         assert avid["taxonomy_version"] and avid["risk_domain"]
@@ -130,11 +159,22 @@ def test_avid_redacts_examples(store: Store, run: str) -> None:
 
 def test_kisa_draft_is_korean_and_complete(store: Store, run: str) -> None:
     md = export(store, run, "kisa", tlp="amber+strict")
-    for section in ("## 1. 개요", "## 2. 대상 시스템", "## 3. 평가 방법", "## 4. 주요 발견 사항", "## 5. 재현 정보",
-                    "## 6. 위험도", "## 7. 권고 사항", "## 8. 관련 법령"):
+    for section in (
+        "## 1. 개요",
+        "## 2. 대상 시스템",
+        "## 3. 평가 방법",
+        "## 4. 주요 발견 사항",
+        "## 5. 재현 정보",
+        "## 6. 위험도",
+        "## 7. 권고 사항",
+        "## 8. 관련 법령",
+    ):
         assert section in md
     assert "TLP:AMBER+STRICT" in md
-    assert "인공지능 발전과 신뢰 기반 조성 등에 관한 기본법" in md and "제32조(인공지능 안전성 확보 의무)" in md
+    assert (
+        "인공지능 발전과 신뢰 기반 조성 등에 관한 기본법" in md
+        and "제32조(인공지능 안전성 확보 의무)" in md
+    )
     assert "정보통신망 이용촉진 및 정보보호 등에 관한 법률" in md  # from the probes' law tag
     assert "95% 신뢰구간" in md and "p00-ko" in md
     # Always redacted, even without --redact.
@@ -142,8 +182,19 @@ def test_kisa_draft_is_korean_and_complete(store: Store, run: str) -> None:
 
 
 def test_kisa_escapes_markdown_from_data(store: Store) -> None:
-    rid = make_run(store, "run-md", [{"probe_id": "x-ko", "category": "cat<img src=x onerror=alert(1)>", "prompt": "p",
-                                      "response": "<script>alert(1)</script> [link](javascript:alert(1))", "outcome": "complied"}])
+    rid = make_run(
+        store,
+        "run-md",
+        [
+            {
+                "probe_id": "x-ko",
+                "category": "cat<img src=x onerror=alert(1)>",
+                "prompt": "p",
+                "response": "<script>alert(1)</script> [link](javascript:alert(1))",
+                "outcome": "complied",
+            }
+        ],
+    )
     md = export(store, rid, "kisa")
     assert "<img" not in md and "<script>" not in md and "](javascript:" not in md
 
@@ -159,7 +210,9 @@ def test_bad_format_and_tlp_are_input_errors(store: Store, run: str) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "suho", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "suho", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_export_and_report_formats(store: Store, run: str, tmp_path: Path) -> None:
@@ -171,7 +224,9 @@ def test_cli_export_and_report_formats(store: Store, run: str, tmp_path: Path) -
     r = cli("export", run, "--db", db, "--format", "kisa", "--out", str(out))
     assert r.returncode == 0 and out.read_text(encoding="utf-8").startswith("# AI 모델")
     r = cli("export", run, "--db", db, "--format", "avid")
-    assert r.returncode == 0 and all(json.loads(x)["data_type"] == "AVID" for x in r.stdout.splitlines())
+    assert r.returncode == 0 and all(
+        json.loads(x)["data_type"] == "AVID" for x in r.stdout.splitlines()
+    )
     for bad in (("--format", "pdf"), ("--tlp", "white")):
         r = cli("export", run, "--db", db, *bad)
         assert r.returncode == 2 and r.stderr.startswith("error:")
@@ -179,6 +234,10 @@ def test_cli_export_and_report_formats(store: Store, run: str, tmp_path: Path) -
         r = cli("report", run, "--db", db, "--format", fmt)
         assert r.returncode == 0 and r.stdout.strip()
     r = cli("report", run, "--db", db, "--format", "json", "--redact")
-    assert r.returncode == 0 and json.loads(r.stdout)["redacted"] is True and SECRET[30:60] not in r.stdout
+    assert (
+        r.returncode == 0
+        and json.loads(r.stdout)["redacted"] is True
+        and SECRET[30:60] not in r.stdout
+    )
     r = cli("report", run, "--db", db, "--format", "pdf")
     assert r.returncode == 2

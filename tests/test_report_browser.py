@@ -12,18 +12,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _report_fixtures import make_run, mixed_specs
 
+from _report_fixtures import make_run, mixed_specs
 from suho.report._html import write_html
 from suho.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); CI installs it"),
+    pytest.mark.skipif(
+        shutil.which(CHROMIUM) is None,
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); CI installs it",
+    ),
 ]
 
 # Every payload tries to prove it ran by setting window.__pwned or the title, or by a dialog.
@@ -78,12 +89,18 @@ class Page:
         self.page.add_init_script(INIT)
         self.page.goto(path.as_uri())
         self.page.wait_for_selector("html[data-ready]", timeout=15000)
-        assert self.page.get_attribute("html", "data-ready") == "1", self.page.text_content("#status")
+        assert self.page.get_attribute("html", "data-ready") == "1", self.page.text_content(
+            "#status"
+        )
 
     def visible(self, column: int) -> list[str]:
-        return [str(x) for x in self.page.eval_on_selector_all(
-            "#tbody tr:not(.detail)", f"rows => rows.map(r => r.children[{column}] ? r.children[{column}].textContent : '')"
-        )]
+        return [
+            str(x)
+            for x in self.page.eval_on_selector_all(
+                "#tbody tr:not(.detail)",
+                f"rows => rows.map(r => r.children[{column}] ? r.children[{column}].textContent : '')",
+            )
+        ]
 
     def select(self, sel: str, label: str) -> None:
         self.page.select_option(sel, label=label)
@@ -99,18 +116,36 @@ def hostile_specs() -> list[dict[str, Any]]:
             {
                 "probe_id": f"h{i}-{p[:12]}",
                 "lang": "ko" if i % 2 else "en",
-                "category": "cyber-offense" if i % 3 else "cat<img src=x onerror=window.__pwned=99>",
+                "category": "cyber-offense"
+                if i % 3
+                else "cat<img src=x onerror=window.__pwned=99>",
                 "transform": "none" if i % 2 else 't"<b>',
                 "prompt": f"프롬프트 {p}",
                 "original_prompt": p,
                 "response": p,
                 "outcome": "complied",
-                "verdicts": [{"detector": "det<script>window.__pwned=13</script>", "kind": "refusal", "hit": False,
-                              "score": 0.1, "label": "comply", "stage": "<img src=x onerror=alert(14)>", "evidence": {"x": p}}],
+                "verdicts": [
+                    {
+                        "detector": "det<script>window.__pwned=13</script>",
+                        "kind": "refusal",
+                        "hit": False,
+                        "score": 0.1,
+                        "label": "comply",
+                        "stage": "<img src=x onerror=alert(14)>",
+                        "evidence": {"x": p},
+                    }
+                ],
             }
         )
-    specs.append({"probe_id": "err-ko", "prompt": "x", "status": "error", "error_kind": "malformed",
-                  "error_detail": "<script>window.__pwned=15</script>"})
+    specs.append(
+        {
+            "probe_id": "err-ko",
+            "prompt": "x",
+            "status": "error",
+            "error_kind": "malformed",
+            "error_detail": "<script>window.__pwned=15</script>",
+        }
+    )
     return specs
 
 
@@ -124,7 +159,9 @@ def test_hostile_output_never_executes(browser: Any, tmp_path: Path, compress: b
         page = pg.page
         title = page.title()
         # Open every detail row so every piece of text is in the DOM.
-        for seq in page.eval_on_selector_all("button.more", "bs => bs.map(b => b.getAttribute('data-seq'))"):
+        for seq in page.eval_on_selector_all(
+            "button.more", "bs => bs.map(b => b.getAttribute('data-seq'))"
+        ):
             page.click(f'button.more[data-seq="{seq}"]')
         page.wait_for_timeout(300)
         assert page.evaluate("window.__pwned") is None
@@ -134,7 +171,12 @@ def test_hostile_output_never_executes(browser: Any, tmp_path: Path, compress: b
         # Nothing was fetched: the file itself only.
         assert all(u.startswith("file://") for u in pg.requests), pg.requests
         # No element, attribute or link came from the data.
-        assert page.eval_on_selector_all("#tbody img, #tbody script, #tbody svg, #tbody iframe, #tbody a", "n => n.length") == 0
+        assert (
+            page.eval_on_selector_all(
+                "#tbody img, #tbody script, #tbody svg, #tbody iframe, #tbody a", "n => n.length"
+            )
+            == 0
+        )
         assert page.eval_on_selector_all("[onerror], [onload]", "n => n.length") == 0
         text = page.text_content("#tbody") or ""
         for p in PAYLOADS:
@@ -143,7 +185,9 @@ def test_hostile_output_never_executes(browser: Any, tmp_path: Path, compress: b
         assert "det<script>window.__pwned=13</script>" in text
         assert "<script>window.__pwned=15</script>" in text  # error detail shown literally
         # Category names from the data reach the filter as option text, not markup.
-        assert "cat<img src=x onerror=window.__pwned=99>" in page.eval_on_selector_all("#f-cat option", "o => o.map(x => x.textContent)")
+        assert "cat<img src=x onerror=window.__pwned=99>" in page.eval_on_selector_all(
+            "#f-cat option", "o => o.map(x => x.textContent)"
+        )
     finally:
         pg.close()
 
@@ -168,12 +212,20 @@ def test_csp_blocks_injected_script_and_markup_sinks(browser: Any, tmp_path: Pat
         }""")
         page.wait_for_timeout(200)
         # Trusted Types refuse every string-to-code sink outright.
-        assert results["script-text"] == results["handler"] == results["markup"] == results["inner"] == "TypeError"
+        assert (
+            results["script-text"]
+            == results["handler"]
+            == results["markup"]
+            == results["inner"]
+            == "TypeError"
+        )
         # What slips past the sinks is still refused by the policy.
         assert page.evaluate("window.__pwned") is None
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 0, 0)"
         violations = page.evaluate("window.__violations")
-        assert any("trusted-types" in v for v in violations) and any(v.startswith("style-src") for v in violations)
+        assert any("trusted-types" in v for v in violations) and any(
+            v.startswith("style-src") for v in violations
+        )
     finally:
         pg.close()
 
@@ -200,25 +252,50 @@ def test_filters_select_the_right_rows(filter_page: Page) -> None:
     _reset(pg)
     assert len(pg.visible(0)) == len(specs)
     pg.select("#f-lang", "en")
-    assert set(pg.visible(2)) == {"en"} and len(pg.visible(0)) == sum(s["lang"] == "en" for s in specs)
+    assert set(pg.visible(2)) == {"en"} and len(pg.visible(0)) == sum(
+        s["lang"] == "en" for s in specs
+    )
     pg.select("#f-cat", "voice-phishing")
     assert set(pg.visible(3)) == {"voice-phishing"}
-    assert len(pg.visible(0)) == sum(s["lang"] == "en" and s["category"] == "voice-phishing" for s in specs)
+    assert len(pg.visible(0)) == sum(
+        s["lang"] == "en" and s["category"] == "voice-phishing" for s in specs
+    )
     pg.select("#f-tr", "jamo")
     assert set(pg.visible(4)) == {"jamo"}
     _reset(pg)
     pg.page.select_option("#f-out", value="success")
     seqs = [int(x) for x in pg.visible(0)]
-    want = [i for i, s in enumerate(specs) if s.get("status", "done") == "done" and (
-        (s.get("expected", "refuse") == "refuse" and s["outcome"] != "refused") or (s.get("expected") == "comply" and s["outcome"] == "refused"))]
+    want = [
+        i
+        for i, s in enumerate(specs)
+        if s.get("status", "done") == "done"
+        and (
+            (s.get("expected", "refuse") == "refuse" and s["outcome"] != "refused")
+            or (s.get("expected") == "comply" and s["outcome"] == "refused")
+        )
+    ]
     assert seqs == want
     pg.page.select_option("#f-out", value="error")
-    assert [int(x) for x in pg.visible(0)] == [i for i, s in enumerate(specs) if s.get("status") == "error"]
+    assert [int(x) for x in pg.visible(0)] == [
+        i for i, s in enumerate(specs) if s.get("status") == "error"
+    ]
     _reset(pg)
     pg.page.fill("#f-q", "kimchi")
     pg.page.wait_for_timeout(400)
     assert pg.visible(1) == ["benign-en"]
     _reset(pg)
+
+
+def test_stage_and_decider_tables_count_the_verdicts(filter_page: Page) -> None:
+    done = sum(1 for s in mixed_specs() if s.get("status", "done") == "done")
+    rows = filter_page.page.eval_on_selector_all(
+        "#stages-body tr", "rs => rs.map(r => Array.from(r.children).map(c => c.textContent))"
+    )
+    assert rows == [["refusal", "rule", f"{done:,}"]]
+    rows = filter_page.page.eval_on_selector_all(
+        "#decided-body tr", "rs => rs.map(r => Array.from(r.children).map(c => c.textContent))"
+    )
+    assert rows == [["refusal", f"{done:,}"]]
 
 
 def test_language_toggle_switches_every_ui_string(filter_page: Page) -> None:
@@ -233,10 +310,15 @@ def test_language_toggle_switches_every_ui_string(filter_page: Page) -> None:
     assert page.text_content("#h-attempts") == "Attempts"
     assert page.text_content("#p-next") == "Next"
     assert page.eval_on_selector("#f-out option", "o => o.textContent") == "All"
-    assert "attempts match" in (page.text_content("#status") or "") and ko_status != page.text_content("#status")
+    assert "attempts match" in (
+        page.text_content("#status") or ""
+    ) and ko_status != page.text_content("#status")
     assert page.text_content("#lang-toggle") == "한국어"
     # Model text keeps its own language tag whatever the UI language.
-    assert page.eval_on_selector("#tbody td p.txt[lang]", "p => p.getAttribute('lang')") in ("ko", "en")
+    assert page.eval_on_selector("#tbody td p.txt[lang]", "p => p.getAttribute('lang')") in (
+        "ko",
+        "en",
+    )
     page.click("#lang-toggle")
     assert page.text_content("#h-overview") == "개요" and page.get_attribute("html", "lang") == "ko"
 
@@ -255,7 +337,9 @@ def test_details_open_by_keyboard(filter_page: Page) -> None:
 
 def test_pagination_on_a_large_run(browser: Any, tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'big.db'}")
-    specs = mixed_specs(n_probes=60, transforms=("none", "jamo", "b64"), repeats=10)  # 3,604 attempts
+    specs = mixed_specs(
+        n_probes=60, transforms=("none", "jamo", "b64"), repeats=10
+    )  # 3,604 attempts
     rid = make_run(store, "run-big", specs)
     path = build(store, rid, tmp_path / "big.html")  # above COMPRESS_ABOVE: gzip path
     assert 'data-encoding="gzip+base64"' in path.read_text(encoding="utf-8")[:2_000_000]
@@ -279,7 +363,11 @@ def test_pagination_on_a_large_run(browser: Any, tmp_path: Path) -> None:
         page.select_option("#f-lang", label="en")
         page.select_option("#f-tr", label="b64")
         assert set(pg.visible(2)) == {"en"} and set(pg.visible(4)) == {"b64"}
-        assert f"{sum(s['lang'] == 'en' and s.get('transform') == 'b64' for s in specs):,} attempts" in (page.text_content("#status") or "") or \
-            f"{sum(s['lang'] == 'en' and s.get('transform') == 'b64' for s in specs):,}건 표시" in (page.text_content("#status") or "")
+        assert (
+            f"{sum(s['lang'] == 'en' and s.get('transform') == 'b64' for s in specs):,} attempts"
+            in (page.text_content("#status") or "")
+            or f"{sum(s['lang'] == 'en' and s.get('transform') == 'b64' for s in specs):,}건 표시"
+            in (page.text_content("#status") or "")
+        )
     finally:
         pg.close()

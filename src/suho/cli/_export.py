@@ -14,10 +14,27 @@ from suho.errors import SuhoInputError
 
 def export(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="stix (STIX 2.1 bundle), avid (AVID reports, JSONL) or kisa (Korean report draft, Markdown).")] = "stix",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
-    redact: Annotated[bool, typer.Option("--redact", help="Replace quoted responses with a SHA-256 and a short prefix.")] = False,
-    tlp: Annotated[str, typer.Option("--tlp", help="TLP 2.0 marking: clear, green, amber, amber+strict or red.")] = "amber",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="stix (STIX 2.1 bundle), avid (AVID reports, JSONL) or kisa (Korean report draft, Markdown).",
+        ),
+    ] = "stix",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+    ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact", help="Replace quoted responses with a SHA-256 and a short prefix."
+        ),
+    ] = False,
+    tlp: Annotated[
+        str,
+        typer.Option("--tlp", help="TLP 2.0 marking: clear, green, amber, amber+strict or red."),
+    ] = "amber",
     db: DbOpt = None,
 ) -> None:
     """Export a run's findings for a CERT, a lab or a vulnerability database."""
@@ -32,7 +49,9 @@ def export(
         try:
             import stix2  # noqa: F401
         except ImportError as e:
-            raise SuhoInputError("STIX export needs the stix2 package: pip install 'suho[export]'") from e
+            raise SuhoInputError(
+                "STIX export needs the stix2 package: pip install 'suho[export]'"
+            ) from e
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
     if out is None:

@@ -75,7 +75,13 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
     ] = None,
-    redact: Annotated[bool, typer.Option("--redact", help="Replace responses with a SHA-256 and a short prefix, to share findings without the payload.")] = False,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace responses with a SHA-256 and a short prefix, to share findings without the payload.",
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Write a run's report."""

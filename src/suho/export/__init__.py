@@ -56,4 +56,12 @@ def write_export_file(
     return path
 
 
-__all__ = ["FORMATS", "SUFFIX", "TLP_LEVELS", "ExportData", "collect", "write_export", "write_export_file"]
+__all__ = [
+    "FORMATS",
+    "SUFFIX",
+    "TLP_LEVELS",
+    "ExportData",
+    "collect",
+    "write_export",
+    "write_export_file",
+]

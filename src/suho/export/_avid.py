@@ -57,10 +57,15 @@ def build_reports(data: ExportData) -> list[dict[str, Any]]:
     for f in s["findings"]:
         if f["expected"] != "refuse":
             continue
-        slot = per_lang.setdefault(f["category"], {}).setdefault(f["lang"], {"successes": 0, "trials": 0})
+        slot = per_lang.setdefault(f["category"], {}).setdefault(
+            f["lang"], {"successes": 0, "trials": 0}
+        )
         slot["successes"] += f["successes"]
         slot["trials"] += f["trials"]
-    detectors = ", ".join(f"{d} ({'/'.join(sorted(st))})" for d, st in data.stages.items()) or "suho detectors"
+    detectors = (
+        ", ".join(f"{d} ({'/'.join(sorted(st))})" for d, st in data.stages.items())
+        or "suho detectors"
+    )
     out = []
     for cat, groups in sorted(by_cat.items()):
         cat_rate = s["rates"]["attack_success_by_category"].get(cat, {})
@@ -69,13 +74,24 @@ def build_reports(data: ExportData) -> list[dict[str, Any]]:
             for k, vals in g["taxonomy"].items():
                 tax.setdefault(k, set()).update(vals)
         refs = [
-            {"type": "source", "label": ref["external_id"] + (f" {ref['description']}" if ref.get("description") else ""), "url": ref.get("url", "")}
-            for ref in (external_reference(r) for r in sorted(tax.get("atlas", set()) | tax.get("owasp", set())))
+            {
+                "type": "source",
+                "label": ref["external_id"]
+                + (f" {ref['description']}" if ref.get("description") else ""),
+                "url": ref.get("url", ""),
+            }
+            for ref in (
+                external_reference(r)
+                for r in sorted(tax.get("atlas", set()) | tax.get("owasp", set()))
+            )
         ]
         metrics = [
             {
                 "name": f"attack success rate, transform '{g['transform']}'",
-                "detection_method": {"type": "Static Threshold", "name": f"any success > 0; judged by {detectors}"},
+                "detection_method": {
+                    "type": "Static Threshold",
+                    "name": f"any success > 0; judged by {detectors}",
+                },
                 "features": {
                     "measured": {
                         "transform": g["transform"],
@@ -88,7 +104,12 @@ def build_reports(data: ExportData) -> list[dict[str, Any]]:
                         "severity": g["severity"],
                         "probe_ids": data.probes.get((cat, g["transform"]), [])[:50],
                         "examples": [
-                            {"attempt_id": ex["id"], "probe_id": ex["probe_id"], "lang": ex["lang"], "response": data.example_text(ex["response"])}
+                            {
+                                "attempt_id": ex["id"],
+                                "probe_id": ex["probe_id"],
+                                "lang": ex["lang"],
+                                "response": data.example_text(ex["response"]),
+                            }
                             for ex in data.examples.get((cat, g["transform"]), [])
                         ],
                     }
@@ -98,7 +119,10 @@ def build_reports(data: ExportData) -> list[dict[str, Any]]:
         ]
         langs = "; ".join(
             f"{lang} {pct(r)} (95% CI {ci(r)})"
-            for lang, r in sorted((lang, rate(v["successes"], v["trials"])) for lang, v in per_lang.get(cat, {}).items())
+            for lang, r in sorted(
+                (lang, rate(v["successes"], v["trials"]))
+                for lang, v in per_lang.get(cat, {}).items()
+            )
         )
         worst = max(groups, key=lambda g: g["rate"]["rate"] or 0.0)
         out.append(

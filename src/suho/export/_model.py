@@ -47,7 +47,12 @@ def collect(store: Store, run_id: str, *, redact: bool = False, examples: int = 
     s = summary(store, run_id)
     rid = s["run_id"]
     groups = failing_groups(store.group_counts(rid), s["findings"])
-    ex = {(g["category"], g["transform"]): example_attempts(store, rid, g["category"], g["transform"], examples) for g in groups}
+    ex = {
+        (g["category"], g["transform"]): example_attempts(
+            store, rid, g["category"], g["transform"], examples
+        )
+        for g in groups
+    }
     laws: set[str] = set()
     for f in s["findings"]:
         if f["successes"] and f["expected"] == "refuse":

@@ -53,7 +53,9 @@ def build_bundle(data: ExportData, *, tlp: str = "amber") -> Any:
     try:
         import stix2
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise SuhoInputError("STIX export needs the stix2 package: pip install 'suho[export]'") from e
+        raise SuhoInputError(
+            "STIX export needs the stix2 package: pip install 'suho[export]'"
+        ) from e
 
     s = data.summary
     rid = data.run_id
@@ -102,13 +104,20 @@ def build_bundle(data: ExportData, *, tlp: str = "amber") -> Any:
                     id=_id("language-content", rid, cat, "en"),
                     object_ref=ap.id,
                     object_modified=ap.modified,
-                    contents={"en": {"name": f"LLM jailbreak: {category_text(cat, 1)}",
-                                     "description": f"Prompt attacks that make the evaluated model help with {category_text(cat, 1)} (suho category '{cat}')."}},
+                    contents={
+                        "en": {
+                            "name": f"LLM jailbreak: {category_text(cat, 1)}",
+                            "description": f"Prompt attacks that make the evaluated model help with {category_text(cat, 1)} (suho category '{cat}').",
+                        }
+                    },
                     **by,
                 )
             )
         rate = g["rate"]
-        langs_ko = ", ".join(f"{lang} {pct(r)} (95% CI {ci(r)}, {r['successes']}/{r['trials']})" for lang, r in g["by_lang"].items())
+        langs_ko = ", ".join(
+            f"{lang} {pct(r)} (95% CI {ci(r)}, {r['successes']}/{r['trials']})"
+            for lang, r in g["by_lang"].items()
+        )
         vuln = stix2.Vulnerability(
             id=_id("vulnerability", rid, cat, tr),
             name=f"{target}: {category_text(cat)} — 변형 '{tr}' 공격 성공률 {pct(rate)}",
@@ -129,23 +138,36 @@ def build_bundle(data: ExportData, *, tlp: str = "amber") -> Any:
                 id=_id("language-content", rid, cat, tr, "en"),
                 object_ref=vuln.id,
                 object_modified=vuln.modified,
-                contents={"en": {"name": f"{target}: {category_text(cat, 1)} — attack success {pct(rate)} with transform '{tr}'",
-                                 "description": f"The model went along with {rate['successes']} of {rate['trials']} harmful '{cat}' requests after transform '{tr}' (attack-success rate {pct(rate)}, 95% CI {ci(rate)}). Severity: {g['severity']}."}},
+                contents={
+                    "en": {
+                        "name": f"{target}: {category_text(cat, 1)} — attack success {pct(rate)} with transform '{tr}'",
+                        "description": f"The model went along with {rate['successes']} of {rate['trials']} harmful '{cat}' requests after transform '{tr}' (attack-success rate {pct(rate)}, 95% CI {ci(rate)}). Severity: {g['severity']}.",
+                    }
+                },
                 **by,
             )
         )
         rel = stix2.Relationship(
-            id=_id("relationship", rid, cat, tr), relationship_type="targets",
-            source_ref=patterns[cat].id, target_ref=vuln.id, **by,
+            id=_id("relationship", rid, cat, tr),
+            relationship_type="targets",
+            source_ref=patterns[cat].id,
+            target_ref=vuln.id,
+            **by,
         )
         objects.append(rel)
         refs.append(rel.id)
         probes = data.probes.get((cat, tr), [])
         lines = [
             f"공격 성공률 {pct(rate)} (95% 신뢰구간 {ci(rate)}; 성공 {rate['successes']} / 시행 {rate['trials']}, 오류 {g['errors']}).",
-            *(f"- {lang}: {pct(r)} (95% CI {ci(r)}, {r['successes']}/{r['trials']})" for lang, r in g["by_lang"].items()),
+            *(
+                f"- {lang}: {pct(r)} (95% CI {ci(r)}, {r['successes']}/{r['trials']})"
+                for lang, r in g["by_lang"].items()
+            ),
             f"재현 프로브 ({len(probes)}): {', '.join(probes[:20])}{' …' if len(probes) > 20 else ''}",
-            *(f"- 예시 시도 {ex['id']} ({ex['probe_id']}, {ex['lang']}): {data.example_text(ex['response'])}" for ex in data.examples.get((cat, tr), [])),
+            *(
+                f"- 예시 시도 {ex['id']} ({ex['probe_id']}, {ex['lang']}): {data.example_text(ex['response'])}"
+                for ex in data.examples.get((cat, tr), [])
+            ),
         ]
         note = stix2.Note(
             id=_id("note", rid, cat, tr),

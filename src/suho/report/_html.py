@@ -18,7 +18,7 @@ import datetime as _dt
 import hashlib
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any, TextIO
 
@@ -30,8 +30,8 @@ from suho.report._data import summary
 from suho.report._i18n import UI, ko, table
 from suho.report._redact import redact_text
 from suho.report._svg import gap_chart, heatmap
-from suho.report._views import decided_by, lang_by_category, verdict_stages
 from suho.report._views import heatmap as heat_cells
+from suho.report._views import lang_by_category
 from suho.store import Store, attempts, verdicts
 
 # Characters of model text the page may hold for the whole run; each attempt gets its share.
@@ -41,29 +41,12 @@ MIN_CAP, MAX_CAP = 120, 4000
 COMPRESS_ABOVE = 1000
 # Distinct prompts kept in the shared string table; beyond it prompts are written inline.
 MAX_STRINGS = 65536
-PAGE = 500
 ROW_FIELDS = (
-    "seq",
-    "id",
-    "probe",
-    "lang",
-    "cat",
-    "tr",
-    "attack",
-    "repeat",
-    "status",
-    "outcome",
-    "success",
-    "expected",
-    "err",
-    "edetail",
-    "orig",
-    "prompt",
-    "response",
-    "rlen",
-    "verdicts",
-    "decided",
-)
+    "seq", "probe", "lang", "cat", "tr", "attack", "repeat", "status", "outcome", "success",
+    "expected", "err", "edetail", "orig", "prompt", "response", "cut", "verdicts", "decided",
+)  # fmt: skip
+CHUNK = 5000
+ZLEVEL = 6  # gzip level of the page data
 _STATUS = {"pending": 0, "done": 1, "error": 2}
 
 
@@ -184,11 +167,14 @@ def render_shell(
     """The page before and after the data element, and the summary."""
     s = summary(store, run_id)
     rid = s["run_id"]
-    groups = store.group_counts(rid)
+    # Findings are the group counts as of the run's last execution; a run still executing may
+    # have moved on since, so read the live counts then.
+    groups = (
+        s["findings"] if s["status"] not in ("running", "planning") else store.group_counts(rid)
+    )
     js, css = _asset("report.js"), _asset("report.css")
     heat = heat_cells(groups)
     rates = s["rates"]
-    stages = s.get("verdict_stages") or verdict_stages(store, rid)
     sev_rank = {"critical": 0, "high": 1, "medium": 2, "low": 3, "none": 4}
     findings = sorted(
         (f for f in s["findings"] if f["successes"] or f["errors"]),
@@ -255,8 +241,6 @@ def render_shell(
             over_rows=[("all", rates["over_refusal"]), *list(rates["over_refusal_by_lang"].items())]
             if rates["over_refusal"]["trials"]
             else [],
-            stages=stages,
-            decided=decided_by(store, rid),
             findings=findings,
         )
     )
@@ -271,7 +255,7 @@ class _Sink:
 
     def __init__(self, out: TextIO, compress: bool) -> None:
         self.out = out
-        self.z = zlib.compressobj(6, zlib.DEFLATED, 31) if compress else None
+        self.z = zlib.compressobj(ZLEVEL, zlib.DEFLATED, 31) if compress else None
         self.buf = bytearray()
 
     def write(self, s: str) -> None:
@@ -306,19 +290,65 @@ class _Codes:
             code = m[value] = len(m)
         return code
 
+    def table(self, kind: str) -> Callable[[str | None], int]:
+        """A fast coder for one kind: value -> code (None -> -1)."""
+        m = self.maps.setdefault(kind, {})
+
+        def code(value: str | None) -> int:
+            if value is None:
+                return -1
+            c = m.get(value)
+            if c is None:
+                c = m[value] = len(m)
+            return c
+
+        return code
+
     def lists(self) -> dict[str, list[str]]:
         names = ("probe", "lang", "cat", "tr", "attack", "outcome", "err", "det", "stage", "label")
         return {k: list(self.maps.get(k, {})) for k in names}
 
 
-def _page_rows(
-    store: Store, run_id: str, after: int, cap: int, pcap: int, redact: bool
-) -> list[dict[str, Any]]:
-    a = attempts.c
-    response = a.response if redact else func.substr(a.response, 1, cap)
+def _stream(store: Store, stmt: Any, chunk: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows of ``stmt`` in lists of ``chunk``: the raw DB-API cursor on SQLite (fast, and SQLite
+    cursors step lazily), a server-side streaming result elsewhere."""
+    dialect = store.engine.dialect
+    if dialect.name == "sqlite":
+        compiled = stmt.compile(dialect=dialect)
+        params = [compiled.params[k] for k in (compiled.positiontup or [])]
+        raw = store.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute(str(compiled), params)
+            while True:
+                rows: list[tuple[Any, ...]] = list(cur.fetchmany(chunk))
+                if not rows:
+                    return
+                yield rows
+        finally:
+            raw.close()
+    else:
+        with store.engine.connect() as c:
+            result = c.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+            while True:
+                part = result.fetchmany(chunk)
+                if not part:
+                    return
+                yield [tuple(r) for r in part]
+
+
+def _chunks(
+    store: Store, run_id: str, cap: int, pcap: int, redact: bool
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]]]]:
+    """Attempts in plan order, ``CHUNK`` at a time, with their verdicts by ``seq``.
+
+    Texts are cut in SQL to one character more than shown, so a cut is visible without reading
+    the rest; verdicts come from one join per chunk of ``seq`` values.
+    """
+    a, v = attempts.c, verdicts.c
+    response = a.response if redact else func.substr(a.response, 1, cap + 1)
     q = (
         select(
-            a.id,
             a.seq,
             a.probe_id,
             a.lang,
@@ -331,36 +361,31 @@ def _page_rows(
             a.success,
             a.expected,
             a.error_kind,
-            func.substr(a.error_detail, 1, 300).label("edetail"),
-            func.substr(a.original_prompt, 1, pcap).label("orig"),
-            func.length(a.original_prompt).label("olen"),
-            func.substr(a.prompt, 1, pcap).label("prompt"),
-            func.length(a.prompt).label("plen"),
-            response.label("response"),
-            func.length(a.response).label("rlen"),
+            func.substr(a.error_detail, 1, 300),
+            func.substr(a.original_prompt, 1, pcap + 1),
+            func.substr(a.prompt, 1, pcap + 1),
+            response,
             a.decided_by,
         )
-        .where(and_(a.run_id == run_id, a.seq > after))
+        .where(a.run_id == run_id)
         .order_by(a.seq)
-        .limit(PAGE)
     )
-    with store.engine.connect() as c:
-        rows = [dict(r) for r in c.execute(q).mappings()]
-        if rows:
-            vmap: dict[str, list[tuple[Any, ...]]] = {}
-            vq = select(
-                verdicts.c.attempt_id,
-                verdicts.c.detector,
-                verdicts.c.hit,
-                verdicts.c.score,
-                verdicts.c.stage,
-                verdicts.c.label,
-            ).where(verdicts.c.attempt_id.in_([r["id"] for r in rows]))
-            for v in c.execute(vq):
-                vmap.setdefault(v[0], []).append(tuple(v[1:]))
-            for r in rows:
-                r["verdicts"] = sorted(vmap.get(r["id"], []), key=lambda v: str(v[0]))
-    return rows
+    for rows in _stream(store, q):
+        lo, hi = rows[0][0], rows[-1][0]
+        vq = (
+            select(a.seq, v.detector, v.hit, v.score, v.stage, v.label)
+            .select_from(attempts.join(verdicts, verdicts.c.attempt_id == a.id))
+            .where(and_(a.run_id == run_id, a.seq >= lo, a.seq <= hi))
+        )
+        vmap: dict[int, list[tuple[Any, ...]]] = {}
+        for part in _stream(store, vq, 100_000):
+            for row in part:
+                slot = vmap.get(row[0])
+                if slot is None:
+                    vmap[row[0]] = [row]
+                else:
+                    slot.append(row)
+        yield rows, vmap
 
 
 def write_data(
@@ -369,81 +394,100 @@ def write_data(
     """Stream the attempts as the page's data element: ``{"rows": [...], "strs": [...], ...}``."""
     pcap = max(cap * 2, 400)
     codes = _Codes()
-    strs: dict[tuple[str, int], int] = {}
+    strs: dict[str, int] = {}
     slist: list[str] = []
-    slen: list[int] = []
+    scut: list[int] = []
 
-    def text_ref(text: str | None, full: int | None) -> int | str | None:
+    def text_ref(text: str | None) -> int | str | None:
         if text is None:
             return None
-        key = (text, int(full or 0))
-        ref = strs.get(key)
+        ref = strs.get(text)
         if ref is not None:
             return ref
         if len(slist) >= MAX_STRINGS:
-            return text
-        strs[key] = len(slist)
-        slist.append(text)
-        slen.append(int(full or 0) if (full or 0) > len(text) else 0)
+            return text[:pcap]
+        strs[text] = len(slist)
+        slist.append(text[:pcap])
+        scut.append(1 if len(text) > pcap else 0)
         return len(slist) - 1
 
-    shorten: Callable[[str | None], str | None] = (
-        (lambda t: redact_text(t)) if redact else (lambda t: t)
-    )
     sink = _Sink(out, compress)
     kind = "application/octet-stream" if compress else "application/json"
     encoding = ' data-encoding="gzip+base64"' if compress else ""
     out.write(f'<script type="{kind}" id="data"{encoding}>')
     sink.write('{"rows":[')
-    after, first = -1, True
-    while True:
-        rows = _page_rows(store, run_id, after, cap, pcap, redact)
-        if not rows:
-            break
+    first = True
+    probe, lang, cat, tr, attack = (
+        codes.table(k) for k in ("probe", "lang", "cat", "tr", "attack")
+    )
+    outcome, err, det, stage, label = (
+        codes.table(k) for k in ("outcome", "err", "det", "stage", "label")
+    )
+    keys: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    vkeys: dict[tuple[Any, ...], tuple[int, int, int]] = {}
+    none: list[tuple[Any, ...]] = []
+    for rows, vmap in _chunks(store, run_id, cap, pcap, redact):
         packed = []
-        for r in rows:
-            resp = shorten(r["response"])
-            rlen = r["rlen"]
-            if redact and resp is not None:
-                rlen = len(resp)
+        for row in rows:
+            seq, pid, lg, ct, tf, at, rep, st, oc, sc, ex, ek, ed, orig, prompt, resp, dec = row
+            vs = vmap.get(seq, none)
+            k = (pid, lg, ct, tf, at, oc, ek, dec)
+            kc = keys.get(k)
+            if kc is None:
+                kc = keys[k] = (
+                    probe(pid),
+                    lang(lg),
+                    cat(ct),
+                    tr(tf),
+                    attack(at),
+                    outcome(oc),
+                    err(ek),
+                    det(dec),
+                )
+            if redact:
+                resp = redact_text(resp)
+                ed = redact_text(ed) if ed else ed
+                cut = 0
+            else:
+                cut = 1 if resp is not None and len(resp) > cap else 0
+                if cut:
+                    resp = resp[:cap]
+            vout = []
+            if len(vs) > 1:
+                vs = sorted(vs, key=lambda x: str(x[1]))
+            for _seq, d, h, s_, sg, lb in vs:
+                vk = (d, sg, lb)
+                vc = vkeys.get(vk)
+                if vc is None:
+                    vc = vkeys[vk] = (det(d), stage(sg), label(lb))
+                vout.append([vc[0], 1 if h else 0, round(s_, 2), vc[1], vc[2]])
             packed.append(
                 [
-                    r["seq"],
-                    r["id"],
-                    codes("probe", r["probe_id"]),
-                    codes("lang", r["lang"]),
-                    codes("cat", r["category"]),
-                    codes("tr", r["transform"]),
-                    codes("attack", r["attack"]),
-                    r["repeat"],
-                    _STATUS.get(r["status"], 0),
-                    codes("outcome", r["outcome"]),
-                    -1 if r["success"] is None else int(bool(r["success"])),
-                    1 if r["expected"] == "comply" else 0,
-                    codes("err", r["error_kind"]),
-                    shorten(r["edetail"]) if r["edetail"] else None,
-                    text_ref(r["orig"], r["olen"]),
-                    text_ref(r["prompt"], r["plen"]),
+                    seq,
+                    kc[0],
+                    kc[1],
+                    kc[2],
+                    kc[3],
+                    kc[4],
+                    rep,
+                    _STATUS.get(st, 0),
+                    kc[5],
+                    -1 if sc is None else (1 if sc else 0),
+                    1 if ex == "comply" else 0,
+                    kc[6],
+                    ed or None,
+                    text_ref(orig),
+                    text_ref(prompt),
                     resp,
-                    rlen or 0,
-                    [
-                        [
-                            codes("det", d),
-                            int(bool(h)),
-                            round(float(sc), 2),
-                            codes("stage", st),
-                            codes("label", lb),
-                        ]
-                        for d, h, sc, st, lb in r["verdicts"]
-                    ],
-                    codes("det", r["decided_by"]),
+                    cut,
+                    vout,
+                    kc[7],
                 ]
             )
         body = json.dumps(packed, ensure_ascii=False, separators=(",", ":"))[1:-1]
         sink.write(body if first else "," + body)
         first = False
-        after = rows[-1]["seq"]
-    tail = {"strs": slist, "slen": slen, "dict": codes.lists()}
+    tail = {"strs": slist, "scut": scut, "dict": codes.lists()}
     sink.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:])
     sink.close()
     out.write("</script>\n")

@@ -40,7 +40,7 @@ def write_junit(store: Store, run_id: str, out: TextIO, *, redact: bool = False)
     t = s["target"] or {}
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(
-        f"<testsuites name={_a('suho ' + rid)} tests=\"{tests}\" failures=\"{fails}\" errors=\"{errs}\" skipped=\"{skips}\">\n"
+        f'<testsuites name={_a("suho " + rid)} tests="{tests}" failures="{fails}" errors="{errs}" skipped="{skips}">\n'
     )
     current: str | None = None
     for g in probe_groups(store, rid):
@@ -50,18 +50,18 @@ def write_junit(store: Store, run_id: str, out: TextIO, *, redact: bool = False)
                 out.write("  </testsuite>\n")
             c = counts[cat]
             out.write(
-                f"  <testsuite name={_a(cat)} tests=\"{c['tests']}\" failures=\"{c['failures']}\" "
-                f"errors=\"{c['errors']}\" skipped=\"{c['skipped']}\">\n"
+                f'  <testsuite name={_a(cat)} tests="{c["tests"]}" failures="{c["failures"]}" '
+                f'errors="{c["errors"]}" skipped="{c["skipped"]}">\n'
                 "    <properties>\n"
-                f"      <property name=\"run_id\" value={_a(rid)}/>\n"
-                f"      <property name=\"target\" value={_a(str(t.get('provider')) + ':' + str(t.get('model')))}/>\n"
+                f'      <property name="run_id" value={_a(rid)}/>\n'
+                f'      <property name="target" value={_a(str(t.get("provider")) + ":" + str(t.get("model")))}/>\n'
                 "    </properties>\n"
             )
             current = cat
         name = f"{g['probe_id']} [{g['transform']}]"
         seconds = g["latency_ms"] / 1000.0
         out.write(
-            f"    <testcase classname={_a('suho.' + cat + '.' + g['lang'])} name={_a(name)} time=\"{seconds:.3f}\""
+            f'    <testcase classname={_a("suho." + cat + "." + g["lang"])} name={_a(name)} time="{seconds:.3f}"'
         )
         outcome = junit_outcome(g)
         if outcome == "passed":
@@ -69,16 +69,24 @@ def write_junit(store: Store, run_id: str, out: TextIO, *, redact: bool = False)
             continue
         out.write(">\n")
         if outcome == "failure":
-            what = "over-refusal: a benign request was refused" if g["expected"] == "comply" else "attack succeeded"
+            what = (
+                "over-refusal: a benign request was refused"
+                if g["expected"] == "comply"
+                else "attack succeeded"
+            )
             msg = f"{what} in {g['successes']} of {g['done']} attempts"
             kind = "over-refusal" if g["expected"] == "comply" else "attack-success"
-            detail = f"{msg}; probe {g['probe_id']}, transform {g['transform']}, language {g['lang']}"
+            detail = (
+                f"{msg}; probe {g['probe_id']}, transform {g['transform']}, language {g['lang']}"
+            )
             out.write(f"      <failure message={_a(msg)} type={_a(kind)}>{_t(detail)}</failure>\n")
         elif outcome == "errors":
             msg = f"{g['errors']} of {g['attempts']} attempts ended in error ({g['error_kind'] or 'error'})"
             out.write(f"      <error message={_a(msg)} type={_a(g['error_kind'] or 'error')}/>\n")
         else:
-            out.write(f"      <skipped message={_a('no attempt finished (' + str(g['pending']) + ' pending)')}/>\n")
+            out.write(
+                f"      <skipped message={_a('no attempt finished (' + str(g['pending']) + ' pending)')}/>\n"
+            )
         out.write("    </testcase>\n")
     if current is not None:
         out.write("  </testsuite>\n")

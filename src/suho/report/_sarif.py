@@ -17,7 +17,9 @@ from suho.report._redact import redact_text
 from suho.report._views import example_attempts, failing_groups, failing_probes
 from suho.store import Store
 
-SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFO_URI = "https://github.com/suho-ai/suho"
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "none": "note"}
 # GitHub code scanning reads this property (0.1-10) to rank security results.
@@ -39,7 +41,8 @@ def _rule(category: str, tags: dict[str, list[str]], names: dict[str, str]) -> d
     described = ", ".join(f"{r} {names[r]}" if r in names else r for r in refs)
     return {
         "id": f"suho/{category}",
-        "name": "".join(p.capitalize() for p in category.replace("_", "-").split("-")) or "Uncategorized",
+        "name": "".join(p.capitalize() for p in category.replace("_", "-").split("-"))
+        or "Uncategorized",
         "shortDescription": {"text": f"The model helps with harmful '{category}' requests."},
         "fullDescription": {
             "text": (
@@ -58,7 +61,9 @@ def _rule(category: str, tags: dict[str, list[str]], names: dict[str, str]) -> d
     }
 
 
-def build_sarif(store: Store, run_id: str, *, redact: bool = False, tool_names: dict[str, str] | None = None) -> dict[str, Any]:
+def build_sarif(
+    store: Store, run_id: str, *, redact: bool = False, tool_names: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The SARIF log as a dict (small: one result per failing category × transform)."""
     s = summary(store, run_id)
     rid = s["run_id"]
@@ -100,7 +105,9 @@ def build_sarif(store: Store, run_id: str, *, redact: bool = False, tool_names: 
         if examples:
             ex = examples[0]
             props["example_attempt"] = ex["id"]
-            props["example_response"] = redact_text(ex["response"]) if redact else (ex["response"] or "")[:500]
+            props["example_response"] = (
+                redact_text(ex["response"]) if redact else (ex["response"] or "")[:500]
+            )
         results.append(
             {
                 "ruleId": f"suho/{cat}",
@@ -111,7 +118,13 @@ def build_sarif(store: Store, run_id: str, *, redact: bool = False, tool_names: 
                 "locations": [
                     {
                         "physicalLocation": {"artifactLocation": {"uri": probe_uri(pid)}},
-                        "logicalLocations": [{"name": pid, "fullyQualifiedName": f"{cat}/{tr}/{pid}", "kind": "probe"}],
+                        "logicalLocations": [
+                            {
+                                "name": pid,
+                                "fullyQualifiedName": f"{cat}/{tr}/{pid}",
+                                "kind": "probe",
+                            }
+                        ],
                     }
                     for pid in ids
                 ],
@@ -136,13 +149,17 @@ def build_sarif(store: Store, run_id: str, *, redact: bool = False, tool_names: 
                         "rules": rules,
                     }
                 },
-                "automationDetails": {"id": f"suho/{t.get('provider', '?')}:{t.get('model', '?')}/{rid}"},
+                "automationDetails": {
+                    "id": f"suho/{t.get('provider', '?')}:{t.get('model', '?')}/{rid}"
+                },
                 "invocations": [{"executionSuccessful": s["status"] == "done"}],
                 "columnKind": "unicodeCodePoints",
                 "results": results,
                 "properties": {
                     "run_id": rid,
-                    "target": {k: v for k, v in t.items() if k in ("provider", "model", "base_url")},
+                    "target": {
+                        k: v for k, v in t.items() if k in ("provider", "model", "base_url")
+                    },
                     "suite": s["suite"],
                     "totals": s["totals"],
                     "rates": s["rates"],
@@ -161,5 +178,10 @@ def write_sarif(store: Store, run_id: str, out: TextIO, *, redact: bool = False)
         names = reference_names()
     except ImportError:  # the taxonomy data is optional for SARIF
         pass
-    json.dump(build_sarif(store, run_id, redact=redact, tool_names=names), out, ensure_ascii=False, indent=1)
+    json.dump(
+        build_sarif(store, run_id, redact=redact, tool_names=names),
+        out,
+        ensure_ascii=False,
+        indent=1,
+    )
     out.write("\n")

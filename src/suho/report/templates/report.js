@@ -28,7 +28,7 @@
     for (i = 0; i < nodes.length; i++) { nodes[i].setAttribute("aria-label", t(nodes[i].getAttribute("data-t-aria"))); }
     $("lang-toggle").textContent = t("toggle");
     $("f-q").setAttribute("placeholder", t("search_ph"));
-    if (data) { fillFilters(true); render(); }
+    if (data) { fillFilters(); render(); countTables(); }
   }
 
   // ---- data -----------------------------------------------------------------------------
@@ -36,9 +36,13 @@
     var node = $("data");
     if (!node) { return Promise.reject(new Error("no data")); }
     if (node.getAttribute("data-encoding") === "gzip+base64") {
-      var bin = atob(node.textContent);
-      var bytes = new Uint8Array(bin.length);
-      for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+      var bytes;
+      if (typeof Uint8Array.fromBase64 === "function") { bytes = Uint8Array.fromBase64(node.textContent); }
+      else {
+        var bin = atob(node.textContent);
+        bytes = new Uint8Array(bin.length);
+        for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+      }
       var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
       return new Response(stream).text().then(JSON.parse);
     }
@@ -104,16 +108,16 @@
   }
 
   // ---- rendering ------------------------------------------------------------------------
-  function textBlock(text, full, lang) {
+  function textBlock(text, cut, lang) {
     var wrap = el("div");
     var pre = el("p", "txt", text === null || text === undefined ? "–" : text);
     if (lang) { pre.setAttribute("lang", lang); }
     wrap.appendChild(pre);
-    if (text && full > text.length) { wrap.appendChild(el("span", "cut", t("truncated").replace("{n}", fmt(full)))); }
+    if (text && cut) { wrap.appendChild(el("span", "cut", t("truncated"))); }
     return wrap;
   }
   function langOf(text, fallback) { return text ? (HANGUL.test(text) ? "ko" : "en") : fallback; }
-  function strLen(x) { var e = data.slen && typeof x === "number" ? data.slen[x] : 0; return e || 0; }
+  function strCut(x) { return typeof x === "number" ? data.scut[x] === 1 : false; }
   function badge(r) {
     var k = outcomeKey(r);
     var label = k === "success" ? (r[R.expected] === 1 ? t("o_over") : t("o_success")) : t("o_" + k);
@@ -133,10 +137,10 @@
     td.colSpan = cols;
     var dl = el("dl"), plang = dict("lang", r[R.lang]);
     function item(key, node) { dl.appendChild(el("dt", null, t(key))); var dd = el("dd"); dd.appendChild(node); dl.appendChild(dd); }
-    item("probe", el("span", null, data.dict.probe[r[R.probe]] + " · " + (r[R.id] || "")));
-    item("original_prompt", textBlock(str(r[R.orig]), strLen(r[R.orig]), plang));
-    item("prompt", textBlock(str(r[R.prompt]), strLen(r[R.prompt]), plang));
-    item("response", textBlock(r[R.response], r[R.rlen], langOf(r[R.response], null)));
+    item("probe", el("span", null, data.dict.probe[r[R.probe]] + " · #" + r[R.seq] + " · " + dict("attack", r[R.attack]) + " · " + r[R.repeat]));
+    item("original_prompt", textBlock(str(r[R.orig]), strCut(r[R.orig]), plang));
+    item("prompt", textBlock(str(r[R.prompt]), strCut(r[R.prompt]), plang));
+    item("response", textBlock(r[R.response], r[R.cut], langOf(r[R.response], null)));
     if (r[R.status] === 2) { item("error", textBlock((dict("err", r[R.err]) || "") + (r[R.edetail] ? ": " + r[R.edetail] : ""), 0, null)); }
     item("verdicts", verdictList(r));
     td.appendChild(dl); tr.appendChild(td);
@@ -163,10 +167,10 @@
       tr.appendChild(el("td", null, dict("cat", r[R.cat])));
       tr.appendChild(el("td", null, dict("tr", r[R.tr])));
       var oc = el("td"); oc.appendChild(badge(r)); tr.appendChild(oc);
-      var pc = el("td"); pc.appendChild(textBlock(str(r[R.prompt]), strLen(r[R.prompt]), plang)); tr.appendChild(pc);
+      var pc = el("td"); pc.appendChild(textBlock(str(r[R.prompt]), strCut(r[R.prompt]), plang)); tr.appendChild(pc);
       var rc = el("td");
       if (r[R.status] === 2) { rc.appendChild(textBlock(dict("err", r[R.err]) || t("o_error"), 0, null)); }
-      else { rc.appendChild(textBlock(r[R.response], r[R.rlen], langOf(r[R.response], null))); }
+      else { rc.appendChild(textBlock(r[R.response], r[R.cut], langOf(r[R.response], null))); }
       tr.appendChild(rc);
       var vc = el("td"); vc.appendChild(verdictList(r)); tr.appendChild(vc);
       var bc = el("td"), btn = el("button", "more", openSeq[r[R.seq]] ? t("hide") : t("details"));
@@ -188,6 +192,36 @@
       : fmt(view.length) + " " + t("shown") + " " + fmt(data.rows.length) + " " + t("matching");
   }
   function go(p) { page = p; render(); }
+
+  // Verdict stages and deciding detectors, counted from the data itself.
+  function countTables() {
+    var stages = {}, decided = {}, rows = data.rows;
+    for (var i = 0; i < rows.length; i++) {
+      var r = rows[i], vs = r[R.verdicts];
+      for (var j = 0; j < vs.length; j++) {
+        var key = vs[j][0] + "\u001f" + vs[j][3];
+        stages[key] = (stages[key] || 0) + 1;
+      }
+      if (r[R.status] === 1) { var d = r[R.decided]; decided[d] = (decided[d] || 0) + 1; }
+    }
+    function fill(id, entries) {
+      var body = $(id);
+      while (body.firstChild) { body.removeChild(body.firstChild); }
+      entries.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+      for (var k = 0; k < entries.length; k++) {
+        var tr = el("tr"), e = entries[k];
+        tr.appendChild(el("th", null, e[0]));
+        for (var m = 1; m < e.length; m++) { tr.appendChild(el("td", typeof e[m] === "number" ? "num" : null, typeof e[m] === "number" ? fmt(e[m]) : e[m])); }
+        body.appendChild(tr);
+      }
+    }
+    var se = [];
+    Object.keys(stages).forEach(function (k) { var p = k.split("\u001f"); se.push([dict("det", +p[0]), dict("stage", +p[1]), stages[k]]); });
+    var de = [];
+    Object.keys(decided).forEach(function (k) { de.push([+k < 0 ? "–" : dict("det", +k), decided[k]]); });
+    fill("stages-body", se);
+    fill("decided-body", de);
+  }
 
   // ---- wiring ---------------------------------------------------------------------------
   $("lang-toggle").addEventListener("click", function () { ui = ui === "ko" ? "en" : "ko"; applyLang(); });
@@ -220,6 +254,7 @@
     for (var i = 0; i < data.rows.length; i++) { view.push(i); }
     fillFilters();
     render();
+    countTables();
     D.documentElement.setAttribute("data-ready", "1");
   }, function (err) {
     $("status").removeAttribute("data-t");
