@@ -162,10 +162,9 @@ def _env() -> Environment:
 
 
 def render_shell(
-    store: Store, run_id: str, *, redacted: bool, cap: int
-) -> tuple[str, str, dict[str, Any]]:
-    """The page before and after the data element, and the summary."""
-    s = summary(store, run_id)
+    store: Store, s: dict[str, Any], *, redacted: bool, cap: int
+) -> tuple[str, str]:
+    """The page before and after the data element, for the run summarised in ``s``."""
     rid = s["run_id"]
     # Findings are the group counts as of the run's last execution; a run still executing may
     # have moved on since, so read the live counts then.
@@ -247,7 +246,7 @@ def render_shell(
     head, sep, tail = html.partition("<!--suho:data-->")
     if not sep:  # pragma: no cover - the template always has the marker
         raise RuntimeError("report template lost its data marker")
-    return head, tail, s
+    return head, tail
 
 
 class _Sink:
@@ -507,9 +506,10 @@ def write_html(
     ``compress``: None picks gzip+base64 for runs above ``COMPRESS_ABOVE`` attempts.
     """
     rid = store.resolve_run_id(run_id)
-    n = store.totals(rid).attempts
+    s = summary(store, rid)
+    n = int(s["totals"]["attempts"])
     cap = text_cap(n, text_budget)
-    head, tail, _s = render_shell(store, rid, redacted=redact, cap=cap)
+    head, tail = render_shell(store, s, redacted=redact, cap=cap)
     out.write(head)
     write_data(
         store,
