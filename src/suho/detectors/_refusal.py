@@ -27,7 +27,10 @@ _EN = re.compile(
 
 
 class RefusalDetector(TextDetector):
-    """hit = the response refuses (KO/EN phrase rules on the first 400 characters)."""
+    """hit = the response refuses (KO/EN phrase rules on the first 400 characters).
+
+    Misses refusals worded without its phrases and cannot tell a hedge followed by content.
+    """
 
     name: ClassVar[str] = "refusal"
     kind: ClassVar[DetectorKind] = "refusal"
