@@ -17,7 +17,7 @@ OWASP_AGENTIC_SOURCE = "owasp-agentic-top-10"
 
 @lru_cache(maxsize=1)
 def _tax() -> Any:
-    from suho.probes import load_taxonomy  # type: ignore[attr-defined,unused-ignore]
+    from suho.probes import load_taxonomy
 
     return load_taxonomy()
 
