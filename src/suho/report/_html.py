@@ -161,9 +161,7 @@ def _env() -> Environment:
     )
 
 
-def render_shell(
-    store: Store, s: dict[str, Any], *, redacted: bool, cap: int
-) -> tuple[str, str]:
+def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -> tuple[str, str]:
     """The page before and after the data element, for the run summarised in ``s``."""
     rid = s["run_id"]
     # Findings are the group counts as of the run's last execution; a run still executing may
