@@ -237,8 +237,14 @@ def normalize(text: str, *, stages: Iterable[str] | None = None, morph: bool = F
             from suho.korean._morph import morph_stage
 
             edits = morph_stage(cur)
+        elif name == "spacing" and "morph" in names:
+            from suho.korean._morph import respace
+            from suho.korean._stages import spacing_stage
+
+            edits = spacing_stage(cur, respace)
         else:
             edits = fns[name](cur)
+        edits = [ed for ed in edits if cur[ed[0] : ed[1]] != ed[2]]
         if not edits:
             continue
         new, smap = apply_edits(cur, edits)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 
 from suho.korean import _lexicon as lex
 from suho.korean._hangul import CONJOINING_TO_COMPAT, compose_run, is_syllable
 from suho.korean._keyboard import decode_keys
+from suho.korean._letters import korean_margin
 from suho.korean._numerals import DIGIT_SYLLABLES, is_word_like
 from suho.korean._romanize import romanize, romanize_letters
 
@@ -431,13 +433,42 @@ def _crosses_term(units: str) -> bool:
     return False
 
 
-def spacing_stage(text: str) -> list[Edit]:
+#: Syllables that are never a word on their own (particles, verb endings): a run of single
+#: syllables containing one is text spaced out letter by letter, not a string of short words.
+BOUND_SYLLABLES = frozenset("을를는에의께습려까며겠었았했됩합")
+
+
+def _kept_spaces(units: str, respace: Callable[[str], str] | None) -> set[int]:
+    """Indexes i such that the space between units[i] and units[i+1] should stay."""
+    if respace is None:
+        return set()
+    spaced = respace(units)
+    keep: set[int] = set()
+    i = 0
+    for c in spaced:
+        if c == " ":
+            if 0 < i < len(units):
+                keep.add(i - 1)
+        elif i < len(units) and c == units[i]:
+            i += 1
+    return keep
+
+
+def _join_run(r: re.Match[str], respace: Callable[[str], str] | None) -> list[Edit]:
+    units = r.group()[::2]
+    keep = _kept_spaces(units, respace)
+    return [(r.start() + 2 * k + 1, r.start() + 2 * k + 2, "") for k in range(len(units) - 1) if k not in keep]
+
+
+def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> list[Edit]:
     """Join words written one syllable at a time (마 약 구 매 -> 마약구매).
 
-    A run of single syllables is joined when joining it spells a glossary term, when it is
-    long (8+ syllables), or when several such runs are separated by wider gaps (the shape of
+    A run of single syllables is joined when joining it spells a glossary term, when it has
+    four or more syllables and one of them is a particle or ending that never stands alone
+    (마 약 을 사 고 싶 어), or when several such runs are separated by wider gaps (the shape of
     text spaced out syllable by syllable, where the old word breaks become double spaces).
     Dot/dash/slash-separated runs (마.약) are joined only when they spell a glossary term.
+    With ``respace`` (the morph stage's Kiwi), joined text gets real word spacing back.
     """
     edits: list[Edit] = []
     runs = list(_SPACED.finditer(text))
@@ -452,12 +483,13 @@ def spacing_stage(text: str) -> list[Edit]:
             else:
                 groups.append([r])
         for g in groups:
-            units = ["".join(r.group().split(" ")) for r in g]
+            units = [r.group()[::2] for r in g]
             total = sum(len(u) for u in units)
             wide = len(g) >= 2 and total >= 6
             for r, u in zip(g, units, strict=True):
-                if wide or len(u) >= 8 or (len(u) >= 3 and _crosses_term(u)) or (len(u) == 2 and _crosses_term(u)):
-                    edits.extend((k, k + 1, "") for k in range(r.start() + 1, r.end(), 2))
+                bound = len(u) >= 4 and any(c in BOUND_SYLLABLES for c in u[1:])
+                if wide or bound or _crosses_term(u):
+                    edits.extend(_join_run(r, respace))
             if wide:
                 for a, b in zip(g, g[1:], strict=False):
                     edits.append((a.end(), b.start(), " "))
@@ -504,7 +536,8 @@ def _camel(tok: str) -> bool:
     return any(tok[k].isupper() and tok[k - 1].islower() and tok[k] not in "QWERTOP" for k in range(1, len(tok)))
 
 
-def _decode_token(tok: str) -> tuple[list[tuple[str, int, int]], float] | None:
+def _decode_token(tok: str) -> tuple[list[tuple[str, int, int]], float, float] | None:
+    """(segments, share of common syllables, Korean-over-English margin), or None."""
     if "-" in tok or lex.is_english(tok) or _camel(tok):
         return None
     keys = tok.lower() if tok.isupper() else tok
@@ -516,15 +549,16 @@ def _decode_token(tok: str) -> tuple[list[tuple[str, int, int]], float] | None:
         return None
     common = lex.common_syllables()
     score = sum(1 for sg in segs for c in sg[0] if c in common) / n
-    return segs, score
+    return segs, score, korean_margin(keys)
 
 
 def qwerty_stage(text: str) -> list[Edit]:
     """Latin words that are Korean typed with the IME off, when they decode to plausible Hangul.
 
     A token is decoded only when it is not English (word list), not an identifier, URL, e-mail
-    or code, decodes to whole syllables with no stray letter, and its syllables are common ones
-    (looser when the text around it is Korean or when most of the Latin words decode).
+    or code, decodes to whole syllables with no stray letter, its letters look more like Korean
+    keystrokes than English (letter-trigram models), and its syllables are common ones (looser
+    when the text around it is Korean or when most of the Latin words decode).
     """
     tokens = _latin_tokens(text)
     if not tokens:
@@ -536,22 +570,44 @@ def qwerty_stage(text: str) -> list[Edit]:
     korean_ctx = bool(_HAS_SYL.search(text))
     mostly = len(valid) * 2 > len([m for m in tokens if len(m.group()) > 1])
     edits: list[Edit] = []
-    for m, (segs, score) in valid:
-        if score >= 0.8 or (korean_ctx and score >= 0.6) or (mostly and len(valid) >= 2 and score >= 0.5):
+    for m, (segs, score, margin) in valid:
+        if margin <= 0:
+            continue
+        if korean_ctx:
+            ok = score >= 0.6
+        elif mostly and len(valid) >= 2:
+            ok = score >= 0.5
+        else:
+            ok = score >= 0.8 and margin > 0.5
+        if ok:
             edits.extend((m.start() + s, m.start() + e, out) for out, s, e in segs)
     return edits
 
 
+#: Particles that follow a noun; romanised together with the term (대마초와 -> daemachowa).
+PARTICLES = ("", "을", "를", "이", "가", "은", "는", "와", "과", "의", "에", "도", "로", "으로", "에서", "만", "이나", "나")
+
+
 @cache
-def _roman_terms() -> dict[str, str]:
-    out: dict[str, str] = {}
+def _roman_terms() -> dict[str, tuple[str, int]]:
+    """romanised spelling -> (Korean, number of syllables of the term itself)."""
+    out: dict[str, tuple[str, int]] = {}
     for t in lex.glossary():
         if len(t.korean) < 2 or not all(_is_syl(c) for c in t.korean):
             continue
-        for r in (romanize(t.korean), romanize_letters(t.korean)):
-            for v in {r, r.replace("eo", "o"), r.replace("eu", "u")}:
-                if len(v) >= 4 and not lex.is_english(v):
-                    out.setdefault(v, t.korean)
+        for p in PARTICLES:
+            if p:
+                last = t.korean[-1]
+                has_final = (ord(last) - 0xAC00) % 28 != 0
+                if p in ("을", "이", "은", "과", "으로", "이나") and not has_final:
+                    continue
+                if p in ("를", "가", "는", "와", "로", "나") and has_final:
+                    continue
+            word = t.korean + p
+            for r in (romanize(word), romanize_letters(word)):
+                for v in {r, r.replace("eo", "o"), r.replace("eu", "u")}:
+                    if len(v) >= 4 and not lex.is_english(v):
+                        out.setdefault(v, (word, len(t.korean)))
     return out
 
 
@@ -565,7 +621,7 @@ def roman_stage(text: str) -> list[Edit]:
     for m in tokens:
         key = m.group().replace("-", "").lower()
         if key in terms and not lex.is_english(key):
-            edits.append((m.start(), m.end(), terms[key]))
+            edits.append((m.start(), m.end(), terms[key][0]))
     return edits
 
 
