@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _probes, _runs, _scan, _text
+from suho.cli import _korean, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ app.command()(_runs.report)
 app.command()(_text.detect)
 app.command()(_text.transform)
 app.command()(_text.transforms)
+app.command()(_korean.normalize)
 
 detectors_app = typer.Typer(help="Detectors: list them, measure their accuracy.", no_args_is_help=True, rich_markup_mode=None)
 detectors_app.command(name="list")(_text.detectors)

@@ -130,7 +130,7 @@ def unicode_stage(text: str) -> list[Edit]:
             if _is_hangulish(base) or len(run) >= 3:
                 edits.append((s, e, ""))
             else:
-                edits.extend((k, k + 1, "") for k in range(s, e) if text[k] in _OVERLAYS)
+                edits.extend((k, k + 1, "") for k in range(s, e) if text[k] in _OVERLAYS or text[k] in _ALWAYS_DROP)
             continue
         c = text[s]
         if c in _ALWAYS_DROP:
@@ -216,9 +216,14 @@ def _latin_lookalike_edits(text: str) -> list[Edit]:
     return edits
 
 
-def _repeat_at(run: str, k: int) -> bool:
-    """True when run[k] belongs to a repeat of the same letter (ㅋㅋ, ㅠㅠ)."""
-    return (k > 0 and run[k - 1] == run[k]) or (k + 1 < len(run) and run[k + 1] == run[k])
+def _expressive_neighbour(segs: list[tuple[str, int, int]], i: int, mapped: str) -> bool:
+    """True when syllable segs[i] borrows a letter from a chat repeat: a stray jamo next to it
+    equal to one of its own letters (ㅋㅋl would read as ㅋ키)."""
+    own = set(mapped[segs[i][1] : segs[i][2]])
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(segs) and not is_syllable(segs[j][0][0]) and segs[j][0] in own:
+            return True
+    return False
 
 
 def _korean_lookalike_edits(text: str) -> list[Edit]:
@@ -234,8 +239,8 @@ def _korean_lookalike_edits(text: str) -> list[Edit]:
         segs = compose_run(mapped)
         ok = True
         for k in swapped:
-            seg = next(sg for sg in segs if sg[1] <= k < sg[2])
-            if len(seg[0]) != 1 or not is_syllable(seg[0]) or any(_repeat_at(run, q) for q in range(seg[1], seg[2])):
+            i = next(q for q, sg in enumerate(segs) if sg[1] <= k < sg[2])
+            if len(segs[i][0]) != 1 or not is_syllable(segs[i][0]) or _expressive_neighbour(segs, i, mapped):
                 ok = False
                 break
         if ok:
@@ -460,6 +465,32 @@ def _join_run(r: re.Match[str], respace: Callable[[str], str] | None) -> list[Ed
     return [(r.start() + 2 * k + 1, r.start() + 2 * k + 2, "") for k in range(len(units) - 1) if k not in keep]
 
 
+_PARTICLE_TAILS = frozenset("을 를 이 가 은 는 와 과 의 에 도 로 으로 에서 만 이나 나".split())
+_SPACED_TAIL = re.compile(f"{_LEFT_OK}((?:[{_SYL}] )+)([{_SYL}])([{_SYL}]{{1,2}}){_RIGHT_OK}")
+_PUNCT_TAIL = re.compile(f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+])[{_SYL}](?:\\1[{_SYL}])*([{_SYL}]{{1,2}}){_RIGHT_OK}")
+
+
+def _term_ends_at_last(units: str) -> bool:
+    """True when a glossary term of 2+ units ends exactly at the last unit."""
+    terms, longest = _spacing_terms()
+    return any(units[-ln:] in terms for ln in range(2, min(longest, len(units)) + 1))
+
+
+def _tail_edits(text: str) -> list[Edit]:
+    """Spaced terms followed by a particle: 필 로 폰을, 총-기를 (the particle stays attached)."""
+    edits: list[Edit] = []
+    for m in _SPACED_TAIL.finditer(text):
+        head, last, tail = m.group(1), m.group(2), m.group(3)
+        if tail in _PARTICLE_TAILS and _term_ends_at_last(head[::2] + last):
+            edits.extend((m.start() + k, m.start() + k + 1, "") for k in range(1, len(head), 2))
+    for m in _PUNCT_TAIL.finditer(text):
+        body = text[m.start() : m.start(2)]
+        units = body[::2]
+        if m.group(2) in _PARTICLE_TAILS and _term_ends_at_last(units):
+            edits.extend((m.start() + k, m.start() + k + 1, "") for k in range(1, len(body), 2))
+    return edits
+
+
 def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> list[Edit]:
     """Join words written one syllable at a time (마 약 구 매 -> 마약구매).
 
@@ -497,6 +528,7 @@ def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> lis
         units = m.group()[::2]
         if _crosses_term(units):
             edits.extend((k, k + 1, "") for k in range(m.start() + 1, m.end(), 2))
+    edits.extend(_tail_edits(text))
     edits.sort()
     return _drop_overlaps(edits)
 
