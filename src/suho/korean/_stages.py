@@ -465,7 +465,7 @@ def _join_run(r: re.Match[str], respace: Callable[[str], str] | None) -> list[Ed
     return [(r.start() + 2 * k + 1, r.start() + 2 * k + 2, "") for k in range(len(units) - 1) if k not in keep]
 
 
-_PARTICLE_TAILS = frozenset("을 를 이 가 은 는 와 과 의 에 도 로 으로 에서 만 이나 나".split())
+_PARTICLE_TAILS = frozenset("을 를 이 가 은 는 와 과 의 에 도 로 으로 에서 만 이나 나 하는 하다 하기 한 할 해 하고 해서 하여 된 되는".split())
 _SPACED_TAIL = re.compile(f"{_LEFT_OK}((?:[{_SYL}] )+)([{_SYL}])([{_SYL}]{{1,2}}){_RIGHT_OK}")
 _PUNCT_TAIL = re.compile(f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+])[{_SYL}](?:\\1[{_SYL}])*([{_SYL}]{{1,2}}){_RIGHT_OK}")
 
@@ -540,6 +540,9 @@ _LATIN_TOKEN = re.compile("[A-Za-z]+(?:-[A-Za-z]+)*")
 _URLISH = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@\S+\.\S+|`[^`\n]*`", re.I)
 _GLUE = set("_@/\\:=#&%+$'\"<>{}[]()^~*|")
 _CLOSERS = set(".,!?;:")
+# Identifiers in code: `x = ...`, `f(...)`, `const x`, `def f`, `obj.attr`.
+_CODE_AFTER = re.compile(r"\s*(?:[=(\[]|:=|->)")
+_CODE_BEFORE = re.compile(r"(?:\b(?:const|let|var|def|class|function|fn|func|int|return|import|from|new|val)\s+|[=.]\s*)\Z")
 
 
 def _latin_tokens(text: str) -> list[re.Match[str]]:
@@ -558,6 +561,8 @@ def _latin_tokens(text: str) -> list[re.Match[str]]:
         if nxt.isdigit() or nxt in _GLUE or nxt == "-":
             continue
         if nxt in _CLOSERS and e + 1 < n and text[e + 1].isalnum():  # foo.bar, a.b.c
+            continue
+        if _CODE_AFTER.match(text, e) or _CODE_BEFORE.search(text, 0, s):
             continue
         out.append(m)
     return out
@@ -714,7 +719,11 @@ def yamin_stage(text: str) -> list[Edit]:
 # ---------------------------------------------------------------------------------------------
 # numerals
 
-_NUM_RUN = re.compile(f"(?<![{_SYL}])[{''.join(DIGIT_SYLLABLES)}]+(?![{_SYL}])")
+# A run of digit syllables, standing alone or followed by a particle (오육칠팔로, 일이삼사번).
+_NUM_RUN = re.compile(
+    f"(?<![{_SYL}])[{''.join(DIGIT_SYLLABLES)}]+"
+    f"(?=(?:로|으로|가|은|는|을|를|에|와|과|도|만|번|입니다|이에요|예요|이요|요)?(?![{_SYL}]))"
+)
 _SEP = set("-. ")
 
 
