@@ -418,6 +418,10 @@ def choseong_stage(text: str) -> list[Edit]:
 _LEFT_OK = "(?<![^\\s\"'(\\[{<«“‘])"
 _RIGHT_OK = "(?![^\\s.,!?;:\"')\\]}>»”’])"
 _SPACED = re.compile(f"{_LEFT_OK}[{_SYL}](?: [{_SYL}])+{_RIGHT_OK}")
+# Text spaced out syllable by syllable with the word breaks widened to two spaces:
+# 대 마 초 를  어 디 서  살  수  있 나 요?
+_WORD_SPACED = f"[{_SYL}](?: [{_SYL}])*[^\\s{_SYL}]{{0,3}}"
+_WIDE = re.compile(f"(?<!\\S){_WORD_SPACED}(?:  {_WORD_SPACED})+(?!\\S)")
 _PUNCT_SPACED = re.compile(f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+,])[{_SYL}](?:\\1[{_SYL}])*{_RIGHT_OK}")
 
 
@@ -496,34 +500,32 @@ def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> lis
 
     A run of single syllables is joined when joining it spells a glossary term, when it has
     four or more syllables and one of them is a particle or ending that never stands alone
-    (마 약 을 사 고 싶 어), or when several such runs are separated by wider gaps (the shape of
-    text spaced out syllable by syllable, where the old word breaks become double spaces).
+    (마 약 을 사 고 싶 어), or when the text has the shape of syllable-by-syllable spacing with
+    the old word breaks widened to two spaces (then the double spaces become word breaks).
     Dot/dash/slash-separated runs (마.약) are joined only when they spell a glossary term.
     With ``respace`` (the morph stage's Kiwi), joined text gets real word spacing back.
     """
     edits: list[Edit] = []
-    runs = list(_SPACED.finditer(text))
-    if runs:
-        # Group runs separated only by 2+ spaces: that is how the `spacing` transform writes.
-        groups: list[list[re.Match[str]]] = [[runs[0]]]
-        for r in runs[1:]:
-            prev = groups[-1][-1]
-            gap = text[prev.end() : r.start()]
-            if len(gap) >= 2 and not gap.strip(" "):
-                groups[-1].append(r)
-            else:
-                groups.append([r])
-        for g in groups:
-            units = [r.group()[::2] for r in g]
-            total = sum(len(u) for u in units)
-            wide = len(g) >= 2 and total >= 6
-            for r, u in zip(g, units, strict=True):
-                bound = len(u) >= 4 and any(c in BOUND_SYLLABLES for c in u[1:])
-                if wide or bound or _crosses_term(u):
-                    edits.extend(_join_run(r, respace))
-            if wide:
-                for a, b in zip(g, g[1:], strict=False):
-                    edits.append((a.end(), b.start(), " "))
+    wide_spans: list[tuple[int, int]] = []
+    for m in _WIDE.finditer(text):
+        words = m.group().split("  ")
+        if sum(len(w.replace(" ", "")) for w in words) < 6 or not any(" " in w for w in words):
+            continue
+        wide_spans.append(m.span())
+        pos = m.start()
+        for k, w in enumerate(words):
+            edits.extend((pos + q, pos + q + 1, "") for q, c in enumerate(w) if c == " ")
+            pos += len(w)
+            if k + 1 < len(words):
+                edits.append((pos, pos + 2, " "))
+                pos += 2
+    for r in _SPACED.finditer(text):
+        if any(a <= r.start() < b for a, b in wide_spans):
+            continue
+        u = r.group()[::2]
+        bound = len(u) >= 4 and any(c in BOUND_SYLLABLES for c in u[1:])
+        if bound or _crosses_term(u):
+            edits.extend(_join_run(r, respace))
     for m in _PUNCT_SPACED.finditer(text):
         units = m.group()[::2]
         if _crosses_term(units):
@@ -542,7 +544,7 @@ _GLUE = set("_@/\\:=#&%+$'\"<>{}[]()^~*|")
 _CLOSERS = set(".,!?;:")
 # Identifiers in code: `x = ...`, `f(...)`, `const x`, `def f`, `obj.attr`.
 _CODE_AFTER = re.compile(r"\s*(?:[=(\[]|:=|->)")
-_CODE_BEFORE = re.compile(r"(?:\b(?:const|let|var|def|class|function|fn|func|int|return|import|from|new|val)\s+|[=.]\s*)\Z")
+_CODE_BEFORE = re.compile(r"(?:\b(?:const|let|var|def|class|function|fn|func|int|return|import|from|new|val)\s+|=\s*)\Z")
 
 
 def _latin_tokens(text: str) -> list[re.Match[str]]:
@@ -600,25 +602,55 @@ def qwerty_stage(text: str) -> list[Edit]:
     tokens = _latin_tokens(text)
     if not tokens:
         return []
-    decoded = [(m, _decode_token(m.group())) for m in tokens]
-    valid = [(m, d) for m, d in decoded if d is not None]
+    decoded = [_decode_token(m.group()) for m in tokens]
+    valid = [d for d in decoded if d is not None]
     if not valid:
         return []
     korean_ctx = bool(_HAS_SYL.search(text))
-    mostly = len(valid) * 2 > len([m for m in tokens if len(m.group()) > 1])
-    edits: list[Edit] = []
-    for m, (segs, score, margin) in valid:
-        if margin <= 0:
+    mostly = len(valid) >= 2 and len(valid) * 2 > len([m for m in tokens if len(m.group()) > 1])
+    accepted: dict[int, list[tuple[str, int, int]]] = {}
+    for k, d in enumerate(decoded):
+        if d is None:
             continue
-        if korean_ctx:
-            ok = score >= 0.6
-        elif mostly and len(valid) >= 2:
-            ok = score >= 0.5
+        segs, score, margin = d
+        if mostly:  # the text is Korean typed on QWERTY: trust it more
+            ok = score >= 0.5 and margin > -1.0
+        elif korean_ctx:
+            ok = score >= 0.6 and margin > 0
         else:
             ok = score >= 0.8 and margin > 0.5
         if ok:
-            edits.extend((m.start() + s, m.start() + e, out) for out, s, e in segs)
+            accepted[k] = segs
+    # One-syllable words (tkf = 살, qjq = 법) only next to words already decoded.
+    common = lex.common_syllables()
+    grew = bool(accepted)
+    while grew:
+        grew = False
+        for k, m in enumerate(tokens):
+            if k in accepted or not any(j in accepted and _adjacent(text, tokens, min(k, j)) for j in (k - 1, k + 1)):
+                continue
+            tok = m.group()
+            if lex.is_english(tok) or _camel(tok):
+                continue
+            segs = decode_keys(tok.lower() if tok.isupper() else tok)
+            if len(segs) == 1 and len(segs[0][0]) == 1 and segs[0][0] in common:
+                accepted[k] = segs
+                grew = True
+    edits: list[Edit] = []
+    for k in sorted(accepted):
+        base = tokens[k].start()
+        edits.extend((base + s, base + e, out) for out, s, e in accepted[k])
     return edits
+
+
+def _adjacent(text: str, tokens: list[re.Match[str]], k: int) -> bool:
+    """True when tokens k and k+1 are separated only by spaces and punctuation."""
+    if k < 0 or k + 1 >= len(tokens):
+        return False
+    return _GAP.fullmatch(text, tokens[k].end(), tokens[k + 1].start()) is not None
+
+
+_GAP = re.compile(r"[\s,.!?;:]*")
 
 
 #: Particles that follow a noun; romanised together with the term (대마초와 -> daemachowa).
