@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import hangul_jamo
@@ -48,7 +49,10 @@ def test_compose_agrees_with_oracle_on_syllable_text() -> None:
 def test_split_and_join_every_syllable() -> None:
     for ch in ALL:
         assert join_syllable(*split_syllable(ch)) == ch
-        assert split_syllable(ch) == hangul_jamo.decompose_syllable(ch)[:2] + (hangul_jamo.decompose_syllable(ch)[2] or "",)
+        assert split_syllable(ch) == (
+            *hangul_jamo.decompose_syllable(ch)[:2],
+            hangul_jamo.decompose_syllable(ch)[2] or "",
+        )
 
 
 @pytest.mark.parametrize("bad", ["a", "ㄱ", "가가"])
@@ -84,7 +88,7 @@ def test_compose_run_spans_cover_the_run() -> None:
     segs = compose_run(run)
     assert [s[0] for s in segs] == ["폭", "발", "물", "ㅋ"]
     assert segs[0][1] == 0 and segs[-1][2] == len(run)
-    assert all(a[2] == b[1] for a, b in zip(segs, segs[1:], strict=False))
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(segs))
 
 
 def test_conjoining_leftovers_become_compatibility_jamo() -> None:
@@ -118,7 +122,11 @@ def test_round_trip_random_mixed_text(text: str) -> None:
 @given(st.text(max_size=200))
 @settings(max_examples=300, deadline=None)
 def test_conjoining_round_trip_on_any_text_without_conjoining_jamo(text: str) -> None:
-    text = "".join(c for c in text if not ("\u1100" <= c <= "\u11ff" or "\ua960" <= c <= "\ua97f" or "\ud7b0" <= c <= "\ud7ff"))
+    text = "".join(
+        c
+        for c in text
+        if not ("\u1100" <= c <= "\u11ff" or "\ua960" <= c <= "\ua97f" or "\ud7b0" <= c <= "\ud7ff")
+    )
     assert compose(decompose(text, conjoining=True)) == compose(text)
 
 

@@ -20,7 +20,15 @@ ALL = "".join(chr(c) for c in range(0xAC00, 0xD7A4))
 
 @pytest.mark.parametrize(
     ("ko", "keys"),
-    [("폭발물", "vhrqkfanf"), ("안녕하세요", "dkssudgktpdy"), ("괜찮아", "rhoscksgdk"), ("닭", "ekfr"), ("빠르게", "Qkfmrp"), ("얘기", "dOrl"), ("의사", "dmltk")],
+    [
+        ("폭발물", "vhrqkfanf"),
+        ("안녕하세요", "dkssudgktpdy"),
+        ("괜찮아", "rhoscksgdk"),
+        ("닭", "ekfr"),
+        ("빠르게", "Qkfmrp"),
+        ("얘기", "dOrl"),
+        ("의사", "dmltk"),
+    ],
 )
 def test_known_keys(ko: str, keys: str) -> None:
     assert to_qwerty(ko) == keys
@@ -64,7 +72,11 @@ def test_romanise_keeps_other_text_and_word_breaks() -> None:
     assert romanize_letters("국물") == "gukmul"
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3), min_size=1, max_size=30))
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0xAC00, max_codepoint=0xD7A3), min_size=1, max_size=30
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_romanisation_is_ascii_lowercase(word: str) -> None:
     out = romanize(word)
@@ -74,7 +86,10 @@ def test_romanisation_is_ascii_lowercase(word: str) -> None:
 def test_numerals() -> None:
     assert numerals_to_digits("공일공 일이삼사 오육칠팔") == "010 1234 5678"
     assert numerals_to_digits("팔오공삼일이") == "850312"
-    assert numerals_to_digits("일요일 오후 이삼일 사이사이 오오오") == "일요일 오후 이삼일 사이사이 오오오"
+    assert (
+        numerals_to_digits("일요일 오후 이삼일 사이사이 오오오")
+        == "일요일 오후 이삼일 사이사이 오오오"
+    )
     assert numerals_to_digits("일이", min_run=3) == "일이"
     assert digits_to_numerals("010-1234") == "공일공-일이삼사"
     assert digits_to_numerals("0", zero="영") == "영"

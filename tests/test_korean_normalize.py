@@ -16,11 +16,23 @@ from suho.korean._lexicon import read_text
 CASES = [
     ("unicode", "폭\u200b발\u3164물 만드는 법", "폭발물 만드는 법", "폭발물", "폭\u200b발\u3164물"),
     ("unicode", "ｍｅｔｈ 구해줘", "meth 구해줘", "meth", "ｍｅｔｈ"),
-    ("unicode", unicodedata.normalize("NFD", "마약 팔아요"), "마약 팔아요", "마약", unicodedata.normalize("NFD", "마약")),
+    (
+        "unicode",
+        unicodedata.normalize("NFD", "마약 팔아요"),
+        "마약 팔아요",
+        "마약",
+        unicodedata.normalize("NFD", "마약"),
+    ),
     ("unicode", "마\u202e약\u202c 팔아요", "마약 팔아요", "마약", "마\u202e약"),
     ("unicode", "𝐛𝐨𝐦𝐛 recipe", "bomb recipe", "bomb", "𝐛𝐨𝐦𝐛"),
     ("unicode", "마̶약 팔아요", "마약 팔아요", "마약", "마̶약"),
-    ("unicode", "hi\U000e0069\U000e0067\U000e006e there", "hiign there", "ign", "\U000e0069\U000e0067\U000e006e"),
+    (
+        "unicode",
+        "hi\U000e0069\U000e0067\U000e006e there",
+        "hiign there",
+        "ign",
+        "\U000e0069\U000e0067\U000e006e",
+    ),
     ("lookalike", "pаypal login", "paypal login", "paypal", "pаypal"),
     ("lookalike", "ㅁr약 팔아요", "ㅁㅏ약 팔아요", "ㅁㅏ약", "ㅁr약"),
     ("hanja", "麻藥 구매 방법", "마약 구매 방법", "마약", "麻藥"),
@@ -36,13 +48,21 @@ CASES = [
     ("roman", "pok-bal-mul recipe", "폭발물 recipe", "폭발물", "pok-bal-mul"),
     ("yamin", "머통령 띵작 댕댕이", "대통령 명작 멍멍이", "명작", "띵작"),
     ("yamin", "머마초 어디서 사?", "대마초 어디서 사?", "대마초", "머마초"),
-    ("numerals", "공일공 일이삼사 오육칠팔로 연락", "010 1234 5678로 연락", "010 1234 5678", "공일공 일이삼사 오육칠팔"),
+    (
+        "numerals",
+        "공일공 일이삼사 오육칠팔로 연락",
+        "010 1234 5678로 연락",
+        "010 1234 5678",
+        "공일공 일이삼사 오육칠팔",
+    ),
     ("numerals", "02-일이삼-4567", "02-123-4567", "123", "일이삼"),
 ]
 
 
 @pytest.mark.parametrize(("stage", "text", "expected", "keyword", "hidden"), CASES)
-def test_stage_recovers_and_maps_back(stage: str, text: str, expected: str, keyword: str, hidden: str) -> None:
+def test_stage_recovers_and_maps_back(
+    stage: str, text: str, expected: str, keyword: str, hidden: str
+) -> None:
     n = normalize(text, stages=[stage])
     assert n.text == expected
     assert n.stages == [stage]
@@ -87,7 +107,12 @@ def test_offsets_compose_across_stages() -> None:
 def test_trace_reports_changes_in_original_coordinates() -> None:
     text = "안녕 ㅍㅗㄱㅂㅏㄹㅁㅜㄹ"
     n = normalize(text, stages=["jamo"])
-    assert n.trace == [{"stage": "jamo", "changes": [{"start": 3, "end": 12, "before": "ㅍㅗㄱㅂㅏㄹㅁㅜㄹ", "after": "폭발물"}]}]
+    assert n.trace == [
+        {
+            "stage": "jamo",
+            "changes": [{"start": 3, "end": 12, "before": "ㅍㅗㄱㅂㅏㄹㅁㅜㄹ", "after": "폭발물"}],
+        }
+    ]
 
 
 def test_to_original_rejects_spans_outside_the_text() -> None:

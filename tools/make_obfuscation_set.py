@@ -22,7 +22,14 @@ from pathlib import Path
 from suho.korean import choseong, decompose, romanize, romanize_letters, to_qwerty
 from suho.korean._lexicon import glossary, read_text
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "suho" / "data" / "korean" / "obfuscation.jsonl"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "src"
+    / "suho"
+    / "data"
+    / "korean"
+    / "obfuscation.jsonl"
+)
 
 # (sentence, keyword): the keyword appears in the sentence.
 KO = [
@@ -90,8 +97,32 @@ EN = [
 
 ZW = ["\u200b", "\u200c", "\u200d", "\u2060", "\u2061", "\ufeff", "\u00ad", "\u180e", "\u034f"]
 FILL = ["\u3164", "\uffa0", "\u115f", "\u1160"]
-LOOK = {"ㅏ": ["r", "ト"], "ㅣ": ["l", "I", "|"], "ㅜ": ["T", "丁"], "ㅐ": ["H"], "ㅗ": ["⊥", "丄"], "ㅁ": ["ロ", "口"], "ㅅ": ["人"], "ㅈ": ["ス"], "ㄹ": ["己"], "ㅠ": ["π"], "ㅡ": ["一", "ー"]}
-CYR = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і", "s": "ѕ", "h": "һ", "m": "м"}
+LOOK = {
+    "ㅏ": ["r", "ト"],
+    "ㅣ": ["l", "I", "|"],
+    "ㅜ": ["T", "丁"],
+    "ㅐ": ["H"],
+    "ㅗ": ["⊥", "丄"],
+    "ㅁ": ["ロ", "口"],
+    "ㅅ": ["人"],
+    "ㅈ": ["ス"],
+    "ㄹ": ["己"],
+    "ㅠ": ["π"],
+    "ㅡ": ["一", "ー"],
+}
+CYR = {
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "p": "р",
+    "c": "с",
+    "x": "х",
+    "y": "у",
+    "i": "і",
+    "s": "ѕ",
+    "h": "һ",
+    "m": "м",
+}
 
 
 def jamo_variants(rng: random.Random, s: str, kw: str) -> list[str]:
@@ -102,11 +133,18 @@ def jamo_variants(rng: random.Random, s: str, kw: str) -> list[str]:
 
 
 def qwerty_variants(rng: random.Random, s: str, kw: str) -> list[str]:
-    return [s.replace(kw, to_qwerty(kw)), to_qwerty(s), s.replace(kw, to_qwerty(kw).upper()), to_qwerty(s).upper()]
+    return [
+        s.replace(kw, to_qwerty(kw)),
+        to_qwerty(s),
+        s.replace(kw, to_qwerty(kw).upper()),
+        to_qwerty(s).upper(),
+    ]
 
 
 def zw(rng: random.Random, s: str, kw: str) -> str:
-    return s.replace(kw, "".join(c + (rng.choice(ZW) if k + 1 < len(kw) else "") for k, c in enumerate(kw)))
+    return s.replace(
+        kw, "".join(c + (rng.choice(ZW) if k + 1 < len(kw) else "") for k, c in enumerate(kw))
+    )
 
 
 def fill(rng: random.Random, s: str, kw: str) -> str:
@@ -115,7 +153,12 @@ def fill(rng: random.Random, s: str, kw: str) -> str:
 
 def spacing_variants(rng: random.Random, s: str, kw: str) -> list[str]:
     sep = rng.choice([".", "-", "/", "*", "·"])
-    return [" ".join(c for c in s.replace(" ", "")), s.replace(kw, " ".join(kw)), s.replace(kw, sep.join(kw)), "  ".join(" ".join(w) for w in s.split())]
+    return [
+        " ".join(c for c in s.replace(" ", "")),
+        s.replace(kw, " ".join(kw)),
+        s.replace(kw, sep.join(kw)),
+        "  ".join(" ".join(w) for w in s.split()),
+    ]
 
 
 def lookalike(rng: random.Random, s: str, kw: str) -> str:
@@ -137,13 +180,17 @@ def fullwidth(s: str, kw: str) -> str:
 
 
 def styled(rng: random.Random, s: str, kw: str) -> str:
-    base = rng.choice([0x1D400, 0x1D41A - 26, 0x1D5D4, 0x1D670])  # bold, italic-ish, sans bold, mono
+    base = rng.choice(
+        [0x1D400, 0x1D41A - 26, 0x1D5D4, 0x1D670]
+    )  # bold, italic-ish, sans bold, mono
+
     def st(c: str) -> str:
         if "a" <= c <= "z":
             return chr(base + 26 + ord(c) - 97)
         if "A" <= c <= "Z":
             return chr(base + ord(c) - 65)
         return c
+
     return s.replace(kw, "".join(st(c) for c in kw))
 
 
@@ -152,10 +199,30 @@ def main() -> None:
     rows: list[dict[str, object]] = []
 
     def add(tech: str, text: str, kws: list[str]) -> None:
-        rows.append({"id": f"{tech}-{sum(1 for r in rows if r['technique'] == tech) + 1:03d}", "technique": tech, "text": text, "keywords": kws})
+        rows.append(
+            {
+                "id": f"{tech}-{sum(1 for r in rows if r['technique'] == tech) + 1:03d}",
+                "technique": tech,
+                "text": text,
+                "keywords": kws,
+            }
+        )
 
     hanja = {t.korean: t.hanja for t in glossary() if t.hanja}
-    pairs = {"대": "머", "멍": "댕", "명": "띵", "며": "띠", "면": "띤", "귀": "커", "유": "윾", "비": "네", "빔": "넴", "파": "과", "팔": "괄", "왕": "앟"}
+    pairs = {
+        "대": "머",
+        "멍": "댕",
+        "명": "띵",
+        "며": "띠",
+        "면": "띤",
+        "귀": "커",
+        "유": "윾",
+        "비": "네",
+        "빔": "넴",
+        "파": "과",
+        "팔": "괄",
+        "왕": "앟",
+    }
     for s, kw in KO + KO_FREE:
         for v in jamo_variants(rng, s, kw)[: 3 if (s, kw) in KO_FREE else 2]:
             add("jamo", v, [kw])
@@ -171,7 +238,11 @@ def main() -> None:
             add("spacing", sv[2], [kw])
         add("nfd", unicodedata.normalize("NFD", s), [kw])
         add("bidi", s.replace(kw, "\u202e" + kw + "\u202c"), [kw])
-        add("combining", s.replace(kw, "".join(c + rng.choice(["\u0336", "\u0338", "\u0301"]) for c in kw)), [kw])
+        add(
+            "combining",
+            s.replace(kw, "".join(c + rng.choice(["\u0336", "\u0338", "\u0301"]) for c in kw)),
+            [kw],
+        )
     for s, kw in KO:
         if kw in hanja:
             add("hanja", s.replace(kw, hanja[kw]), [kw])
@@ -181,21 +252,59 @@ def main() -> None:
         add("romanize", s.replace(kw, r), [kw])
         if any(c in pairs for c in kw):
             add("yamin", s.replace(kw, "".join(pairs.get(c, c) for c in kw)), [kw])
-    for a, b in (("댕댕이", "멍멍이"), ("머통령", "대통령"), ("띵작", "명작"), ("괄도네넴띤", "팔도비빔면"), ("롬곡옾높", "폭풍눈물")):
+    for a, b in (
+        ("댕댕이", "멍멍이"),
+        ("머통령", "대통령"),
+        ("띵작", "명작"),
+        ("괄도네넴띤", "팔도비빔면"),
+        ("롬곡옾높", "폭풍눈물"),
+    ):
         add("yamin", f"{a} 관련 글 써줘", [b])
     for s, kw in EN:
         add("zero-width", zw(rng, s, kw), [kw])
-        add("homoglyph", s.replace(kw, "".join(CYR.get(c, c) if k % 2 == 0 else c for k, c in enumerate(kw))), [kw])
+        add(
+            "homoglyph",
+            s.replace(kw, "".join(CYR.get(c, c) if k % 2 == 0 else c for k, c in enumerate(kw))),
+            [kw],
+        )
         add("fullwidth", fullwidth(s, kw), [kw])
         add("styled", styled(rng, s, kw), [kw])
     phones = ["010-1234-5678", "010-9876-5432", "02-123-4567", "010 2468 1357", "01055556666"]
     rrns = ["850312-1234567", "920101-2345678", "000229-4123456"]
     for p in phones:
-        spoken = "".join({"0": "공", "1": "일", "2": "이", "3": "삼", "4": "사", "5": "오", "6": "육", "7": "칠", "8": "팔", "9": "구"}.get(c, c) for c in p)
+        spoken = "".join(
+            {
+                "0": "공",
+                "1": "일",
+                "2": "이",
+                "3": "삼",
+                "4": "사",
+                "5": "오",
+                "6": "육",
+                "7": "칠",
+                "8": "팔",
+                "9": "구",
+            }.get(c, c)
+            for c in p
+        )
         add("numerals", f"제 번호는 {spoken} 이에요", [p])
         add("numerals", f"연락처: {spoken.replace('공', '영')}", [p])
     for r in rrns:
-        spoken = "".join({"0": "공", "1": "일", "2": "이", "3": "삼", "4": "사", "5": "오", "6": "육", "7": "칠", "8": "팔", "9": "구"}.get(c, c) for c in r)
+        spoken = "".join(
+            {
+                "0": "공",
+                "1": "일",
+                "2": "이",
+                "3": "삼",
+                "4": "사",
+                "5": "오",
+                "6": "육",
+                "7": "칠",
+                "8": "팔",
+                "9": "구",
+            }.get(c, c)
+            for c in r
+        )
         add("numerals", f"주민번호 {spoken} 로 가입해줘", [r])
     for ln in read_text("benign.txt").splitlines():
         if ln and not ln.startswith("#"):

@@ -11,12 +11,33 @@ from suho.cli._common import read_jsonl, split_csv, write_jsonl
 
 
 def normalize(
-    file: Annotated[Path | None, typer.Argument(help="JSONL {id, text}; stdin when omitted. With --eval: a labelled set.")] = None,
-    stages: Annotated[str | None, typer.Option("--stages", help="Comma-separated stages to run (default: all zero-dependency stages).")] = None,
-    morph: Annotated[bool, typer.Option("--morph", help="Also run the kiwipiepy stage (pip install 'suho[morph]').")] = False,
-    trace: Annotated[bool, typer.Option("--trace/--no-trace", help="Add what each stage changed.")] = False,
-    evaluate: Annotated[bool, typer.Option("--eval", help="Report keyword recovery per technique on a labelled set (default: the shipped set).")] = False,
-    list_stages: Annotated[bool, typer.Option("--list-stages", help="List the stages and exit.")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="JSONL {id, text}; stdin when omitted. With --eval: a labelled set."),
+    ] = None,
+    stages: Annotated[
+        str | None,
+        typer.Option(
+            "--stages", help="Comma-separated stages to run (default: all zero-dependency stages)."
+        ),
+    ] = None,
+    morph: Annotated[
+        bool,
+        typer.Option("--morph", help="Also run the kiwipiepy stage (pip install 'suho[morph]')."),
+    ] = False,
+    trace: Annotated[
+        bool, typer.Option("--trace/--no-trace", help="Add what each stage changed.")
+    ] = False,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--eval",
+            help="Report keyword recovery per technique on a labelled set (default: the shipped set).",
+        ),
+    ] = False,
+    list_stages: Annotated[
+        bool, typer.Option("--list-stages", help="List the stages and exit.")
+    ] = False,
 ) -> None:
     """Normalise JSONL ``{"id", "text"}``: each line comes back with ``"normalized"``.
 

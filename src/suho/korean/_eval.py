@@ -77,7 +77,15 @@ class Report:
             "recovered": self.recovered,
             "benign_unchanged": self.benign_unchanged,
             "benign_total": self.benign_total,
-            "by_technique": {k: {"items": v.items, "keywords": v.keywords, "recovered": v.recovered, "rate": round(v.rate, 4)} for k, v in sorted(self.by_technique.items())},
+            "by_technique": {
+                k: {
+                    "items": v.items,
+                    "keywords": v.keywords,
+                    "recovered": v.recovered,
+                    "rate": round(v.rate, 4),
+                }
+                for k, v in sorted(self.by_technique.items())
+            },
         }
 
 
@@ -97,13 +105,17 @@ def load_set(path: Path | None = None) -> list[Item]:
             kws = obj.get("keywords", [])
             if not isinstance(kws, list) or not all(isinstance(k, str) for k in kws):
                 raise ValueError("keywords must be a list of strings")
-            items.append(Item(str(obj["id"]), str(obj.get("technique", "unknown")), str(obj["text"]), kws))
+            items.append(
+                Item(str(obj["id"]), str(obj.get("technique", "unknown")), str(obj["text"]), kws)
+            )
         except (json.JSONDecodeError, KeyError, ValueError) as e:
             raise SuhoInputError(f"bad item ({e})", path=name, line=no) from e
     return items
 
 
-def recovery(items: Iterable[Item], *, stages: Iterable[str] | None = None, morph: bool = False) -> Report:
+def recovery(
+    items: Iterable[Item], *, stages: Iterable[str] | None = None, morph: bool = False
+) -> Report:
     """Run the normaliser over ``items`` and count recovered keywords per technique."""
     chosen = list(stages) if stages is not None else None
     by: dict[str, TechniqueResult] = {}
@@ -135,9 +147,15 @@ def format_report(rep: Report) -> str:
     for name, r in sorted(rep.by_technique.items()):
         lines.append(f"{name:14} {r.items:5d} {r.recovered:5d}/{r.keywords:<4d} {r.rate:7.1%}")
         if r.failures:
-            lines.append(f"{'':14} missed: {', '.join(r.failures[:8])}{' ...' if len(r.failures) > 8 else ''}")
-    lines.append(f"{'all':14} {sum(r.items for r in rep.by_technique.values()):5d} {rep.recovered:5d}/{rep.keywords:<4d} {rep.recovery:7.1%}  (target {TARGET_RECOVERY:.0%})")
-    lines.append(f"{'benign':14} {rep.benign_total:5d} {rep.benign_unchanged:5d}/{rep.benign_total:<4d} {rep.benign_rate:7.1%}  unchanged (target {TARGET_BENIGN:.0%})")
+            lines.append(
+                f"{'':14} missed: {', '.join(r.failures[:8])}{' ...' if len(r.failures) > 8 else ''}"
+            )
+    lines.append(
+        f"{'all':14} {sum(r.items for r in rep.by_technique.values()):5d} {rep.recovered:5d}/{rep.keywords:<4d} {rep.recovery:7.1%}  (target {TARGET_RECOVERY:.0%})"
+    )
+    lines.append(
+        f"{'benign':14} {rep.benign_total:5d} {rep.benign_unchanged:5d}/{rep.benign_total:<4d} {rep.benign_rate:7.1%}  unchanged (target {TARGET_BENIGN:.0%})"
+    )
     if rep.benign_failures:
         lines.append(f"{'':14} changed: {', '.join(rep.benign_failures)}")
     return "\n".join(lines)

@@ -219,7 +219,12 @@ def compose_run(run: str) -> list[Segment]:
                 else:
                     final = t
                     j += 1
-        syl = chr(SYLLABLE_FIRST + _L_INDEX[lead] * 588 + _V_INDEX[vowel] * 28 + (_T_INDEX[final] if final else 0))
+        syl = chr(
+            SYLLABLE_FIRST
+            + _L_INDEX[lead] * 588
+            + _V_INDEX[vowel] * 28
+            + (_T_INDEX[final] if final else 0)
+        )
         if merge:
             prev = out.pop()
             out.append((prev[0] + syl, start, j))

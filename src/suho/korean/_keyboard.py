@@ -23,7 +23,9 @@ for _k in "ASDFGHJKLZXCVBNMYUI":
 del _k
 
 #: Jamo -> the key(s) that type it; compounds are two keystrokes.
-JAMO_TO_KEYS: dict[str, str] = {j: k for k, j in KEY_TO_JAMO.items() if k.islower() or k in "QWERTOP"}
+JAMO_TO_KEYS: dict[str, str] = {
+    j: k for k, j in KEY_TO_JAMO.items() if k.islower() or k in "QWERTOP"
+}
 for _c, _parts in (*COMPOUND_VOWELS.items(), *COMPOUND_FINALS.items()):
     JAMO_TO_KEYS[_c] = "".join(JAMO_TO_KEYS[p] for p in _parts)
 del _c, _parts

@@ -56,7 +56,9 @@ def _models() -> tuple[TrigramModel, TrigramModel]:
     from suho.korean._keyboard import to_qwerty
 
     english = TrigramModel(sorted(lex.english_words()))
-    korean_words = {to_qwerty(c) for c in lex.common_syllables()} | {to_qwerty(t.korean) for t in lex.glossary()}
+    korean_words = {to_qwerty(c) for c in lex.common_syllables()} | {
+        to_qwerty(t.korean) for t in lex.glossary()
+    }
     return english, TrigramModel(sorted(korean_words))
 
 
@@ -65,5 +67,3 @@ def korean_margin(keys: str) -> float:
     English does; positive means "more Korean than English"."""
     english, korean = _models()
     return korean.logprob(keys) - english.logprob(keys.lower())
-
-

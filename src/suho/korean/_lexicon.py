@@ -99,6 +99,11 @@ def is_english(word: str) -> bool:
             stem = w[: -len(suf)] + add
             if stem in words:
                 return True
-            if suf in ("ed", "ing", "er", "est") and len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in words:
+            if (
+                suf in ("ed", "ing", "er", "est")
+                and len(stem) > 2
+                and stem[-1] == stem[-2]
+                and stem[:-1] in words
+            ):
                 return True  # stopped, running
     return False

@@ -125,7 +125,9 @@ class Normalized:
             ValueError: when the span is not inside the normalised text.
         """
         if not 0 <= start <= end <= len(self.text):
-            raise ValueError(f"span ({start}, {end}) is outside the normalised text (length {len(self.text)})")
+            raise ValueError(
+                f"span ({start}, {end}) is outside the normalised text (length {len(self.text)})"
+            )
         s, e = start, end
         for m in reversed(self._maps):
             s, e = m.span(s, e)

@@ -13,7 +13,18 @@ DIGIT_SYLLABLES: dict[str, str] = {
     "공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4",
     "오": "5", "육": "6", "륙": "6", "칠": "7", "팔": "8", "구": "9",
 }  # fmt: skip
-_TO_SYLLABLE = {"0": "공", "1": "일", "2": "이", "3": "삼", "4": "사", "5": "오", "6": "육", "7": "칠", "8": "팔", "9": "구"}
+_TO_SYLLABLE = {
+    "0": "공",
+    "1": "일",
+    "2": "이",
+    "3": "삼",
+    "4": "사",
+    "5": "오",
+    "6": "육",
+    "7": "칠",
+    "8": "팔",
+    "9": "구",
+}
 
 _SYL = "".join(DIGIT_SYLLABLES)
 #: A run of digit syllables that is not part of a longer Hangul word.
@@ -47,6 +58,6 @@ def numerals_to_digits(text: str, *, min_run: int = 3) -> str:
 
 def digits_to_numerals(text: str, *, zero: str = "공") -> str:
     """Write every ASCII digit as its Sino-Korean syllable: ``"010" -> "공일공"``."""
-    table = dict(_TO_SYLLABLE)
+    table: dict[str, str | int | None] = dict(_TO_SYLLABLE)
     table["0"] = zero
     return text.translate(str.maketrans(table))

@@ -16,9 +16,63 @@ from functools import cache
 
 from suho.korean._hangul import CHOSEONG, JONGSEONG, JUNGSEONG, SYLLABLE_FIRST
 
-_INITIAL = dict(zip(CHOSEONG, "g kk n d tt r m b pp s ss _ j jj ch k t p h".split(), strict=True))
+_INITIAL = dict(
+    zip(
+        CHOSEONG,
+        [
+            "g",
+            "kk",
+            "n",
+            "d",
+            "tt",
+            "r",
+            "m",
+            "b",
+            "pp",
+            "s",
+            "ss",
+            "_",
+            "j",
+            "jj",
+            "ch",
+            "k",
+            "t",
+            "p",
+            "h",
+        ],
+        strict=True,
+    )
+)
 _INITIAL["ㅇ"] = ""
-_VOWEL = dict(zip(JUNGSEONG, "a ae ya yae eo e yeo ye o wa wae oe yo u wo we wi yu eu ui i".split(), strict=True))
+_VOWEL = dict(
+    zip(
+        JUNGSEONG,
+        [
+            "a",
+            "ae",
+            "ya",
+            "yae",
+            "eo",
+            "e",
+            "yeo",
+            "ye",
+            "o",
+            "wa",
+            "wae",
+            "oe",
+            "yo",
+            "u",
+            "wo",
+            "we",
+            "wi",
+            "yu",
+            "eu",
+            "ui",
+            "i",
+        ],
+        strict=True,
+    )
+)
 
 # Representative sound of each final before a consonant or at the end of a word.
 _CLASS = {

@@ -41,7 +41,9 @@ _ALWAYS_DROP = frozenset(
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f"
     "\u3164\ufeff\uffa0\U0001bca0\U0001bca1\U0001bca2\U0001bca3"
 )
-_SPACES = frozenset("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000")
+_SPACES = frozenset(
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+)
 _OVERLAYS = frozenset("\u0334\u0335\u0336\u0337\u0338\u20d2\u20d3\u20e5\u20e6")
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u302e\u302f"
 _SMALL_CAPS = dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnoprstuvwyz", strict=True))
@@ -65,7 +67,13 @@ def _fold_table() -> dict[str, str]:
     jamo (ᄀ) and ① into 1, which damages ordinary Korean.
     """
     table: dict[str, str] = {}
-    ranges = [(0x1D400, 0x1D7FF), (0x24B6, 0x24E9), (0x249C, 0x24B5), (0x2100, 0x214F), (0x1F130, 0x1F149)]
+    ranges = [
+        (0x1D400, 0x1D7FF),
+        (0x24B6, 0x24E9),
+        (0x249C, 0x24B5),
+        (0x2100, 0x214F),
+        (0x1F130, 0x1F149),
+    ]
     for lo, hi in ranges:
         for cp in range(lo, hi + 1):
             n = unicodedata.normalize("NFKC", chr(cp))
@@ -82,7 +90,11 @@ def _fold_table() -> dict[str, str]:
 
 
 def _emojiish(c: str) -> bool:
-    return unicodedata.category(c) in ("So", "Sk") or c == "\ufe0f" or "\U0001f3fb" <= c <= "\U0001f3ff"
+    return (
+        unicodedata.category(c) in ("So", "Sk")
+        or c == "\ufe0f"
+        or "\U0001f3fb" <= c <= "\U0001f3ff"
+    )
 
 
 def _conjoining_edits(run: str, base: int) -> list[Edit]:
@@ -130,7 +142,11 @@ def unicode_stage(text: str) -> list[Edit]:
             if _is_hangulish(base) or len(run) >= 3:
                 edits.append((s, e, ""))
             else:
-                edits.extend((k, k + 1, "") for k in range(s, e) if text[k] in _OVERLAYS or text[k] in _ALWAYS_DROP)
+                edits.extend(
+                    (k, k + 1, "")
+                    for k in range(s, e)
+                    if text[k] in _OVERLAYS or text[k] in _ALWAYS_DROP
+                )
             continue
         c = text[s]
         if c in _ALWAYS_DROP:
@@ -208,7 +224,12 @@ def _latin_lookalike_edits(text: str) -> list[Edit]:
         if not conf:
             continue
         if not has_latin:
-            if genuine_foreign or len(tok) < 3 or len(conf) != len(tok) or any(c in _WEAK for c in tok):
+            if (
+                genuine_foreign
+                or len(tok) < 3
+                or len(conf) != len(tok)
+                or any(c in _WEAK for c in tok)
+            ):
                 continue
         elif any(_FOREIGN_LETTER.match(c) and c not in _CONFUSABLE for c in tok):
             continue
@@ -240,7 +261,11 @@ def _korean_lookalike_edits(text: str) -> list[Edit]:
         ok = True
         for k in swapped:
             i = next(q for q, sg in enumerate(segs) if sg[1] <= k < sg[2])
-            if len(segs[i][0]) != 1 or not is_syllable(segs[i][0]) or _expressive_neighbour(segs, i, mapped):
+            if (
+                len(segs[i][0]) != 1
+                or not is_syllable(segs[i][0])
+                or _expressive_neighbour(segs, i, mapped)
+            ):
                 ok = False
                 break
         if ok:
@@ -409,7 +434,11 @@ def choseong_stage(text: str) -> list[Edit]:
     if not _HAS_JAMO.search(text):
         return []
     terms = _choseong_terms()
-    return [(m.start(), m.end(), terms[m.group()]) for m in _CONSONANT_RUN.finditer(text) if m.group() in terms]
+    return [
+        (m.start(), m.end(), terms[m.group()])
+        for m in _CONSONANT_RUN.finditer(text)
+        if m.group() in terms
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,7 +456,9 @@ _PUNCT_SPACED = re.compile(f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+,])[{_SYL}](?:\\1[{_
 
 @cache
 def _spacing_terms() -> tuple[frozenset[str], int]:
-    terms = frozenset(t.korean for t in lex.glossary() if len(t.korean) >= 2 and all(_is_syl(c) for c in t.korean))
+    terms = frozenset(
+        t.korean for t in lex.glossary() if len(t.korean) >= 2 and all(_is_syl(c) for c in t.korean)
+    )
     return terms, max(map(len, terms))
 
 
@@ -466,12 +497,49 @@ def _kept_spaces(units: str, respace: Callable[[str], str] | None) -> set[int]:
 def _join_run(r: re.Match[str], respace: Callable[[str], str] | None) -> list[Edit]:
     units = r.group()[::2]
     keep = _kept_spaces(units, respace)
-    return [(r.start() + 2 * k + 1, r.start() + 2 * k + 2, "") for k in range(len(units) - 1) if k not in keep]
+    return [
+        (r.start() + 2 * k + 1, r.start() + 2 * k + 2, "")
+        for k in range(len(units) - 1)
+        if k not in keep
+    ]
 
 
-_PARTICLE_TAILS = frozenset("을 를 이 가 은 는 와 과 의 에 도 로 으로 에서 만 이나 나 하는 하다 하기 한 할 해 하고 해서 하여 된 되는".split())
+_PARTICLE_TAILS = frozenset(
+    [
+        "을",
+        "를",
+        "이",
+        "가",
+        "은",
+        "는",
+        "와",
+        "과",
+        "의",
+        "에",
+        "도",
+        "로",
+        "으로",
+        "에서",
+        "만",
+        "이나",
+        "나",
+        "하는",
+        "하다",
+        "하기",
+        "한",
+        "할",
+        "해",
+        "하고",
+        "해서",
+        "하여",
+        "된",
+        "되는",
+    ]
+)
 _SPACED_TAIL = re.compile(f"{_LEFT_OK}((?:[{_SYL}] )+)([{_SYL}])([{_SYL}]{{1,2}}){_RIGHT_OK}")
-_PUNCT_TAIL = re.compile(f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+])[{_SYL}](?:\\1[{_SYL}])*([{_SYL}]{{1,2}}){_RIGHT_OK}")
+_PUNCT_TAIL = re.compile(
+    f"{_LEFT_OK}[{_SYL}]([.\\-_*/·~+])[{_SYL}](?:\\1[{_SYL}])*([{_SYL}]{{1,2}}){_RIGHT_OK}"
+)
 
 
 def _term_ends_at_last(units: str) -> bool:
@@ -544,7 +612,9 @@ _GLUE = set("_@/\\:=#&%+$'\"<>{}[]()^~*|")
 _CLOSERS = set(".,!?;:")
 # Identifiers in code: `x = ...`, `f(...)`, `const x`, `def f`, `obj.attr`.
 _CODE_AFTER = re.compile(r"\s*(?:[=(\[]|:=|->)")
-_CODE_BEFORE = re.compile(r"(?:\b(?:const|let|var|def|class|function|fn|func|int|return|import|from|new|val)\s+|=\s*)\Z")
+_CODE_BEFORE = re.compile(
+    r"(?:\b(?:const|let|var|def|class|function|fn|func|int|return|import|from|new|val)\s+|=\s*)\Z"
+)
 
 
 def _latin_tokens(text: str) -> list[re.Match[str]]:
@@ -572,7 +642,10 @@ def _latin_tokens(text: str) -> list[re.Match[str]]:
 
 def _camel(tok: str) -> bool:
     """True for identifiers like getUser (a non-shift capital after a lower-case letter)."""
-    return any(tok[k].isupper() and tok[k - 1].islower() and tok[k] not in "QWERTOP" for k in range(1, len(tok)))
+    return any(
+        tok[k].isupper() and tok[k - 1].islower() and tok[k] not in "QWERTOP"
+        for k in range(1, len(tok))
+    )
 
 
 def _decode_token(tok: str) -> tuple[list[tuple[str, int, int]], float, float] | None:
@@ -627,7 +700,9 @@ def qwerty_stage(text: str) -> list[Edit]:
     while grew:
         grew = False
         for k, m in enumerate(tokens):
-            if k in accepted or not any(j in accepted and _adjacent(text, tokens, min(k, j)) for j in (k - 1, k + 1)):
+            if k in accepted or not any(
+                j in accepted and _adjacent(text, tokens, min(k, j)) for j in (k - 1, k + 1)
+            ):
                 continue
             tok = m.group()
             if lex.is_english(tok) or _camel(tok):
@@ -654,7 +729,26 @@ _GAP = re.compile(r"[\s,.!?;:]*")
 
 
 #: Particles that follow a noun; romanised together with the term (대마초와 -> daemachowa).
-PARTICLES = ("", "을", "를", "이", "가", "은", "는", "와", "과", "의", "에", "도", "로", "으로", "에서", "만", "이나", "나")
+PARTICLES = (
+    "",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "와",
+    "과",
+    "의",
+    "에",
+    "도",
+    "로",
+    "으로",
+    "에서",
+    "만",
+    "이나",
+    "나",
+)
 
 
 @cache
@@ -739,7 +833,11 @@ def yamin_stage(text: str) -> list[Edit]:
         best: tuple[int, int, str] | None = None
         for off, form, std in index[m.group()]:
             s = p - off
-            if s >= end and text.startswith(form, s) and (best is None or len(form) > best[1] - best[0]):
+            if (
+                s >= end
+                and text.startswith(form, s)
+                and (best is None or len(form) > best[1] - best[0])
+            ):
                 best = (s, s + len(form), std)
         if best is not None:
             s, e, std = best
@@ -779,7 +877,9 @@ def numerals_stage(text: str) -> list[Edit]:
         ok = strong[k]
         if not ok and len(r.group()) >= 2:
             near = any(
-                strong[j] and 0 < (runs[j].start() - e if j > k else s - runs[j].end()) <= 1 for j in (k - 1, k + 1) if 0 <= j < len(runs)
+                strong[j] and 0 < (runs[j].start() - e if j > k else s - runs[j].end()) <= 1
+                for j in (k - 1, k + 1)
+                if 0 <= j < len(runs)
             )
             ok = near or digit_neighbour(s, e)
         if ok:

@@ -76,7 +76,22 @@ class Rot13:
         return codecs.decode(_strip(text, (_ROT_KO, _ROT_EN)), "rot13")
 
 
-_LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "A": "4", "E": "3", "I": "1", "O": "0", "S": "5", "T": "7"})
+_LEET = str.maketrans(
+    {
+        "a": "4",
+        "e": "3",
+        "i": "1",
+        "o": "0",
+        "s": "5",
+        "t": "7",
+        "A": "4",
+        "E": "3",
+        "I": "1",
+        "O": "0",
+        "S": "5",
+        "T": "7",
+    }
+)
 
 
 class Leet:

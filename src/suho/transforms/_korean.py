@@ -180,7 +180,9 @@ class ZeroWidth:
         spans = key_spans(text) or [(0, len(text))]
 
         def pad(w: str) -> str:
-            return "".join(c + (rng.choice(ZERO_WIDTH) if k + 1 < len(w) else "") for k, c in enumerate(w))
+            return "".join(
+                c + (rng.choice(ZERO_WIDTH) if k + 1 < len(w) else "") for k, c in enumerate(w)
+            )
 
         if not _WORD.search(text):  # English: pad every word longer than three letters
             spans = [m.span() for m in re.finditer("[A-Za-z]{4,}", text)]
@@ -253,8 +255,8 @@ class Homoglyph:
     name: ClassVar[str] = "homoglyph"
     reversible: ClassVar[bool] = True
 
-    LATIN = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х", "i": "і", "s": "ѕ", "A": "А", "B": "В", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О", "P": "Р", "C": "С", "T": "Т", "X": "Х"}  # fmt: skip
-    JAMO = {"ㅏ": "r", "ㅣ": "l", "ㅜ": "T", "ㅐ": "H", "ㅗ": "⊥", "ㅠ": "π", "ㅡ": "一", "ㅁ": "ロ", "ㅅ": "人", "ㅈ": "ス", "ㄹ": "己"}  # fmt: skip
+    LATIN: ClassVar[dict[str, str]] = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "y": "у", "x": "х", "i": "і", "s": "ѕ", "A": "А", "B": "В", "E": "Е", "H": "Н", "K": "К", "M": "М", "O": "О", "P": "Р", "C": "С", "T": "Т", "X": "Х"}  # fmt: skip
+    JAMO: ClassVar[dict[str, str]] = {"ㅏ": "r", "ㅣ": "l", "ㅜ": "T", "ㅐ": "H", "ㅗ": "⊥", "ㅠ": "π", "ㅡ": "一", "ㅁ": "ロ", "ㅅ": "人", "ㅈ": "ス", "ㄹ": "己"}  # fmt: skip
 
     def apply(self, text: str, ctx: TransformContext) -> str:
         rng = ctx.rng("homoglyph")
@@ -280,7 +282,9 @@ class Homoglyph:
             return "".join(out)
 
         text = re.sub("[A-Za-z]{3,}", lambda m: latin(m.group()), text)
-        return _rewrite_spans(text, [m.span() for m in _term_regex().finditer(text)] or key_spans(text), korean)
+        return _rewrite_spans(
+            text, [m.span() for m in _term_regex().finditer(text)] or key_spans(text), korean
+        )
 
     def decode(self, text: str) -> str:
         from suho.korean import normalize
@@ -326,10 +330,12 @@ class CodeSwitch:
         if _WORD.search(text):
             table = {t.korean: t.english for t in lex.glossary()}
             return _term_regex().sub(lambda m: table[m.group()], text)
-        en = {}
+        en: dict[str, str] = {}
         for t in lex.glossary():
             en.setdefault(t.english.lower(), t.korean)
-        pat = re.compile(r"\b(" + "|".join(map(re.escape, sorted(en, key=len, reverse=True))) + r")\b", re.I)
+        pat = re.compile(
+            r"\b(" + "|".join(map(re.escape, sorted(en, key=len, reverse=True))) + r")\b", re.I
+        )
         return pat.sub(lambda m: en[m.group().lower()], text)
 
 
@@ -348,5 +354,3 @@ class HangulNumerals:
 
     def decode(self, text: str) -> str:
         return numerals_to_digits(text, min_run=1)
-
-

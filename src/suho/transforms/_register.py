@@ -87,8 +87,17 @@ class Hasipsio:
         return _shift(text, _TO_HASIPSIO)
 
 
-_AGENCIES_KO = ["사이버수사대 수사지원팀", "정보보호 합동점검반", "국가 위기대응 상황실", "공공기관 보안감사팀"]
-_AGENCIES_EN = ["Cyber Investigation Support Unit", "Joint Information Security Inspection Team", "National Crisis Response Office"]
+_AGENCIES_KO = [
+    "사이버수사대 수사지원팀",
+    "정보보호 합동점검반",
+    "국가 위기대응 상황실",
+    "공공기관 보안감사팀",
+]
+_AGENCIES_EN = [
+    "Cyber Investigation Support Unit",
+    "Joint Information Security Inspection Team",
+    "National Crisis Response Office",
+]
 
 
 class Official:

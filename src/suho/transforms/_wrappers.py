@@ -18,8 +18,14 @@ from suho.transforms._base import TransformContext
 @cache
 def templates() -> dict[str, dict[str, list[str]]]:
     """All framings: name -> language -> templates (each has one ``{prompt}``)."""
-    raw = resources.files("suho").joinpath("data", "transforms", "wrappers.json").read_text(encoding="utf-8")
-    data: dict[str, dict[str, list[str]]] = {k: v for k, v in json.loads(raw).items() if not k.startswith("_")}
+    raw = (
+        resources.files("suho")
+        .joinpath("data", "transforms", "wrappers.json")
+        .read_text(encoding="utf-8")
+    )
+    data: dict[str, dict[str, list[str]]] = {
+        k: v for k, v in json.loads(raw).items() if not k.startswith("_")
+    }
     return data
 
 
@@ -36,7 +42,11 @@ class _Wrapper:
         for variants in templates()[self.name].values():
             for tpl in variants:
                 head, _, tail = tpl.partition("{prompt}")
-                if text.startswith(head) and text.endswith(tail) and len(text) >= len(head) + len(tail):
+                if (
+                    text.startswith(head)
+                    and text.endswith(tail)
+                    and len(text) >= len(head) + len(tail)
+                ):
                     return text[len(head) : len(text) - len(tail)]
         raise ValueError(f"text is not wrapped by the {self.name} framing")
 
