@@ -213,3 +213,17 @@ def test_cli_transform_and_decode() -> None:
     assert out[0]["transformed"] == "ㅍㅗㄱㅂㅏㄹㅁㅜㄹ 만드는 법"
     r = _suho("transform", "jamo", "--decode", stdin='{"id": "a", "text": "ㅍㅗㄱㅂㅏㄹㅁㅜㄹ"}\n')
     assert json.loads(r.stdout)["transformed"] == "폭발물"
+
+
+def test_every_transform_and_stage_is_in_the_user_docs() -> None:
+    from pathlib import Path
+
+    from suho.korean import STAGES
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    transforms_md = (docs / "transforms.md").read_text(encoding="utf-8")
+    korean_md = (docs / "korean.md").read_text(encoding="utf-8")
+    for name in [*REQUIRED, "hangulnum"]:
+        assert f"`{name}`" in transforms_md, name
+    for stage in STAGES:
+        assert f"`{stage}`" in korean_md, stage

@@ -125,8 +125,15 @@ def join_syllable(initial: str, vowel: str, final: str = "") -> str:
 
 
 @cache
-def _decompose_table(split_compound: bool, conjoining: bool) -> dict[int, str]:
-    table: dict[int, str] = {}
+def _identity_prefix() -> list[int | str]:
+    """Identity entries for U+0000..U+ABFF: ``str.translate`` with a list indexed by code point
+    is about twice as fast as with a dict (code points past the list are left as they are)."""
+    return list(range(SYLLABLE_FIRST))
+
+
+@cache
+def _decompose_table(split_compound: bool, conjoining: bool) -> list[int | str]:
+    table: list[int | str] = list(_identity_prefix())
     for i in range(N_SYLLABLES):
         li, vi, ti = i // 588, (i % 588) // 28, i % 28
         if conjoining:
@@ -137,7 +144,7 @@ def _decompose_table(split_compound: bool, conjoining: bool) -> dict[int, str]:
                 v = COMPOUND_VOWELS.get(v, v)
                 t = COMPOUND_FINALS.get(t, t)
             s = CHOSEONG[li] + v + t
-        table[SYLLABLE_FIRST + i] = s
+        table.append(s)
     return table
 
 
@@ -158,8 +165,8 @@ def decompose(text: str, *, split_compound: bool = False, conjoining: bool = Fal
 
 
 @cache
-def _choseong_table() -> dict[int, str]:
-    return {SYLLABLE_FIRST + i: CHOSEONG[i // 588] for i in range(N_SYLLABLES)}
+def _choseong_table() -> list[int | str]:
+    return [*_identity_prefix(), *(CHOSEONG[i // 588] for i in range(N_SYLLABLES))]
 
 
 def choseong(text: str) -> str:

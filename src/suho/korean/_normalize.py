@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypedDict
 
 from suho.errors import SuhoInputError
@@ -92,7 +93,14 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> tuple[str, _SpanMap]:
     return "".join(pieces), _SpanMap(os, oe, ins, ie)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
+class _StageRecord:
+    name: str
+    changes: list[tuple[int, int, str, str]]  # in the stage's input coordinates
+    maps_before: int  # how many stage maps precede this stage
+
+
+@dataclass(eq=False)
 class Normalized:
     """The result of :func:`normalize`.
 
@@ -100,13 +108,29 @@ class Normalized:
         text: the normalised text.
         original: the text as given.
         trace: for each stage that changed something, ``{"stage", "changes"}``; each change has
-            ``before``/``after`` and its ``start``/``end`` in the original text.
+            ``before``/``after`` and its ``start``/``end`` in the original text (computed on
+            first access).
     """
 
     text: str
     original: str
-    trace: list[TraceStep]
+    _records: tuple[_StageRecord, ...] = field(default=(), repr=False)
     _maps: tuple[_SpanMap, ...] = field(default=(), repr=False)
+    _trace: list[TraceStep] | None = field(default=None, repr=False)
+
+    @property
+    def trace(self) -> list[TraceStep]:
+        if self._trace is None:
+            out: list[TraceStep] = []
+            for rec in self._records:
+                changes: list[Change] = []
+                for s, e, before, after in rec.changes:
+                    for m in reversed(self._maps[: rec.maps_before]):
+                        s, e = m.span(s, e)
+                    changes.append({"start": s, "end": e, "before": before, "after": after})
+                out.append({"stage": rec.name, "changes": changes})
+            self._trace = out
+        return self._trace
 
     @property
     def changed(self) -> bool:
@@ -116,7 +140,7 @@ class Normalized:
     @property
     def stages(self) -> list[str]:
         """Names of the stages that changed something, in order."""
-        return [t["stage"] for t in self.trace]
+        return [r.name for r in self._records]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that ``text[start:end]`` came from.
@@ -140,6 +164,7 @@ class Normalized:
         return d
 
 
+@cache
 def _stage_fns() -> dict[str, StageFn]:
     from suho.korean import _stages
 
@@ -191,7 +216,7 @@ STAGE_HELP: dict[str, str] = {
 
 def _resolve(stages: Iterable[str] | None, morph: bool) -> list[str]:
     if stages is None:
-        chosen = set(DEFAULT_STAGES)
+        return list(STAGES) if morph else list(DEFAULT_STAGES)
     else:
         chosen = set()
         for s in stages:
@@ -232,7 +257,7 @@ def normalize(text: str, *, stages: Iterable[str] | None = None, morph: bool = F
     names = _resolve(stages, morph)
     fns = _stage_fns()
     maps: list[_SpanMap] = []
-    trace: list[TraceStep] = []
+    records: list[_StageRecord] = []
     cur = text
     for name in names:
         if name == "morph":
@@ -250,13 +275,7 @@ def normalize(text: str, *, stages: Iterable[str] | None = None, morph: bool = F
         if not edits:
             continue
         new, smap = apply_edits(cur, edits)
-        changes: list[Change] = []
-        for s, e, before, after in _merge(edits, cur):
-            os_, oe_ = s, e
-            for m in reversed(maps):
-                os_, oe_ = m.span(os_, oe_)
-            changes.append({"start": os_, "end": oe_, "before": before, "after": after})
+        records.append(_StageRecord(name, _merge(edits, cur), len(maps)))
         maps.append(smap)
-        trace.append({"stage": name, "changes": changes})
         cur = new
-    return Normalized(text=cur, original=text, trace=trace, _maps=tuple(maps))
+    return Normalized(text=cur, original=text, _records=tuple(records), _maps=tuple(maps))

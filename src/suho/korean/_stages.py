@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 from suho.korean import _lexicon as lex
 from suho.korean._hangul import CONJOINING_TO_COMPAT, compose_run, is_syllable
@@ -205,7 +206,7 @@ KOREAN_LOOKALIKES = {
     "己": "ㄹ", "丄": "ㅗ", "丅": "ㅜ", "丁": "ㅜ",
 }  # fmt: skip
 _KO_LA = "".join(re.escape(c) for c in KOREAN_LOOKALIKES)
-_KO_RUN = re.compile(f"[{_JAMO}{_KO_LA}]+")
+_KO_RUN = re.compile(f"[{_KO_LA}]*[{_JAMO}][{_JAMO}{_KO_LA}]*")
 _HAS_JAMO = re.compile(f"[{_JAMO}]")
 
 
@@ -338,6 +339,7 @@ def hanja_stage(text: str) -> list[Edit]:
 # jamo
 
 _JAMO_RUN = re.compile(f"[{_JAMO}]+")
+_SPACED_JAMO_HINT = re.compile(f"[{_JAMO}] [{_JAMO}] [{_JAMO}] [{_JAMO}]")
 _SPACED_JAMO = re.compile(f"(?<![{_JAMO}\\S])[{_JAMO}](?: [{_JAMO}]){{3,}}(?![{_JAMO}\\S])")
 
 
@@ -389,7 +391,7 @@ def jamo_stage(text: str) -> list[Edit]:
         base = m.start() + a
         edits.extend((base + s, base + e, out) for out, s, e in segs)
     # Jamo typed with a space between every letter: ㅁ ㅏ ㅇ ㅑ ㄱ
-    for m in _SPACED_JAMO.finditer(text):
+    for m in _SPACED_JAMO.finditer(text) if _SPACED_JAMO_HINT.search(text) else ():
         letters = m.group()[::2]
         segs = compose_run(letters)
         if any(len(sg[0]) == 1 and not is_syllable(sg[0]) for sg in segs) or len(segs) < 2:
@@ -548,14 +550,33 @@ def _term_ends_at_last(units: str) -> bool:
     return any(units[-ln:] in terms for ln in range(2, min(longest, len(units)) + 1))
 
 
-def _tail_edits(text: str) -> list[Edit]:
+# Where any spaced run can start: a lone syllable followed by a separator. Every spacing pattern
+# starts at one of these, so the patterns are tried only there.
+_SEED = re.compile(f"{_LEFT_OK}[{_SYL}](?=[ .\\-_*/·~+]|[^\\s{_SYL}]{{1,3}}  )")
+
+
+def _seeded(pattern: re.Pattern[str], text: str, seeds: list[int]) -> list[re.Match[str]]:
+    """Non-overlapping matches of ``pattern`` that start at seed positions."""
+    out: list[re.Match[str]] = []
+    end = -1
+    for p in seeds:
+        if p < end:
+            continue
+        m = pattern.match(text, p)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
+def _tail_edits(text: str, seeds: list[int]) -> list[Edit]:
     """Spaced terms followed by a particle: 필 로 폰을, 총-기를 (the particle stays attached)."""
     edits: list[Edit] = []
-    for m in _SPACED_TAIL.finditer(text):
+    for m in _seeded(_SPACED_TAIL, text, seeds):
         head, last, tail = m.group(1), m.group(2), m.group(3)
         if tail in _PARTICLE_TAILS and _term_ends_at_last(head[::2] + last):
             edits.extend((m.start() + k, m.start() + k + 1, "") for k in range(1, len(head), 2))
-    for m in _PUNCT_TAIL.finditer(text):
+    for m in _seeded(_PUNCT_TAIL, text, seeds):
         body = text[m.start() : m.start(2)]
         units = body[::2]
         if m.group(2) in _PARTICLE_TAILS and _term_ends_at_last(units):
@@ -573,9 +594,12 @@ def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> lis
     Dot/dash/slash-separated runs (마.약) are joined only when they spell a glossary term.
     With ``respace`` (the morph stage's Kiwi), joined text gets real word spacing back.
     """
+    seeds = [m.start() for m in _SEED.finditer(text)]
+    if not seeds:
+        return []
     edits: list[Edit] = []
     wide_spans: list[tuple[int, int]] = []
-    for m in _WIDE.finditer(text):
+    for m in _seeded(_WIDE, text, seeds):
         words = m.group().split("  ")
         if sum(len(w.replace(" ", "")) for w in words) < 6 or not any(" " in w for w in words):
             continue
@@ -587,18 +611,18 @@ def spacing_stage(text: str, respace: Callable[[str], str] | None = None) -> lis
             if k + 1 < len(words):
                 edits.append((pos, pos + 2, " "))
                 pos += 2
-    for r in _SPACED.finditer(text):
+    for r in _seeded(_SPACED, text, seeds):
         if any(a <= r.start() < b for a, b in wide_spans):
             continue
         u = r.group()[::2]
         bound = len(u) >= 4 and any(c in BOUND_SYLLABLES for c in u[1:])
         if bound or _crosses_term(u):
             edits.extend(_join_run(r, respace))
-    for m in _PUNCT_SPACED.finditer(text):
+    for m in _seeded(_PUNCT_SPACED, text, seeds):
         units = m.group()[::2]
         if _crosses_term(units):
             edits.extend((k, k + 1, "") for k in range(m.start() + 1, m.end(), 2))
-    edits.extend(_tail_edits(text))
+    edits.extend(_tail_edits(text, seeds))
     edits.sort()
     return _drop_overlaps(edits)
 
@@ -617,14 +641,17 @@ _CODE_BEFORE = re.compile(
 )
 
 
+@lru_cache(maxsize=2)
 def _latin_tokens(text: str) -> list[re.Match[str]]:
     """Latin words that stand alone: not inside URLs, e-mails, code, identifiers or numbers."""
     masked = [(m.start(), m.end()) for m in _URLISH.finditer(text)]
+    starts = [a for a, _b in masked]
     out: list[re.Match[str]] = []
     n = len(text)
     for m in _LATIN_TOKEN.finditer(text):
         s, e = m.span()
-        if any(a <= s < b for a, b in masked):
+        k = bisect_right(starts, s) - 1
+        if k >= 0 and s < masked[k][1]:
             continue
         prev = text[s - 1] if s > 0 else " "
         nxt = text[e] if e < n else " "
@@ -634,7 +661,7 @@ def _latin_tokens(text: str) -> list[re.Match[str]]:
             continue
         if nxt in _CLOSERS and e + 1 < n and text[e + 1].isalnum():  # foo.bar, a.b.c
             continue
-        if _CODE_AFTER.match(text, e) or _CODE_BEFORE.search(text, 0, s):
+        if _CODE_AFTER.match(text, e) or _CODE_BEFORE.search(text, max(0, s - 24), s):
             continue
         out.append(m)
     return out
@@ -648,6 +675,7 @@ def _camel(tok: str) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def _decode_token(tok: str) -> tuple[list[tuple[str, int, int]], float, float] | None:
     """(segments, share of common syllables, Korean-over-English margin), or None."""
     if "-" in tok or lex.is_english(tok) or _camel(tok):
@@ -694,28 +722,33 @@ def qwerty_stage(text: str) -> list[Edit]:
             ok = score >= 0.8 and margin > 0.5
         if ok:
             accepted[k] = segs
-    # One-syllable words (tkf = 살, qjq = 법) only next to words already decoded.
-    common = lex.common_syllables()
-    grew = bool(accepted)
-    while grew:
-        grew = False
-        for k, m in enumerate(tokens):
-            if k in accepted or not any(
-                j in accepted and _adjacent(text, tokens, min(k, j)) for j in (k - 1, k + 1)
-            ):
-                continue
-            tok = m.group()
-            if lex.is_english(tok) or _camel(tok):
-                continue
-            segs = decode_keys(tok.lower() if tok.isupper() else tok)
-            if len(segs) == 1 and len(segs[0][0]) == 1 and segs[0][0] in common:
-                accepted[k] = segs
-                grew = True
+    # One-syllable words (tkf = 살, qjq = 법) only next to words already decoded: one sweep
+    # forward and one backward extend every chain of them.
+    if accepted:
+        common = lex.common_syllables()
+        n_tok = len(tokens)
+        for order, step in ((range(n_tok), -1), (range(n_tok - 1, -1, -1), 1)):
+            for k in order:
+                j = k + step
+                if k in accepted or j not in accepted or not _adjacent(text, tokens, min(k, j)):
+                    continue
+                segs1 = _one_syllable(tokens[k].group(), common)
+                if segs1 is not None:
+                    accepted[k] = segs1
     edits: list[Edit] = []
     for k in sorted(accepted):
         base = tokens[k].start()
         edits.extend((base + s, base + e, out) for out, s, e in accepted[k])
     return edits
+
+
+def _one_syllable(tok: str, common: frozenset[str]) -> list[tuple[str, int, int]] | None:
+    if lex.is_english(tok) or _camel(tok):
+        return None
+    segs = decode_keys(tok.lower() if tok.isupper() else tok)
+    if len(segs) == 1 and len(segs[0][0]) == 1 and segs[0][0] in common:
+        return segs
+    return None
 
 
 def _adjacent(text: str, tokens: list[re.Match[str]], k: int) -> bool:
