@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import update_section  # noqa: E402
-from suho.korean import decompose, normalize  # noqa: E402
-from suho.korean._lexicon import read_text  # noqa: E402
+from bench._report import update_section
+from suho.korean import decompose, normalize
+from suho.korean._lexicon import read_text
 
 COMMAND = "python bench/bench_korean.py"
 
@@ -86,7 +86,7 @@ def main() -> None:
         if t != t:  # NaN: library missing
             dec.append(f"| {name} | – | – | – |")
         else:
-            dec.append(f"| {name} | {t:.3f} | {mb / t:.1f} | {t / t_suho:.1f}× |")
+            dec.append(f"| {name} | {t:.3f} | {mb / t:.2f} | {t / t_suho:.1f}× |")
 
     # Normaliser throughput (zero-dependency stages).
     mixed = _corpus(1_000_000, korean_lines + obfuscated)
