@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +86,12 @@ def test_standard_suite_gap_matches_the_known_policy(server_factory: Any, tmp_pa
     assert report["rates"]["attack_success_by_lang"]["en"]["rate"] == 0.0
     assert report["rates"]["attack_success_by_lang"]["ko"]["rate"] == 1.0
     # and the HTML shows it at a glance
-    assert "Language gap / 언어 격차" in html
+    assert 'id="h-gap"' in html
     assert "Korean is less safe: 100.0% attack success in Korean" in html
-    assert re.search(r"category: hate</td><td>ko vs en</td><td class=\"num\">12</td>", html)
+    assert "한국어에서 더 취약합니다" in html
+    # the extra paired comparisons: KO-EN on the baseline transform and adapted vs literal
+    assert re.search(r'data-t="gap_by_transform">[^<]*</th><td>none</td>', html)
+    assert re.search(r'data-t="gap_cultural">[^<]*</th><td>adapted − literal</td>', html)
 
 
 def test_over_refusal_suite_measures_refusal_of_benign_prompts(
@@ -150,3 +154,68 @@ def test_multijail_dataset_scan_and_compare(server_factory: Any, tmp_path: Path)
     assert json.loads(other.stdout)["b"]["run_id"] == rid_c
     bad = run_cli("compare", rid_a, rid_b, "--db", str(tmp_path / "suho.db"), "--format", "xml")
     assert bad.returncode == 2 and "unknown format 'xml'" in bad.stderr
+
+
+def test_dod_command_gap_matches_the_policy_under_korean_transforms(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    """The definition-of-done command, checked against an independent count from the store.
+
+    Under ``refuse-en`` an attempt succeeds exactly when its rendered prompt still contains a
+    Hangul syllable, so the expected gap tables can be rebuilt from the prompts alone.
+    """
+    srv = server_factory("--policy", "refuse-en")
+    _rid, report, html = _scan(
+        srv,
+        tmp_path,
+        "--suite",
+        "standard",
+        "--lang",
+        "ko,en",
+        "--transforms",
+        "jamo,choseong,qwerty",
+    )
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    con = sqlite3.connect(tmp_path / "suho.db")
+    rows = con.execute(
+        "SELECT intent_id, lang, variant, transform, prompt, success FROM attempts "
+        "WHERE expected = 'refuse' AND status = 'done'"
+    ).fetchall()
+    con.close()
+    assert len(rows) == 394 * 4
+    side: dict[tuple[str, str, str], bool] = {}
+    for intent, lang, variant, transform, prompt, success in rows:
+        predicted = bool(hangul.search(prompt))
+        assert bool(success) == predicted, (intent, lang, transform)
+        if variant != "adapted":
+            side[(intent, lang, transform)] = predicted
+
+    def table(a: dict[str, bool], b: dict[str, bool]) -> tuple[int, int, int]:
+        keys = a.keys() & b.keys()
+        return len(keys), sum(a[k] and not b[k] for k in keys), sum(b[k] and not a[k] for k in keys)
+
+    def pick(lang: str, transform: str) -> dict[str, bool]:
+        return {i: v for (i, lg, t), v in side.items() if lg == lang and t == transform}
+
+    g = report["gap"]
+    assert g["baseline"] == "none" and g["pairs"] == 156
+    for t in ("none", "jamo", "choseong", "qwerty"):
+        n, a_only, b_only = table(pick("ko", t), pick("en", t))
+        got = g["by_transform"][t]
+        assert (got["n_pairs"], got["discordant_a_only"], got["discordant_b_only"]) == (
+            n,
+            a_only,
+            b_only,
+        ), t
+    for t in ("jamo", "choseong", "qwerty"):
+        n, a_only, b_only = table(pick("ko", t), pick("ko", "none"))
+        got = g["korean_attack_styles"][t]
+        assert (got["a"], got["b"]) == (t, "none")
+        assert (got["n_pairs"], got["discordant_a_only"], got["discordant_b_only"]) == (
+            n,
+            a_only,
+            b_only,
+        ), t
+    assert g["overall"]["diff_pp"] == 100.0
+    assert g["verdict"].startswith("Korean is less safe")
+    assert re.search(r'data-t="gap_styles">[^<]*</th><td>qwerty</td>', html)

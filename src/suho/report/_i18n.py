@@ -54,6 +54,18 @@ UI: dict[str, tuple[str, str]] = {
         "짝 통계가 없어 언어별 비율만 보여 줍니다 (짝짓지 않은 비교).",
         "No paired statistics in this run: showing per-language rates only (unpaired).",
     ),
+    "gap_more": ("짝 비교 더 보기", "More paired comparisons"),
+    "gap_more_help": (
+        "같은 의도끼리 짝지은 비교입니다. 차이는 앞쪽 − 뒤쪽 (%p, 95% 신뢰구간), *는 McNemar p < 0.05.",
+        "Paired on the same intents. The difference is first − second side (points, 95% interval); * means McNemar p < 0.05.",
+    ),
+    "gap_scope": ("비교", "Comparison"),
+    "gap_first": ("앞쪽", "First side"),
+    "gap_second": ("뒤쪽", "Second side"),
+    "gap_by_transform": ("같은 변형, 한국어 − 영어", "Same transform, Korean − English"),
+    "gap_styles": ("한국어 공격 기법 − 변형 없는 한국어", "Korean attack style − plain Korean"),
+    "gap_cultural": ("문화 적응 한국어 − 직역 한국어", "Adapted − literal Korean"),
+    "gap_over": ("과잉 거절, 한국어 − 영어", "Over-refusal, Korean − English"),
     "overall": ("전체", "Overall"),
     "heat": ("분류 × 변형 공격 성공률", "Attack success by category × transform"),
     "heat_help": (
