@@ -60,6 +60,7 @@ UI: dict[str, tuple[str, str]] = {
         "Paired on the same intents. The difference is first − second side (points, 95% interval); * means McNemar p < 0.05.",
     ),
     "gap_scope": ("비교", "Comparison"),
+    "gap_delta": ("차이 (앞쪽 − 뒤쪽)", "Difference (first − second)"),
     "gap_first": ("앞쪽", "First side"),
     "gap_second": ("뒤쪽", "Second side"),
     "gap_by_transform": ("같은 변형, 한국어 − 영어", "Same transform, Korean − English"),
