@@ -2,13 +2,16 @@
 
 Every runner takes the same arguments as bench/bench_spine.py passes them, reads the benchmark's
 JSONL prompt file (one ``{"id", "prompt"}`` object a line) and must exit non-zero when the tool
-did not send every prompt exactly once.
+did not send every prompt exactly once, or did not finish within ``--timeout`` seconds (a tool
+that retries a failing server forever must fail the benchmark row, not hang it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -30,12 +33,26 @@ def parse_args(tool: str) -> argparse.Namespace:
         "--workdir", type=Path, required=True, help="where the tool may write its logs and state"
     )
     ap.add_argument("--model", default="fake", help="model name sent to the endpoint")
+    ap.add_argument("--timeout", type=int, default=900, help="give up (exit 124) after this many s")
     a = ap.parse_args()
     host = a.base_url.split("//", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
     if host not in ("127.0.0.1", "localhost", "::1"):
         ap.error("the peer benchmark only talks to a server on loopback")
     a.workdir.mkdir(parents=True, exist_ok=True)
+    watchdog(tool, a.timeout)
     return a
+
+
+def watchdog(tool: str, seconds: int) -> None:
+    """Exit 124 after ``seconds``, whatever the tool is doing (SIGALRM; the main thread's loop)."""
+
+    def expire(signum: int, frame: object) -> None:
+        sys.stderr.write(f"{tool}: not finished after {seconds} s, giving up\n")
+        sys.stderr.flush()
+        os._exit(124)
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
 
 
 def read_prompts(path: Path) -> list[tuple[str, str]]:

@@ -20,9 +20,11 @@ http://127.0.0.1:PORT/v1 --prompts FILE --concurrency 32 --workdir DIR`` (OPENAI
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -95,8 +97,19 @@ def main() -> None:
         "--spec",
         "probes.suho_bench.Prompts",
     ]
-    proc = subprocess.run(cmd, env=env, cwd=a.workdir, stdin=subprocess.DEVNULL)
-    if proc.returncode != 0:
+    # garak runs in its own process group so that the watchdog can end it with its workers.
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=a.workdir, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+
+    def expire(signum: int, frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        sys.stderr.write(f"garak: not finished after {a.timeout} s, giving up\n")
+        os._exit(124)
+
+    signal.signal(signal.SIGALRM, expire)
+    if proc.wait() != 0:
         sys.exit(f"garak exited {proc.returncode}")
 
     report = a.workdir / "garak_runs" / "suho_bench.report.jsonl"
