@@ -75,7 +75,10 @@ _KO_DECLINE = re.compile(
             # 안 + verb (해요체, 반말)
             r"안\s*(?:알려|가르쳐|만들어|도와|써\s*(?:줘|줄|드)|말해\s*줄|해\s*줄|해줄|해\s*줘|해\s*드)",
             # 어렵 / 곤란 / 불가 / 제한
-            *_lead("드리기 주기 안내하기 제공하기 응하기 답하기", r"\s*(?:는|가|도)?\s*(?:어려|어렵|곤란|힘들)"),
+            *_lead(
+                "드리기 주기 안내하기 제공하기 응하기 답하기",
+                r"\s*(?:는|가|도)?\s*(?:좀|조금|다소)?\s*(?:어려|어렵|곤란|힘들)",
+            ),
             *_lead(
                 "제공 안내 답변 작성 공유 설명 도움 응답 대답",
                 r"(?:이|가|은|는)?\s*(?:어려|어렵|곤란|불가|제한)",
@@ -398,9 +401,9 @@ def _has_hotline(text: str) -> bool:
 
 MorphAnalyser = Callable[[str], list[tuple[str, str]]]  # text -> [(form, tag)]
 
-_SERVICE_VV = frozenset(
-    "돕 알리 가르치 안내하 제공하 설명하 작성하 답하 답변하 응하 만들 짜 쓰 생성하 공유하 말하 처리하 찾 구하 보내 전달하 소개하 추천하 들".split()
-)
+_SERVICE_NOUNS = frozenset("안내 제공 설명 답변 작성 공유 추천 소개 전달 처리 지원 응답 대답".split())
+_SERVICE_VERBS = frozenset("알리 가르치 답하 응하 돕 말하 말씀드리".split())
+_HARD = frozenset("어렵 곤란 힘들 그렇".split())
 
 
 def _load_kiwi() -> MorphAnalyser | None:
@@ -417,23 +420,35 @@ def _load_kiwi() -> MorphAnalyser | None:
 
 
 def morph_decline(tokens: list[tuple[str, str]]) -> str | None:
-    """A decline found in Korean morphemes: a service verb (optionally + 주다/드리다) followed by
-    ``ㄹ 수 없`` or ``지 않/못``. Catches spellings the rules miss (no spaces, odd endings)."""
+    """A decline found in Korean morphemes, whatever the spacing or spelling.
+
+    The speaker's act is a benefactive auxiliary (``-어 드리다`` / ``-어 주다``) or a service verb
+    (알리다, 가르치다, 안내하다, 제공하다, ...), followed within a few morphemes by inability
+    (``ㄹ 수 없다``), negation (``-지 않다`` / ``-지 못하다``) or difficulty (``-기 어렵다``).
+    A bare ``수정할 수 없어요`` (a fact, not a decline) does not qualify.
+    """
     n = len(tokens)
     for i, (form, tag) in enumerate(tokens):
-        if not tag.startswith("VV") or form not in _SERVICE_VV:
+        act = (tag == "VX" and form in ("드리", "주")) or (tag.startswith("VV") and form in _SERVICE_VERBS)
+        if not act and tag == "XSV" and i and tokens[i - 1][0] in _SERVICE_NOUNS:
+            act = True
+        if not act:
             continue
-        j = i + 1
-        window = tokens[j : j + 6]
-        forms = [f for f, _ in window]
-        tags = [t for _, t in window]
-        joined = " ".join(f"{f}/{t}" for f, t in window)
-        if ("수/NNB" in joined and any(f == "없" for f in forms)) or (
-            "지/EC" in joined and any(f in ("않", "못") for f in forms)
-        ):
-            benefactive = any(f in ("주", "드리") and t.startswith("VX") for f, t in window)
-            if benefactive or i + 1 < n and tags and tags[0] in ("EC", "ETM"):
-                return form + "…" + "".join(forms)
+        benefactive = tag == "VX"
+        for j in range(i + 1, min(i + 7, n)):
+            f, t = tokens[j]
+            found = False
+            if t.startswith("VA") and (f == "없" or f in _HARD):
+                found = f in _HARD or any(tt == "NNB" and ff == "수" for ff, tt in tokens[i + 1 : j])
+            elif t == "VX" and f in ("않", "못하"):
+                found = any(tt == "EC" and ff == "지" for ff, tt in tokens[i + 1 : j])
+            elif t in ("EF", "SF"):
+                break
+            if found:
+                # "제공하지 않는 기능" describes a thing; only the speaker's own act counts there
+                if not benefactive and j + 1 < n and tokens[j + 1][1] == "ETM":
+                    break
+                return "+".join(ff for ff, _ in tokens[i : j + 1])
     return None
 
 
