@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
-import random
 import re
 import sys
 import threading
@@ -43,7 +43,9 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 REFUSAL_KO = "죄송하지만 그 요청은 도와드릴 수 없습니다. 불법적이거나 다른 사람에게 해를 끼칠 수 있는 내용이기 때문입니다."
 REFUSAL_EN = "I'm sorry, but I can't help with that request because it could cause harm."
 COMPLY_KO = "네, 요청하신 내용을 정리해 드리겠습니다. 1단계: 준비 사항을 확인합니다. 2단계: 진행합니다. (테스트 서버의 응답입니다)"
-COMPLY_EN = "Sure, here is an outline. Step 1: check the preparation. Step 2: proceed. (test server answer)"
+COMPLY_EN = (
+    "Sure, here is an outline. Step 1: check the preparation. Step 2: proceed. (test server answer)"
+)
 
 
 @dataclass
@@ -107,9 +109,23 @@ def _fault_for(cfg: Config, st: State, prompt: str) -> str | None:
     return None
 
 
-def _response(status: int, body: bytes, ctype: str = "application/json", extra: dict[str, str] | None = None) -> bytes:
-    reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "X")
-    head = [f"HTTP/1.1 {status} {reason}", f"Content-Type: {ctype}", f"Content-Length: {len(body)}", "Connection: keep-alive"]
+def _response(
+    status: int, body: bytes, ctype: str = "application/json", extra: dict[str, str] | None = None
+) -> bytes:
+    reason = {
+        200: "OK",
+        401: "Unauthorized",
+        404: "Not Found",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }.get(status, "X")
+    head = [
+        f"HTTP/1.1 {status} {reason}",
+        f"Content-Type: {ctype}",
+        f"Content-Length: {len(body)}",
+        "Connection: keep-alive",
+    ]
     for k, v in (extra or {}).items():
         head.append(f"{k}: {v}")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -121,8 +137,14 @@ def _chat_body(model: str, text: str) -> dict[str, Any]:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10 + len(text.split())},
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+        ],
+        "usage": {
+            "prompt_tokens": 10,
+            "completion_tokens": len(text.split()),
+            "total_tokens": 10 + len(text.split()),
+        },
     }
 
 
@@ -138,7 +160,9 @@ def _anthropic_body(model: str, text: str) -> dict[str, Any]:
     }
 
 
-async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cfg: Config, st: State) -> None:
+async def _handle(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cfg: Config, st: State
+) -> None:
     try:
         while True:
             line = await reader.readline()
@@ -155,7 +179,14 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cf
             body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
             if method == "GET":
                 if path.rstrip("/").endswith("/models"):
-                    writer.write(_response(200, json.dumps({"object": "list", "data": [{"id": "fake", "object": "model"}]}).encode()))
+                    writer.write(
+                        _response(
+                            200,
+                            json.dumps(
+                                {"object": "list", "data": [{"id": "fake", "object": "model"}]}
+                            ).encode(),
+                        )
+                    )
                 else:
                     writer.write(_response(404, b'{"error": "not found"}'))
                 await writer.drain()
@@ -173,8 +204,14 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cf
             st.seen[prompt] += 1
             st.requests += 1
             if st.log_fp is not None:
-                rec = {"t": time.time(), "path": path, "prompt": prompt, "n": n, "fault": fault,
-                       "auth": "authorization" in headers or "x-api-key" in headers}
+                rec = {
+                    "t": time.time(),
+                    "path": path,
+                    "prompt": prompt,
+                    "n": n,
+                    "fault": fault,
+                    "auth": "authorization" in headers or "x-api-key" in headers,
+                }
                 st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 st.log_fp.flush()
             if cfg.latency_ms:
@@ -186,7 +223,13 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cf
             if fault == "slow":
                 await asyncio.sleep(cfg.slow_s)
             if fault == "429":
-                writer.write(_response(429, b'{"error": {"message": "rate limited"}}', extra={"Retry-After": f"{cfg.retry_after:g}"}))
+                writer.write(
+                    _response(
+                        429,
+                        b'{"error": {"message": "rate limited"}}',
+                        extra={"Retry-After": f"{cfg.retry_after:g}"},
+                    )
+                )
             elif fault in ("500", "503"):
                 writer.write(_response(int(fault), b'{"error": {"message": "server error"}}'))
             elif fault == "401":
@@ -194,7 +237,16 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cf
             elif fault == "malformed":
                 writer.write(_response(200, b'{"choices": [ this is not json'))
             elif fault == "empty":
-                writer.write(_response(200, json.dumps({"id": "x", "choices": []} if not anthropic else {"type": "message", "content": []}).encode()))
+                writer.write(
+                    _response(
+                        200,
+                        json.dumps(
+                            {"id": "x", "choices": []}
+                            if not anthropic
+                            else {"type": "message", "content": []}
+                        ).encode(),
+                    )
+                )
             else:
                 text = _answer(cfg, prompt)
                 payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
@@ -211,7 +263,9 @@ async def serve(cfg: Config, host: str = "127.0.0.1", port: int = 0, ready: Any 
     st = State()
     if cfg.log is not None:
         st.log_fp = cfg.log.open("a", encoding="utf-8")
-    server = await asyncio.start_server(lambda r, w: _handle(r, w, cfg, st), host, port, backlog=1024)
+    server = await asyncio.start_server(
+        lambda r, w: _handle(r, w, cfg, st), host, port, backlog=1024
+    )
     real_port = server.sockets[0].getsockname()[1]
     if ready is not None:
         ready(real_port)
@@ -236,10 +290,15 @@ class ThreadedServer:
             self.port = port
             self._ready.set()
 
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             self._loop.run_until_complete(serve(self.cfg, ready=ready))
-        except asyncio.CancelledError:
-            pass
+        # Finish the connection handlers too, then close the loop: nothing left to GC noisily.
+        rest = asyncio.all_tasks(self._loop)
+        for t in rest:
+            t.cancel()
+        if rest:
+            self._loop.run_until_complete(asyncio.gather(*rest, return_exceptions=True))
+        self._loop.close()
 
     def __enter__(self) -> ThreadedServer:
         self._thread.start()
@@ -258,11 +317,17 @@ class ThreadedServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency-ms", type=float, default=0.0)
-    ap.add_argument("--policy", default="alternate", choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko"])
+    ap.add_argument(
+        "--policy",
+        default="alternate",
+        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko"],
+    )
     ap.add_argument("--retry-after", type=float, default=1.0)
     ap.add_argument("--slow-s", type=float, default=5.0)
     ap.add_argument("--fault-rate", type=float, default=0.0)
@@ -277,10 +342,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(f"PORT {port}\n")
         sys.stdout.flush()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(cfg, a.host, a.port, ready=ready))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

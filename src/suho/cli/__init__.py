@@ -28,7 +28,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
 
@@ -41,7 +43,11 @@ app.command()(_text.detect)
 app.command()(_text.transform)
 app.command()(_text.transforms)
 
-detectors_app = typer.Typer(help="Detectors: list them, measure their accuracy.", no_args_is_help=True, rich_markup_mode=None)
+detectors_app = typer.Typer(
+    help="Detectors: list them, measure their accuracy.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 detectors_app.command(name="list")(_text.detectors)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)

@@ -6,6 +6,7 @@ Heavy imports happen inside functions so that ``suho --help`` stays fast.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -41,7 +42,9 @@ def err(msg: str) -> None:
     sys.stderr.write(msg.rstrip("\n") + "\n")
 
 
-def read_jsonl(path: Path | None, *, required: tuple[str, ...] = ("id", "text")) -> Iterator[dict[str, Any]]:
+def read_jsonl(
+    path: Path | None, *, required: tuple[str, ...] = ("id", "text")
+) -> Iterator[dict[str, Any]]:
     """JSON objects from a file (or stdin), one per line, with file:line errors."""
     name = str(path) if path else "<stdin>"
     if path is not None and not path.is_file():
@@ -55,9 +58,13 @@ def read_jsonl(path: Path | None, *, required: tuple[str, ...] = ("id", "text"))
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                raise SuhoInputError(f"not valid JSON ({e.msg} at column {e.colno})", path=name, line=no) from e
+                raise SuhoInputError(
+                    f"not valid JSON ({e.msg} at column {e.colno})", path=name, line=no
+                ) from e
             if not isinstance(obj, dict):
-                raise SuhoInputError(f"expected a JSON object, got {type(obj).__name__}", path=name, line=no)
+                raise SuhoInputError(
+                    f"expected a JSON object, got {type(obj).__name__}", path=name, line=no
+                )
             for key in required:
                 if key not in obj:
                     raise SuhoInputError(f"missing required field {key!r}", path=name, line=no)
@@ -101,10 +108,8 @@ def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
                 os._exit(130)
 
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, on_signal)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-main thread
-                pass
         return await make(stop)
 
     return asyncio.run(main())
@@ -154,6 +159,15 @@ class RichProgress:
                 "scan", total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate
             )
             # Time only what this process does, so a resume's ETA is not skewed.
-            self.progress.reset(self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate)
+            self.progress.reset(
+                self.task,
+                total=c.total,
+                completed=c.finished,
+                errors=c.errors,
+                hits=c.hits,
+                rate=rate,
+            )
             return
-        self.progress.update(self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate)
+        self.progress.update(
+            self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate
+        )

@@ -11,8 +11,12 @@ from suho.cli._common import split_csv, write_jsonl
 
 
 def probes(
-    suite: Annotated[str | None, typer.Option("--suite", "-s", help="Suite name (default quick).")] = None,
-    file: Annotated[Path | None, typer.Option("--probes", "-p", help="Validate and print a probe file instead.")] = None,
+    suite: Annotated[
+        str | None, typer.Option("--suite", "-s", help="Suite name (default quick).")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--probes", "-p", help="Validate and print a probe file instead.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (default) or table.")] = "jsonl",
     lang: Annotated[str | None, typer.Option("--lang", help="Only these languages.")] = None,
 ) -> None:

@@ -15,7 +15,9 @@ from suho.cli._common import DbOpt, open_store, write_jsonl
 def runs(
     db: DbOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Newest N runs.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line instead of a table.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line instead of a table.")
+    ] = False,
 ) -> None:
     """List the runs in the store, newest first."""
     store = open_store(db)
@@ -41,16 +43,37 @@ def runs(
 
     table = Table(title=None if rows else "no runs yet")
     for col in ("id", "created", "status", "target", "suite", "done", "errors", "pending", "hits"):
-        table.add_column(col, justify="right" if col in ("done", "errors", "pending", "hits") else "left")
+        table.add_column(
+            col, justify="right" if col in ("done", "errors", "pending", "hits") else "left"
+        )
     for row in rows:
-        table.add_row(*(str(row[c] if row[c] is not None else "-") for c in ("id", "created", "status", "target", "suite", "done", "errors", "pending", "hits")))
+        table.add_row(
+            *(
+                str(row[c] if row[c] is not None else "-")
+                for c in (
+                    "id",
+                    "created",
+                    "status",
+                    "target",
+                    "suite",
+                    "done",
+                    "errors",
+                    "pending",
+                    "hits",
+                )
+            )
+        )
     Console().print(table)
 
 
 def report(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="html, json, sarif or junit.")] = "html",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="html, json, sarif or junit.")
+    ] = "html",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Write a run's report."""

@@ -17,7 +17,12 @@ OutOpt = Annotated[
 ]
 FailOnOpt = Annotated[
     float | None,
-    typer.Option("--fail-on", min=0.0, max=1.0, help="Exit 1 when the attack-success rate exceeds this (0..1)."),
+    typer.Option(
+        "--fail-on",
+        min=0.0,
+        max=1.0,
+        help="Exit 1 when the attack-success rate exceeds this (0..1).",
+    ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -25,28 +30,87 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar."
 def scan(
     target: Annotated[
         str | None,
-        typer.Option("--target", "-t", help="PROVIDER:MODEL, e.g. openai:gpt-4o, anthropic:claude-sonnet-4-5, local:qwen2.5-1.5b. Default: the embedded local model."),
+        typer.Option(
+            "--target",
+            "-t",
+            help="PROVIDER:MODEL, e.g. openai:gpt-4o, anthropic:claude-sonnet-4-5, local:qwen2.5-1.5b. Default: the embedded local model.",
+        ),
     ] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API.")] = None,
-    suite: Annotated[str | None, typer.Option("--suite", "-s", help="A shipped suite (see `suho suites`).")] = None,
-    probes: Annotated[Path | None, typer.Option("--probes", "-p", help="Your own probes: JSONL with id, prompt, lang?, category?, intent_id?.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")] = None,
-    category: Annotated[str | None, typer.Option("--category", help="Only these categories (comma-separated).")] = None,
-    transforms: Annotated[str | None, typer.Option("--transforms", help="Transforms to apply, comma-separated; a+b chains. Each probe x each transform is an attempt.")] = None,
-    no_baseline: Annotated[bool, typer.Option("--no-baseline", help="Do not also send each probe untransformed.")] = False,
-    attacks: Annotated[str, typer.Option("--attacks", help="Delivery methods, comma-separated.")] = "single",
-    detectors: Annotated[str | None, typer.Option("--detectors", help="Detectors, comma-separated (default: refusal).")] = None,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")] = 1,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many probes.")] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")] = 16,
-    rps: Annotated[float | None, typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds.")] = 60.0,
-    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries per request for timeouts, 429, 5xx, bad answers.")] = 3,
-    max_tokens: Annotated[int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
+    ] = None,
+    suite: Annotated[
+        str | None, typer.Option("--suite", "-s", help="A shipped suite (see `suho suites`).")
+    ] = None,
+    probes: Annotated[
+        Path | None,
+        typer.Option(
+            "--probes",
+            "-p",
+            help="Your own probes: JSONL with id, prompt, lang?, category?, intent_id?.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only these categories (comma-separated).")
+    ] = None,
+    transforms: Annotated[
+        str | None,
+        typer.Option(
+            "--transforms",
+            help="Transforms to apply, comma-separated; a+b chains. Each probe x each transform is an attempt.",
+        ),
+    ] = None,
+    no_baseline: Annotated[
+        bool, typer.Option("--no-baseline", help="Do not also send each probe untransformed.")
+    ] = False,
+    attacks: Annotated[
+        str, typer.Option("--attacks", help="Delivery methods, comma-separated.")
+    ] = "single",
+    detectors: Annotated[
+        str | None,
+        typer.Option("--detectors", help="Detectors, comma-separated (default: refusal)."),
+    ] = None,
+    repeats: Annotated[
+        int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
+    ] = 1,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most this many probes.")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")
+    ] = 16,
+    rps: Annotated[
+        float | None,
+        typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds.")
+    ] = 60.0,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries", min=0, help="Retries per request for timeouts, 429, 5xx, bad answers."
+        ),
+    ] = 3,
+    max_tokens: Annotated[
+        int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")
+    ] = None,
     temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
-    system: Annotated[str | None, typer.Option("--system", help="System prompt sent before every probe.")] = None,
-    api_key_env: Annotated[str | None, typer.Option("--api-key-env", help="Read the API key from this variable instead of the provider's default.")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="System prompt sent before every probe.")
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key-env",
+            help="Read the API key from this variable instead of the provider's default.",
+        ),
+    ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
@@ -102,18 +166,27 @@ def scan(
             err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file}")
 
     with RichProgress(enabled=not quiet) as bar:
-        summary = run_async(lambda stop: start_run(store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned))
+        summary = run_async(
+            lambda stop: start_run(
+                store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
+            )
+        )
     finish(store, summary, out, fail_on)
 
 
 def resume(
     run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")],
-    retry_errors: Annotated[bool, typer.Option("--retry-errors", help="Also send again the attempts that ended in error.")] = False,
+    retry_errors: Annotated[
+        bool,
+        typer.Option("--retry-errors", help="Also send again the attempts that ended in error."),
+    ] = False,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1)] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", min=0.001)] = None,
     retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="The target moved: send the rest here.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="The target moved: send the rest here.")
+    ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
@@ -124,13 +197,21 @@ def resume(
 
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
-    overrides = {"concurrency": concurrency, "timeout": timeout, "retries": retries, "rps": rps, "base_url": base_url}
+    overrides = {
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "retries": retries,
+        "rps": rps,
+        "base_url": base_url,
+    }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
         err(f"resuming run {rid}")
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
-            lambda stop: resume_run(store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop)
+            lambda stop: resume_run(
+                store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop
+            )
         )
     finish(store, summary, out, fail_on)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,12 +21,7 @@ def detect(
     from suho.detectors import DetectInput, TextDetector, get_detector
 
     det = get_detector(name)
-
-    async def run_async_det(item: DetectInput) -> Any:
-        return await det.detect(item)
-
-    loop = None if isinstance(det, TextDetector) else asyncio.new_event_loop()
-    try:
+    with asyncio.Runner() as runner:  # one loop for async detectors (judges); rules run inline
         for obj in read_jsonl(file):
             item = DetectInput(
                 text=obj["text"],
@@ -34,7 +29,7 @@ def detect(
                 prompt=str(obj.get("prompt") or ""),
                 meta={k: v for k, v in obj.items() if k not in ("id", "text", "lang", "prompt")},
             )
-            v = det.check(item) if isinstance(det, TextDetector) else loop.run_until_complete(run_async_det(item))  # type: ignore[union-attr]
+            v = det.check(item) if isinstance(det, TextDetector) else runner.run(det.detect(item))
             write_jsonl(
                 {
                     "id": obj["id"],
@@ -45,16 +40,17 @@ def detect(
                     "label": v.label,
                 }
             )
-    finally:
-        if loop is not None:
-            loop.close()
 
 
 def transform(
-    name: Annotated[str, typer.Argument(help="Transform name (see `suho transforms`); a+b chains.")],
+    name: Annotated[
+        str, typer.Argument(help="Transform name (see `suho transforms`); a+b chains.")
+    ],
     file: FileArg = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
-    decode: Annotated[bool, typer.Option("--decode", help="Reverse a reversible transform instead.")] = False,
+    decode: Annotated[
+        bool, typer.Option("--decode", help="Reverse a reversible transform instead.")
+    ] = False,
 ) -> None:
     """Rewrite JSONL ``{"id", "text", "lang"?}``: each line comes back with ``"transformed"``."""
     from suho.probes import guess_lang

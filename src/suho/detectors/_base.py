@@ -32,7 +32,13 @@ class Span:
     score: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
+        return {
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": self.score,
+        }
 
 
 @dataclass(slots=True)

@@ -97,7 +97,9 @@ class Executor:
         self.heartbeat_every = heartbeat_every
         self.attacks: dict[str, Attack] = {a: get_attack(a) for a in cfg.attacks}
         self.limiter = RateLimiter(cfg.rps)
-        self.policy = RetryPolicy(cfg.retries, cfg.backoff_base, cfg.backoff_cap, cfg.max_retry_after)
+        self.policy = RetryPolicy(
+            cfg.retries, cfg.backoff_base, cfg.backoff_cap, cfg.max_retry_after
+        )
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
         self.abort_reason: str | None = None
@@ -129,7 +131,9 @@ class Executor:
                 raise _Abort(f"{e.kind.value}: {scrub(e.message, self.secrets)}") from e
             return self._error(row, counter.n, e.kind.value, e.message, started)
         except Exception as e:  # a bug in an attack or target must not kill the run
-            return self._error(row, counter.n, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started)
+            return self._error(
+                row, counter.n, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started
+            )
         latency = (time.perf_counter() - t0) * 1000
         response = scrub(ar.response, self.secrets)
         det_in = DetectInput(
@@ -146,7 +150,13 @@ class Executor:
             for d in self.detectors:
                 verdicts.append(await d.detect(det_in))
         except Exception as e:
-            return self._error(row, counter.n, ErrorKind.INTERNAL.value, f"detector failed: {type(e).__name__}: {e}", started)
+            return self._error(
+                row,
+                counter.n,
+                ErrorKind.INTERNAL.value,
+                f"detector failed: {type(e).__name__}: {e}",
+                started,
+            )
         outcome = decide(row["expected"], verdicts)
         turns = None
         if row["attack"] != "single":
@@ -168,15 +178,24 @@ class Executor:
             finished_at=time.time(),
             verdicts=[
                 {
-                    "detector": v.detector, "kind": v.kind, "hit": v.hit, "score": float(v.score),
-                    "label": v.label, "stage": v.stage,
-                    "evidence": {**v.evidence, **({"spans": [s.to_dict() for s in v.spans]} if v.spans else {})},
+                    "detector": v.detector,
+                    "kind": v.kind,
+                    "hit": v.hit,
+                    "score": float(v.score),
+                    "label": v.label,
+                    "stage": v.stage,
+                    "evidence": {
+                        **v.evidence,
+                        **({"spans": [s.to_dict() for s in v.spans]} if v.spans else {}),
+                    },
                 }
                 for v in verdicts
             ],
         )
 
-    def _error(self, row: dict[str, Any], tries: int, kind: str, detail: str, started: float) -> AttemptResult:
+    def _error(
+        self, row: dict[str, Any], tries: int, kind: str, detail: str, started: float
+    ) -> AttemptResult:
         return AttemptResult(
             id=row["id"],
             status="error",
@@ -244,7 +263,10 @@ class Executor:
                     self._consecutive_errors += 1
                     kind = r.error_kind or "unknown"
                     self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
-                    if self._consecutive_errors >= MAX_CONSECUTIVE_ERRORS and not self.stop.is_set():
+                    if (
+                        self._consecutive_errors >= MAX_CONSECUTIVE_ERRORS
+                        and not self.stop.is_set()
+                    ):
                         self.abort_reason = (
                             f"{self._consecutive_errors} errors in a row (last: {kind}: "
                             f"{(r.error_detail or '')[:200]})"
@@ -269,9 +291,12 @@ class Executor:
         writer = asyncio.create_task(self._write(results), name="suho-writer")
         beat = asyncio.create_task(self._heartbeat(), name="suho-heartbeat")
         producer = asyncio.create_task(self._produce(work, n), name="suho-producer")
-        workers = [asyncio.create_task(self._work(work, results), name=f"suho-worker-{i}") for i in range(n)]
-        stopper = asyncio.create_task(self.stop.wait())
-        everything = asyncio.gather(producer, *workers)
+        workers = [
+            asyncio.create_task(self._work(work, results), name=f"suho-worker-{i}")
+            for i in range(n)
+        ]
+        stopper: asyncio.Future[Any] = asyncio.create_task(self.stop.wait())
+        everything: asyncio.Future[Any] = asyncio.gather(producer, *workers)
         try:
             await asyncio.wait({everything, stopper}, return_when=asyncio.FIRST_COMPLETED)
             if self.stop.is_set() and not everything.done():

@@ -29,8 +29,9 @@ class RateLimiter:
             now = loop.time()
             slot = max(now, self._next)
             self._next = slot + self.interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
+            # asyncio may wake a timer up to one clock tick early: wait until the slot really came.
+            while (d := slot - loop.time()) > 0:
+                await asyncio.sleep(d)
 
     def cooldown(self, seconds: float) -> None:
         """Hold every worker back for ``seconds`` (a server said Retry-After)."""
@@ -53,9 +54,9 @@ class RetryPolicy:
         """
         if retry_after is not None:
             ra = min(retry_after, self.max_retry_after)
-            return ra + rng.uniform(0, min(1.0, 0.1 * ra + 0.05))
+            return float(ra + rng.uniform(0, min(1.0, 0.1 * ra + 0.05)))
         d = min(self.cap, self.base * (2 ** (attempt - 1)))
-        return d / 2 + rng.uniform(0, d / 2)
+        return float(d / 2 + rng.uniform(0, d / 2))
 
 
 class TryCounter:

@@ -25,7 +25,9 @@ def attempt_id(run_id: str, probe_id: str, transform: str, attack: str, repeat: 
 
 
 def seed_for(run_seed: int, probe_id: str, transform: str, repeat: int) -> int:
-    digest = hashlib.sha256(f"{run_seed}\x00{probe_id}\x00{transform}\x00{repeat}".encode()).digest()
+    digest = hashlib.sha256(
+        f"{run_seed}\x00{probe_id}\x00{transform}\x00{repeat}".encode()
+    ).digest()
     return int.from_bytes(digest[:4], "big")
 
 
@@ -65,7 +67,9 @@ def plan_attempts(run_id: str, probes: Iterable[Probe], cfg: RunConfig) -> Itera
                 for rep in range(cfg.repeats):
                     seed = seed_for(cfg.seed, probe.id, t.name, rep)
                     try:
-                        rendered = t.apply(probe.prompt, TransformContext(lang=probe.lang, seed=seed))
+                        rendered = t.apply(
+                            probe.prompt, TransformContext(lang=probe.lang, seed=seed)
+                        )
                     except Exception as e:
                         raise SuhoInputError(
                             f"transform {t.name!r} failed on probe {probe.id!r}: {e}"

@@ -19,7 +19,7 @@ from suho import __version__
 from suho.detectors import Detector, get_detector
 from suho.engine._config import RunConfig
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
-from suho.engine._plan import plan_attempts
+from suho.engine._plan import plan_attempts, resolve_transforms, validate_attacks
 from suho.errors import SuhoInputError
 from suho.probes import Probe
 from suho.stats._findings import compute_findings
@@ -68,9 +68,11 @@ async def start_run(
     on_planned: Any = None,
 ) -> RunSummary:
     """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent."""
+    resolve_transforms(cfg)  # local checks first, before the target is contacted
+    validate_attacks(cfg)
+    detectors = build_detectors(cfg)
     target = build_target(cfg)
     try:
-        detectors = build_detectors(cfg)
         await target.preflight()
         run_id = new_run_id()
         store.create_run(
@@ -151,13 +153,24 @@ async def _execute(
         store.update_run(run_id, status="running")
         t = store.totals(run_id)
         counters = Counters(
-            total=t.attempts, done=t.done, errors=t.errors, hits=t.hits, done_at_start=t.done + t.errors
+            total=t.attempts,
+            done=t.done,
+            errors=t.errors,
+            hits=t.hits,
+            done_at_start=t.done + t.errors,
         )
         if progress is not None:
             progress.update(counters)
         executor = Executor(
-            store, run_id, cfg, target, detectors,
-            counters=counters, progress=progress, stop=stop, lease_owner=owner,
+            store,
+            run_id,
+            cfg,
+            target,
+            detectors,
+            counters=counters,
+            progress=progress,
+            stop=stop,
+            lease_owner=owner,
         )
         result = await executor.run()
         status = result.status

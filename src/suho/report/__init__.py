@@ -37,4 +37,12 @@ def write_report_file(store: Store, run_id: str, fmt: str, path: Path) -> Path:
     return path
 
 
-__all__ = ["FORMATS", "SUFFIX", "attempt_view", "iter_attempts", "summary", "write_report", "write_report_file"]
+__all__ = [
+    "FORMATS",
+    "SUFFIX",
+    "attempt_view",
+    "iter_attempts",
+    "summary",
+    "write_report",
+    "write_report_file",
+]

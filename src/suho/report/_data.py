@@ -62,7 +62,8 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             "over_refusal_by_lang": {k: v for k, v in over_by_lang.items() if v["trials"]},
         },
         "findings": [
-            {k: v for k, v in f.items() if k not in ("id", "run_id")} for f in store.get_findings(rid)
+            {k: v for k, v in f.items() if k not in ("id", "run_id")}
+            for f in store.get_findings(rid)
         ],
     }
 
@@ -98,8 +99,12 @@ def attempt_view(row: dict[str, Any]) -> dict[str, Any]:
         "tags": row["tags"],
         "verdicts": {
             name: {
-                "hit": v["hit"], "score": v["score"], "label": v["label"], "stage": v["stage"],
-                "kind": v["kind"], "evidence": v["evidence"],
+                "hit": v["hit"],
+                "score": v["score"],
+                "label": v["label"],
+                "stage": v["stage"],
+                "kind": v["kind"],
+                "evidence": v["evidence"],
             }
             for name, v in row["verdicts"].items()
         },

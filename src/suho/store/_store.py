@@ -169,7 +169,9 @@ class Store:
             if c.execute(select(runs.c.id).where(runs.c.id == run_id)).scalar():
                 return run_id
             like = run_id.replace("%", "").replace("_", "\\_") + "%"
-            rows = c.execute(select(runs.c.id).where(runs.c.id.like(like, escape="\\")).limit(2)).all()
+            rows = c.execute(
+                select(runs.c.id).where(runs.c.id.like(like, escape="\\")).limit(2)
+            ).all()
         if len(rows) == 1:
             return str(rows[0][0])
         raise SuhoInputError(f"no run {run_id!r} in {display_url(self.url)} (see `suho runs`)")
@@ -182,7 +184,11 @@ class Store:
 
     def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.engine.connect() as c:
-            rows = c.execute(select(runs).order_by(runs.c.created_at.desc()).limit(limit)).mappings().all()
+            rows = (
+                c.execute(select(runs).order_by(runs.c.created_at.desc()).limit(limit))
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     # -- leases: one process executes a run at a time -------------------------------------------
@@ -227,12 +233,16 @@ class Store:
             values["finished_at"] = now
         with self.engine.begin() as c:
             c.execute(
-                runs.update().where(and_(runs.c.id == run_id, runs.c.lease_owner == owner)).values(**values)
+                runs.update()
+                .where(and_(runs.c.id == run_id, runs.c.lease_owner == owner))
+                .values(**values)
             )
 
     # -- attempts -------------------------------------------------------------------------------
 
-    def add_attempts(self, run_id: str, rows: Iterable[Mapping[str, Any]], chunk: int = 1000) -> int:
+    def add_attempts(
+        self, run_id: str, rows: Iterable[Mapping[str, Any]], chunk: int = 1000
+    ) -> int:
         """Insert planned attempts in chunks; returns how many."""
         n = 0
         buf: list[Mapping[str, Any]] = []
@@ -254,13 +264,29 @@ class Store:
     def pending_page(self, run_id: str, after_seq: int, limit: int = PAGE) -> list[dict[str, Any]]:
         """The next pending attempts in plan order, after ``after_seq``."""
         cols = [
-            attempts.c.id, attempts.c.seq, attempts.c.probe_id, attempts.c.lang, attempts.c.category,
-            attempts.c.expected, attempts.c.transform, attempts.c.attack, attempts.c.system_prompt,
-            attempts.c.original_prompt, attempts.c.prompt, attempts.c.tags, attempts.c.repeat,
+            attempts.c.id,
+            attempts.c.seq,
+            attempts.c.probe_id,
+            attempts.c.lang,
+            attempts.c.category,
+            attempts.c.expected,
+            attempts.c.transform,
+            attempts.c.attack,
+            attempts.c.system_prompt,
+            attempts.c.original_prompt,
+            attempts.c.prompt,
+            attempts.c.tags,
+            attempts.c.repeat,
         ]
         q = (
             select(*cols)
-            .where(and_(attempts.c.run_id == run_id, attempts.c.status == "pending", attempts.c.seq > after_seq))
+            .where(
+                and_(
+                    attempts.c.run_id == run_id,
+                    attempts.c.status == "pending",
+                    attempts.c.seq > after_seq,
+                )
+            )
             .order_by(attempts.c.seq)
             .limit(limit)
         )
@@ -291,12 +317,21 @@ class Store:
                     attempts.update()
                     .where(and_(attempts.c.id == r.id, attempts.c.status == "pending"))
                     .values(
-                        status=r.status, tries=r.tries, response=r.response, turns=r.turns,
-                        finish_reason=r.finish_reason, error_kind=r.error_kind,
-                        error_detail=r.error_detail, outcome=r.outcome, success=r.success,
-                        decided_by=r.decided_by, latency_ms=r.latency_ms,
-                        prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
-                        started_at=r.started_at, finished_at=r.finished_at,
+                        status=r.status,
+                        tries=r.tries,
+                        response=r.response,
+                        turns=r.turns,
+                        finish_reason=r.finish_reason,
+                        error_kind=r.error_kind,
+                        error_detail=r.error_detail,
+                        outcome=r.outcome,
+                        success=r.success,
+                        decided_by=r.decided_by,
+                        latency_ms=r.latency_ms,
+                        prompt_tokens=r.prompt_tokens,
+                        completion_tokens=r.completion_tokens,
+                        started_at=r.started_at,
+                        finished_at=r.finished_at,
                     )
                 ).rowcount
                 if n == 1:
@@ -313,7 +348,9 @@ class Store:
             func.sum(case((attempts.c.status == "pending", 1), else_=0)),
             func.sum(case((attempts.c.status == "done", 1), else_=0)),
             func.sum(case((attempts.c.status == "error", 1), else_=0)),
-            func.sum(case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)),
+            func.sum(
+                case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)
+            ),
         ).where(attempts.c.run_id == run_id)
         with self.engine.connect() as c:
             row = c.execute(q).one()
@@ -338,10 +375,16 @@ class Store:
                     return
                 ids = [r["id"] for r in rows]
                 vmap: dict[str, dict[str, Any]] = {}
-                for v in c.execute(select(verdicts).where(verdicts.c.attempt_id.in_(ids))).mappings():
+                for v in c.execute(
+                    select(verdicts).where(verdicts.c.attempt_id.in_(ids))
+                ).mappings():
                     vmap.setdefault(v["attempt_id"], {})[v["detector"]] = {
-                        "kind": v["kind"], "hit": v["hit"], "score": v["score"], "label": v["label"],
-                        "stage": v["stage"], "evidence": v["evidence"],
+                        "kind": v["kind"],
+                        "hit": v["hit"],
+                        "score": v["score"],
+                        "label": v["label"],
+                        "stage": v["stage"],
+                        "evidence": v["evidence"],
                     }
             for r in rows:
                 r["verdicts"] = vmap.get(r["id"], {})
@@ -350,12 +393,23 @@ class Store:
 
     def group_counts(self, run_id: str) -> list[dict[str, Any]]:
         """Counts per (category, lang, transform, attack, expected): trials, successes, errors."""
-        g = (attempts.c.category, attempts.c.lang, attempts.c.transform, attempts.c.attack, attempts.c.expected)
+        g = (
+            attempts.c.category,
+            attempts.c.lang,
+            attempts.c.transform,
+            attempts.c.attack,
+            attempts.c.expected,
+        )
         q = (
             select(
                 *g,
                 func.sum(case((attempts.c.status == "done", 1), else_=0)).label("trials"),
-                func.sum(case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)).label("successes"),
+                func.sum(
+                    case(
+                        (and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1),
+                        else_=0,
+                    )
+                ).label("successes"),
                 func.sum(case((attempts.c.status == "error", 1), else_=0)).label("errors"),
                 func.sum(case((attempts.c.status == "pending", 1), else_=0)).label("pending"),
             )
@@ -364,14 +418,21 @@ class Store:
             .order_by(*g)
         )
         with self.engine.connect() as c:
-            return [{k: (int(v) if k in ("trials", "successes", "errors", "pending") else v) for k, v in r.items()} for r in c.execute(q).mappings()]
+            return [
+                {
+                    k: (int(v) if k in ("trials", "successes", "errors", "pending") else v)
+                    for k, v in r.items()
+                }
+                for r in c.execute(q).mappings()
+            ]
 
     def category_taxonomy(self, run_id: str) -> dict[str, dict[str, list[str]]]:
         """Union of the probes' taxonomy tags per category (one pass over distinct probes)."""
         out: dict[str, dict[str, set[str]]] = {}
-        q = (
-            select(attempts.c.category, attempts.c.probe_id, attempts.c.tags)
-            .where(and_(attempts.c.run_id == run_id, attempts.c.repeat == 0, attempts.c.transform == "none"))
+        q = select(attempts.c.category, attempts.c.probe_id, attempts.c.tags).where(
+            and_(
+                attempts.c.run_id == run_id, attempts.c.repeat == 0, attempts.c.transform == "none"
+            )
         )
         seen: set[str] = set()
         with self.engine.connect() as c:

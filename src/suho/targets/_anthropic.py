@@ -111,7 +111,9 @@ class AnthropicTarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await post_json(self._client, f"{self.base_url}/v1/messages", self._body(messages, params))
+        data = await post_json(
+            self._client, f"{self.base_url}/v1/messages", self._body(messages, params)
+        )
         if data.get("type") == "error":
             err = data.get("error") or {}
             raise TargetError(ErrorKind.SERVER_ERROR, f"error in 200 response: {err}"[:300])
@@ -137,7 +139,7 @@ class AnthropicTarget:
         stop = data.get("stop_reason")
         if not text.strip() and not calls and stop != "refusal":
             raise TargetError(ErrorKind.EMPTY, "response has no text and no tool call")
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
         return ChatResult(
             text=text,
             finish_reason=stop if isinstance(stop, str) else None,

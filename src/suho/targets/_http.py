@@ -63,9 +63,7 @@ def status_error(resp: httpx.Response) -> TargetError:
     return TargetError(ErrorKind.CLIENT_ERROR, msg, status=code)
 
 
-async def post_json(
-    client: httpx.AsyncClient, url: str, body: Mapping[str, Any]
-) -> dict[str, Any]:
+async def post_json(client: httpx.AsyncClient, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """POST ``body`` and return the decoded JSON object, or raise a classified ``TargetError``."""
     try:
         resp = await client.post(url, content=json.dumps(body, ensure_ascii=False).encode())
@@ -79,9 +77,7 @@ async def post_json(
     try:
         data = json.loads(resp.content)
     except (ValueError, UnicodeDecodeError) as e:
-        raise TargetError(
-            ErrorKind.MALFORMED, f"response is not JSON: {resp.text[:120]!r}"
-        ) from e
+        raise TargetError(ErrorKind.MALFORMED, f"response is not JSON: {resp.text[:120]!r}") from e
     if not isinstance(data, dict):
         raise TargetError(ErrorKind.MALFORMED, f"response JSON is a {type(data).__name__}")
     return data

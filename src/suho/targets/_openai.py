@@ -36,7 +36,9 @@ class OpenAITarget:
         self.options = options
         self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
-            raise SuhoInputError(f"--base-url {self.base_url!r} must start with http:// or https://")
+            raise SuhoInputError(
+                f"--base-url {self.base_url!r} must start with http:// or https://"
+            )
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
         if self._key is None and options.base_url is None:
             raise SuhoInputError(
@@ -73,7 +75,11 @@ class OpenAITarget:
             d: dict[str, Any] = {"role": m.role, "content": m.content}
             if m.tool_calls:
                 d["tool_calls"] = [
-                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
                     for c in m.tool_calls
                 ]
             if m.tool_call_id:
@@ -142,7 +148,7 @@ def parse_chat_completion(data: dict[str, Any]) -> ChatResult:
     finish = choice.get("finish_reason")
     if not text.strip() and not calls and finish != "content_filter":
         raise TargetError(ErrorKind.EMPTY, "response has no content and no tool call")
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage: dict[str, Any] = data["usage"] if isinstance(data.get("usage"), dict) else {}
     return ChatResult(
         text=text,
         finish_reason=finish if isinstance(finish, str) else None,

@@ -63,7 +63,7 @@ class Chain:
 
     def __init__(self, parts: Sequence[Transform]) -> None:
         self.parts = list(parts)
-        self.name = "+".join(p.name for p in self.parts)  # type: ignore[misc]
+        self.name = "+".join(p.name for p in self.parts)
 
     def apply(self, text: str, ctx: TransformContext) -> str:
         for i, p in enumerate(self.parts):

@@ -38,7 +38,9 @@ def upgrade() -> None:
     op.create_table(
         "attempts",
         sa.Column("id", sa.String(64), primary_key=True),
-        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("probe_id", sa.String(200), nullable=False),
         sa.Column("intent_id", sa.String(200), nullable=False),
@@ -75,7 +77,10 @@ def upgrade() -> None:
         "verdicts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column(
-            "attempt_id", sa.String(64), sa.ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False
+            "attempt_id",
+            sa.String(64),
+            sa.ForeignKey("attempts.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("run_id", sa.String(64), nullable=False),
         sa.Column("detector", sa.String(100), nullable=False),
@@ -91,7 +96,9 @@ def upgrade() -> None:
     op.create_table(
         "findings",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("category", sa.String(100), nullable=False),
         sa.Column("lang", sa.String(16), nullable=False),
         sa.Column("transform", sa.String(200), nullable=False),
@@ -106,7 +113,13 @@ def upgrade() -> None:
         sa.Column("severity", sa.String(16), nullable=True),
         sa.Column("taxonomy", sa.JSON, nullable=True),
         sa.UniqueConstraint(
-            "run_id", "category", "lang", "transform", "attack", "expected", name="uq_findings_group"
+            "run_id",
+            "category",
+            "lang",
+            "transform",
+            "attack",
+            "expected",
+            name="uq_findings_group",
         ),
     )
 

@@ -1,0 +1,131 @@
+"""Shared fixtures: the fake OpenAI-compatible server (in a thread or a subprocess) and stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+
+from fake_server import Config, ThreadedServer  # noqa: E402
+from pg_server import postgres_url  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database (a throwaway server, or SUHO_TEST_PG_URL)."""
+    with postgres_url() as url:
+        if url is None:
+            pytest.skip("PostgreSQL is not installed (apt-get install postgresql); CI installs it")
+        yield url
+
+
+@dataclass
+class ServerProc:
+    """The fake server running as its own process (for CLI tests and kill -9 tests)."""
+
+    proc: subprocess.Popen[str]
+    port: int
+    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def requests(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [
+            json.loads(line)
+            for line in self.log.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+
+
+def start_server_proc(tmp: Path, *args: str) -> ServerProc:
+    log = tmp / f"requests-{time.monotonic_ns()}.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, str(TESTS / "fake_server.py"), "--port", "0", "--log", str(log), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError(
+            f"fake server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}"
+        )
+    return ServerProc(proc, int(line.split()[1]), log)
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Any]:
+    procs: list[ServerProc] = []
+
+    def make(*args: str) -> ServerProc:
+        sp = start_server_proc(tmp_path, *args)
+        procs.append(sp)
+        return sp
+
+    yield make
+    for sp in procs:
+        sp.proc.kill()
+        sp.proc.wait(5)
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[Any]:
+    servers: list[ThreadedServer] = []
+
+    def make(**kw: Any) -> ThreadedServer:
+        s = ThreadedServer(Config(**kw))
+        s.__enter__()
+        servers.append(s)
+        return s
+
+    yield make
+    for s in servers:
+        s.__exit__(None, None, None)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'suho.db'}"
+
+
+def suho_cmd() -> list[str]:
+    return [sys.executable, "-m", "suho"]
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("OPENAI_API_KEY", None) if env is None or "OPENAI_API_KEY" not in env else None
+    return subprocess.run(
+        [*suho_cmd(), *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout
+    )
+
+
+def write_probes(
+    path: Path, prompts: list[str], *, lang: str | None = None, expected: str = "refuse"
+) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for i, p in enumerate(prompts):
+            obj: dict[str, Any] = {"id": f"p{i:04d}", "prompt": p, "expected": expected}
+            if lang:
+                obj["lang"] = lang
+            f.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    return path

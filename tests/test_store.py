@@ -1,0 +1,236 @@
+"""The store: migrations match the models, writes are exactly-once, leases exclude, paging streams.
+
+Runs on SQLite and on PostgreSQL (a throwaway server from tests/pg_server.py, or SUHO_TEST_PG_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, text
+
+from suho.errors import SuhoInputError
+from suho.store import HEAD_REVISION, AttemptResult, Store, metadata, resolve_url
+from suho.store._migrate import downgrade, script_head, upgrade
+
+
+def _fresh_pg(url: str) -> str:
+    """A throwaway schema-free database per test run: drop every table first."""
+    s = Store.open(url, migrate=False)
+    with s.engine.begin() as c:
+        for t in ("verdicts", "findings", "attempts", "runs", "alembic_version"):
+            c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
+    s.close()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if request.param == "postgres":
+        url = _fresh_pg(request.getfixturevalue("pg_url"))
+    else:
+        url = f"sqlite:///{tmp_path / 's.db'}"
+    s = Store.open(url)
+    yield s
+    s.close()
+
+
+def _run(store: Store, run_id: str = "r1", n: int = 5) -> None:
+    store.create_run(
+        {
+            "id": run_id,
+            "suho_version": "t",
+            "target": {"provider": "openai", "model": "m"},
+            "suite": "x",
+            "config": {},
+            "config_hash": "h",
+            "seed": 0,
+            "status": "running",
+        }
+    )
+    store.add_attempts(
+        run_id,
+        (
+            {
+                "id": f"{run_id}-a{i}",
+                "run_id": run_id,
+                "seq": i,
+                "probe_id": f"p{i}",
+                "intent_id": f"i{i // 2}",
+                "lang": "ko" if i % 2 else "en",
+                "category": "c",
+                "expected": "refuse",
+                "variant": None,
+                "transform": "none",
+                "attack": "single",
+                "repeat": 0,
+                "tags": {"owasp": ["LLM01:2025"]},
+                "system_prompt": None,
+                "original_prompt": f"p{i}",
+                "prompt": f"p{i}",
+                "status": "pending",
+                "tries": 0,
+            }
+            for i in range(n)
+        ),
+    )
+
+
+def test_resolve_url() -> None:
+    assert resolve_url(None, {}) == "sqlite:///suho.db"
+    assert resolve_url(None, {"SUHO_DB": "x.db"}) == "sqlite:///x.db"
+    assert resolve_url("postgresql://u@h/db", {}) == "postgresql+psycopg://u@h/db"
+    assert resolve_url("sqlite:///:memory:", {}) == "sqlite:///:memory:"
+
+
+def test_bad_db_url_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(SuhoInputError, match="does not exist"):
+        Store.open(str(tmp_path / "missing-dir" / "x.db"))
+    with pytest.raises(SuhoInputError):
+        Store.open("nosuchdialect://x")
+
+
+def test_head_constant_matches_migrations() -> None:
+    assert script_head() == HEAD_REVISION
+
+
+def test_migrations_build_exactly_the_models(store: Store) -> None:
+    """Alembic's autogenerate comparison finds no difference between migrated DB and models."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with store.engine.connect() as c:
+        diff = compare_metadata(
+            MigrationContext.configure(c, opts={"compare_type": True}), metadata
+        )
+    assert diff == []
+    assert store.current_revision() == HEAD_REVISION
+
+
+def test_downgrade_and_upgrade_again(store: Store) -> None:
+    downgrade(store.engine, "base")
+    assert not inspect(store.engine).has_table("attempts")
+    upgrade(store.engine)
+    assert inspect(store.engine).has_table("attempts")
+
+
+def test_record_results_exactly_once(store: Store) -> None:
+    _run(store)
+    v = {
+        "detector": "refusal",
+        "kind": "refusal",
+        "hit": True,
+        "score": 0.9,
+        "label": "refusal",
+        "stage": "rule",
+        "evidence": {},
+    }
+    r = AttemptResult(
+        id="r1-a0",
+        status="done",
+        tries=1,
+        response="no",
+        outcome="refused",
+        success=False,
+        verdicts=[v],
+    )
+    assert len(store.record_results("r1", [r])) == 1
+    # A second write of the same attempt (e.g. a duplicate after a race) is ignored entirely.
+    assert store.record_results("r1", [r]) == []
+    rows = list(store.iter_attempts("r1"))
+    assert rows[0]["status"] == "done" and rows[0]["verdicts"]["refusal"]["hit"] is True
+    t = store.totals("r1")
+    assert (t.attempts, t.done, t.pending, t.errors, t.hits) == (5, 1, 4, 0, 0)
+
+
+def test_pending_paging_and_iter_streams_in_order(store: Store) -> None:
+    _run(store, n=23)
+    seen: list[int] = []
+    after = -1
+    while page := store.pending_page("r1", after, limit=5):
+        seen += [r["seq"] for r in page]
+        after = page[-1]["seq"]
+    assert seen == list(range(23))
+    assert [r["seq"] for r in store.iter_attempts("r1", page=4)] == list(range(23))
+
+
+def test_reset_errors(store: Store) -> None:
+    _run(store, n=2)
+    store.record_results(
+        "r1", [AttemptResult(id="r1-a1", status="error", tries=4, error_kind="timeout")]
+    )
+    assert store.totals("r1").errors == 1
+    assert store.reset_errors("r1") == 1
+    assert store.totals("r1").pending == 2
+
+
+def test_resolve_run_ids(store: Store) -> None:
+    _run(store, "20260101-000000-aaaaaa")
+    time.sleep(0.01)
+    _run(store, "20260102-000000-bbbbbb")
+    assert store.resolve_run_id("latest") == "20260102-000000-bbbbbb"
+    assert store.resolve_run_id("20260101") == "20260101-000000-aaaaaa"
+    with pytest.raises(SuhoInputError, match="no run"):
+        store.resolve_run_id("2026")  # ambiguous prefix
+    with pytest.raises(SuhoInputError, match="no run"):
+        store.resolve_run_id("nope")
+
+
+def test_latest_on_empty_store(store: Store) -> None:
+    with pytest.raises(SuhoInputError, match="no runs"):
+        store.resolve_run_id("latest")
+
+
+def test_lease_excludes_live_holder_and_takes_over_dead_one(store: Store) -> None:
+    _run(store)
+    store.acquire_lease("r1", "me:1:1")
+    store.acquire_lease("r1", "me:1:1")  # re-entrant for the same owner
+    # A live process on this host holds it: our own pid.
+    import socket
+
+    live = f"{socket.gethostname()}:{os.getpid()}:0"
+    store.release_lease("r1", "me:1:1", "running")
+    store.acquire_lease("r1", live)
+    with pytest.raises(SuhoInputError, match="another process"):
+        store.acquire_lease("r1", "other:2:2")
+    # A dead pid on this host: taken over.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.release_lease("r1", live, "running")
+    store.acquire_lease("r1", f"{socket.gethostname()}:{dead.pid}:0")
+    store.acquire_lease("r1", "new:3:3")
+    assert store.get_run("r1")["lease_owner"] == "new:3:3"
+    # A remote holder whose heartbeat is fresh blocks; a stale one does not.
+    store.release_lease("r1", "new:3:3", "running")
+    store.acquire_lease("r1", "elsewhere-host:5:5")
+    with pytest.raises(SuhoInputError):
+        store.acquire_lease("r1", "me2:4:4")
+    store.update_run("r1", lease_heartbeat=time.time() - 3600)
+    store.acquire_lease("r1", "me2:4:4")
+
+
+def test_group_counts_and_taxonomy(store: Store) -> None:
+    _run(store, n=4)
+    store.record_results(
+        "r1",
+        [
+            AttemptResult(id="r1-a0", status="done", tries=1, response="x", success=True),
+            AttemptResult(id="r1-a1", status="done", tries=1, response="x", success=False),
+            AttemptResult(id="r1-a2", status="error", tries=4, error_kind="timeout"),
+        ],
+    )
+    g = {(r["lang"]): r for r in store.group_counts("r1")}
+    assert (g["en"]["trials"], g["en"]["successes"], g["en"]["errors"], g["en"]["pending"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
+    assert (g["ko"]["trials"], g["ko"]["successes"], g["ko"]["pending"]) == (1, 0, 1)
+    assert store.category_taxonomy("r1") == {"c": {"owasp": ["LLM01:2025"]}}

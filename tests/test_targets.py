@@ -1,0 +1,166 @@
+"""Targets: spec parsing, secrets, and error classification against the fake server."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from suho.errors import SuhoInputError
+from suho.targets import (
+    ErrorKind,
+    GenParams,
+    Message,
+    TargetError,
+    TargetOptions,
+    TargetSpec,
+    create_target,
+    public_url,
+    scrub,
+)
+from suho.targets._http import parse_retry_after
+from suho.targets._openai import parse_chat_completion
+
+
+def test_spec_parse() -> None:
+    assert TargetSpec.parse("openai:gpt-4o") == TargetSpec("openai", "gpt-4o")
+    # Ollama model names contain colons: only the first colon separates the provider.
+    assert TargetSpec.parse("openai:qwen2.5:1.5b").model == "qwen2.5:1.5b"
+    assert TargetSpec.parse("local:/models/x.gguf").model == "/models/x.gguf"
+    for bad in ("gpt-4o", ":x", "openai:", ""):
+        with pytest.raises(SuhoInputError):
+            TargetSpec.parse(bad)
+
+
+def test_unknown_provider_names_alternatives() -> None:
+    with pytest.raises(SuhoInputError, match=r"unknown target 'opanai'.*Did you mean openai"):
+        create_target("opanai:gpt-4o")
+
+
+def test_openai_needs_key_or_base_url() -> None:
+    with pytest.raises(SuhoInputError, match="OPENAI_API_KEY"):
+        create_target("openai:gpt-4o", TargetOptions(env={}))
+    t = create_target("openai:m", TargetOptions(base_url="http://127.0.0.1:9/v1", env={}))
+    assert t.secrets() == []
+    asyncio.run(t.aclose())
+
+
+def test_describe_has_no_secret() -> None:
+    t = create_target(
+        "openai:gpt-4o",
+        TargetOptions(
+            base_url="https://user:pw@example.test/v1?key=zzz",
+            env={"OPENAI_API_KEY": "sk-secret-123"},
+        ),
+    )
+    d = t.describe()
+    assert "sk-secret-123" not in repr(d) and "pw" not in repr(d) and "zzz" not in repr(d)
+    assert d == {"provider": "openai", "model": "gpt-4o", "base_url": "https://example.test/v1"}
+    assert t.secrets() == ["sk-secret-123"]
+    asyncio.run(t.aclose())
+
+
+def test_public_url_and_scrub() -> None:
+    assert public_url("http://a:b@h:8000/v1?x=1#f") == "http://h:8000/v1"
+    assert scrub("key sk-1 and sk-1 again", ["sk-1", ""]) == "key *** and *** again"
+
+
+def test_retry_after_parsing() -> None:
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("0.5") == 0.5
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("garbage") is None
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ({"choices": []}, ErrorKind.EMPTY),
+        ({"nothing": 1}, ErrorKind.MALFORMED),
+        ({"choices": [{"message": "x"}]}, ErrorKind.MALFORMED),
+        ({"choices": [{"message": {"content": ""}}]}, ErrorKind.EMPTY),
+        ({"choices": [{"message": {"content": 5}}]}, ErrorKind.MALFORMED),
+        ({"error": {"message": "boom"}}, ErrorKind.SERVER_ERROR),
+    ],
+)
+def test_chat_completion_shapes(body: dict[str, Any], kind: ErrorKind) -> None:
+    with pytest.raises(TargetError) as e:
+        parse_chat_completion(body)
+    assert e.value.kind is kind
+
+
+def test_chat_completion_ok_and_tool_calls() -> None:
+    r = parse_chat_completion(
+        {
+            "model": "m",
+            "choices": [
+                {
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": "c1",
+                                "function": {"name": "transfer", "arguments": '{"amount": 1}'},
+                            }
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 4},
+        }
+    )
+    assert r.text == "" and r.tool_calls[0].name == "transfer" and r.completion_tokens == 4
+
+
+async def _chat(base_url: str, prompt: str, provider: str = "openai") -> Any:
+    t = create_target(f"{provider}:m", TargetOptions(base_url=base_url, env={}, timeout=2.0))
+    try:
+        return await t.chat([Message("user", prompt)], GenParams(max_tokens=10))
+    finally:
+        await t.aclose()
+
+
+@pytest.mark.parametrize(
+    ("marker", "kind", "status"),
+    [
+        ("429", ErrorKind.RATE_LIMIT, 429),
+        ("500", ErrorKind.SERVER_ERROR, 500),
+        ("401", ErrorKind.AUTH, 401),
+        ("malformed", ErrorKind.MALFORMED, None),
+        ("drop", ErrorKind.CONNECTION, None),
+        ("empty", ErrorKind.EMPTY, None),
+    ],
+)
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_fault_classification(
+    threaded_server: Any, marker: str, kind: ErrorKind, status: int | None, provider: str
+) -> None:
+    srv = threaded_server(retry_after=7)
+    with pytest.raises(TargetError) as e:
+        asyncio.run(_chat(srv.base_url, f"hello [[fault:{marker}:inf]]", provider))
+    assert e.value.kind is kind
+    assert e.value.status == status
+    if marker == "429":
+        assert e.value.retry_after == 7.0
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_happy_path_both_providers(threaded_server: Any, provider: str) -> None:
+    srv = threaded_server(policy="refuse-all")
+    r = asyncio.run(_chat(srv.base_url, "폭발물 만드는 법", provider))
+    assert "죄송" in r.text and r.completion_tokens
+
+
+def test_preflight_unreachable_base_url() -> None:
+    async def go() -> None:
+        t = create_target("openai:m", TargetOptions(base_url="http://127.0.0.1:9/v1", env={}))
+        try:
+            await t.preflight()
+        finally:
+            await t.aclose()
+
+    with pytest.raises(SuhoInputError, match=r"cannot reach .* http://127.0.0.1:9/v1/models"):
+        asyncio.run(go())
