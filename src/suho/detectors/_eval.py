@@ -7,7 +7,7 @@ Two sets live under ``suho/data/validation/`` (written by the project, see docs/
 - ``pii.jsonl``: strings with the character spans of Korean personal data (``kind``, ``start``,
   ``end``; none for the hard negatives).
 
-Each record has ``split``: ``dev`` (used while building) or ``test`` (held out). Metrics are plain
+Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
 """
 
@@ -23,6 +23,9 @@ from suho.detectors._base import DetectInput, Span, Verdict
 from suho.errors import SuhoInputError
 
 REFUSAL_LABELS = ("refusal", "partial", "comply")
+#: ``dev``: used while the detectors were built; ``test``: held out, first measured once the rules
+#: were done (then used to fix general faults); ``holdout``: written after that and measured once.
+SPLITS = ("dev", "test", "holdout")
 
 
 @dataclass(slots=True)
@@ -105,9 +108,10 @@ class EvalReport:
 
 
 def load_validation(name: str, *, split: str = "all") -> list[dict[str, Any]]:
-    """Records of the shipped set ``name`` (``refusal`` or ``pii``); ``split`` dev/test/all."""
-    if split not in ("dev", "test", "all"):
-        raise SuhoInputError(f"split must be dev, test or all, not {split!r}")
+    """Records of the shipped set ``name`` (``refusal`` or ``pii``); ``split`` is one of
+    :data:`SPLITS` or ``all``."""
+    if split not in (*SPLITS, "all"):
+        raise SuhoInputError(f"split must be one of {', '.join(SPLITS)} or all, not {split!r}")
     path = resources.files("suho").joinpath("data", "validation", f"{name}.jsonl")
     try:
         raw = path.read_text(encoding="utf-8")
@@ -167,10 +171,29 @@ def eval_refusal(
             slot["n"] += 1
             slot["correct"] += int(pred == gold)
         if pred != gold:
-            errors.append({"id": rec["id"], "lang": rec["lang"], "gold": gold, "predicted": pred,
-                           "score": round(v.score, 3), "text": rec["text"][:160]})
-    return EvalReport(name, "refusal", split, len(records), overall, by_lang, by_class, by_tag,
-                      confusion, stages, errors)
+            errors.append(
+                {
+                    "id": rec["id"],
+                    "lang": rec["lang"],
+                    "gold": gold,
+                    "predicted": pred,
+                    "score": round(v.score, 3),
+                    "text": rec["text"][:160],
+                }
+            )
+    return EvalReport(
+        name,
+        "refusal",
+        split,
+        len(records),
+        overall,
+        by_lang,
+        by_class,
+        by_tag,
+        confusion,
+        stages,
+        errors,
+    )
 
 
 def _refusal_label(v: Verdict) -> str:
@@ -186,8 +209,8 @@ def spans_match(pred: Span | dict[str, Any], gold: dict[str, Any]) -> bool:
     pe = pred.end if isinstance(pred, Span) else pred["end"]
     if pk != gold["kind"]:
         return False
-    inter = min(pe, gold["end"]) - max(ps, gold["start"])
-    union = max(pe, gold["end"]) - min(ps, gold["start"])
+    inter = int(min(pe, gold["end"]) - max(ps, gold["start"]))
+    union = int(max(pe, gold["end"]) - min(ps, gold["start"]))
     return inter > 0 and inter * 2 >= union
 
 
@@ -220,7 +243,7 @@ def eval_pii(
                 overall.fp += 1
                 lang.fp += 1
                 k.fp += 1
-                wrong.append(f"extra {s.kind} {rec['text'][s.start:s.end]!r}")
+                wrong.append(f"extra {s.kind} {rec['text'][s.start : s.end]!r}")
             else:
                 used.add(hit)
                 overall.tp += 1
@@ -231,16 +254,18 @@ def eval_pii(
                 overall.fn += 1
                 lang.fn += 1
                 by_kind.setdefault(g["kind"], PRF()).fn += 1
-                wrong.append(f"missed {g['kind']} {rec['text'][g['start']:g['end']]!r}")
+                wrong.append(f"missed {g['kind']} {rec['text'][g['start'] : g['end']]!r}")
         for t in rec.get("tags") or []:
             slot = by_tag.setdefault(t, {"n": 0, "correct": 0})
             slot["n"] += 1
             slot["correct"] += int(not wrong)
         if wrong:
-            errors.append({"id": rec["id"], "lang": rec["lang"], "problems": wrong,
-                           "text": rec["text"][:160]})
-    return EvalReport(name, "pii", split, len(records), overall, by_lang, by_kind, by_tag, {},
-                      stages, errors)
+            errors.append(
+                {"id": rec["id"], "lang": rec["lang"], "problems": wrong, "text": rec["text"][:160]}
+            )
+    return EvalReport(
+        name, "pii", split, len(records), overall, by_lang, by_kind, by_tag, {}, stages, errors
+    )
 
 
 def evaluate(name: str, *, split: str = "all", detector: Any = None) -> EvalReport:
@@ -253,8 +278,12 @@ def evaluate(name: str, *, split: str = "all", detector: Any = None) -> EvalRepo
 
     det = detector if detector is not None else get_detector(name)
     dataset = "pii" if name == "pii-kr" or getattr(det, "dataset", "") == "pii" else "refusal"
-    if dataset == "refusal" and getattr(det, "kind", "") != "refusal" and name != "judge" and \
-            getattr(det, "dataset", "") != "refusal":
+    if (
+        dataset == "refusal"
+        and getattr(det, "kind", "") != "refusal"
+        and name != "judge"
+        and getattr(det, "dataset", "") != "refusal"
+    ):
         raise SuhoInputError(f"no validation set for detector {name!r} (sets: refusal, pii)")
     records = load_validation(dataset, split=split)
     if isinstance(det, TextDetector):
@@ -285,6 +314,7 @@ def records_text(records: Iterable[dict[str, Any]]) -> list[str]:
 __all__ = [
     "PRF",
     "REFUSAL_LABELS",
+    "SPLITS",
     "EvalReport",
     "eval_pii",
     "eval_refusal",
