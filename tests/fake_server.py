@@ -302,7 +302,8 @@ class ThreadedServer:
 
     def __enter__(self) -> ThreadedServer:
         self._thread.start()
-        self._ready.wait(10)
+        if not self._ready.wait(60):
+            raise RuntimeError("fake server thread did not start within 60 s")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions
 from typing import Any
 
 from suho.errors import SuhoInputError
@@ -20,12 +20,26 @@ GROUPS = ("suho.targets", "suho.transforms", "suho.detectors", "suho.attacks")
 
 
 @cache
-def _group(group: str) -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=group):
-        # First registration wins, so an installed plugin cannot silently shadow a built-in.
-        found.setdefault(ep.name, ep)
+def _all_groups() -> dict[str, dict[str, EntryPoint]]:
+    """One scan of the installed distributions' entry points for all our groups."""
+    found: dict[str, dict[str, EntryPoint]] = {g: {} for g in GROUPS}
+    seen: set[str] = set()
+    named = [((d.metadata["Name"] or "").lower().replace("_", "-"), d) for d in distributions()]
+    named.sort(key=lambda nd: nd[0] != "suho")  # built-ins first, then sys.path order
+    for name, dist in named:
+        if name in seen:  # the same distribution twice on sys.path: the first one counts
+            continue
+        seen.add(name)
+        for ep in dist.entry_points:
+            slot = found.get(ep.group)
+            if slot is not None:
+                # First registration wins, so a plugin cannot silently shadow a built-in.
+                slot.setdefault(ep.name, ep)
     return found
+
+
+def _group(group: str) -> dict[str, EntryPoint]:
+    return _all_groups()[group]
 
 
 def names(group: str) -> list[str]:

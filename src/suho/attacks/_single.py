@@ -9,7 +9,8 @@ from suho.targets import Message
 
 
 class SingleTurn:
-    """Sends the rendered prompt as one user message and judges the one answer."""
+    """Sends the rendered prompt (after an optional system prompt) as one user message and judges
+    the one answer. Misses attacks that need several turns to build up (see crescendo)."""
 
     name: ClassVar[str] = "single"
 

@@ -235,7 +235,21 @@ class Executor:
                 self.abort_reason = self.abort_reason or a.reason
                 self.stop.set()
                 continue
+            self._watch_errors(res)
             await results.put(res)
+
+    def _watch_errors(self, r: AttemptResult) -> None:
+        """Stop a run whose target keeps failing, rather than record thousands of errors."""
+        if r.status == "done":
+            self._consecutive_errors = 0
+            return
+        self._consecutive_errors += 1
+        if self._consecutive_errors >= MAX_CONSECUTIVE_ERRORS and not self.stop.is_set():
+            self.abort_reason = (
+                f"{self._consecutive_errors} errors in a row (last: {r.error_kind}: "
+                f"{(r.error_detail or '')[:200]})"
+            )
+            self.stop.set()
 
     async def _write(self, results: asyncio.Queue[AttemptResult | None]) -> None:
         c = self.counters
@@ -255,23 +269,12 @@ class Executor:
             for r in written:
                 if r.status == "done":
                     c.done += 1
-                    self._consecutive_errors = 0
                     if r.success:
                         c.hits += 1
                 else:
                     c.errors += 1
-                    self._consecutive_errors += 1
                     kind = r.error_kind or "unknown"
                     self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
-                    if (
-                        self._consecutive_errors >= MAX_CONSECUTIVE_ERRORS
-                        and not self.stop.is_set()
-                    ):
-                        self.abort_reason = (
-                            f"{self._consecutive_errors} errors in a row (last: {kind}: "
-                            f"{(r.error_detail or '')[:200]})"
-                        )
-                        self.stop.set()
             if self.progress is not None:
                 self.progress.update(c)
             if closing:

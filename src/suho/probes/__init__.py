@@ -8,14 +8,18 @@ from suho.probes._load import (
     parse_probe_lines,
 )
 from suho.probes._model import Expected, Probe, guess_lang
+from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
 
 __all__ = [
     "Expected",
     "Probe",
     "SuiteInfo",
+    "Taxonomy",
+    "TaxonomyList",
     "guess_lang",
     "list_suites",
     "load_probes_file",
     "load_suite",
+    "load_taxonomy",
     "parse_probe_lines",
 ]

@@ -18,7 +18,7 @@ from suho.targets._base import (
     ToolCall,
     public_url,
 )
-from suho.targets._http import check_reachable, make_client, post_json
+from suho.targets._http import HttpClient
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -44,7 +44,7 @@ class AnthropicTarget:
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
         if self._key:
             headers["x-api-key"] = self._key
-        self._client = make_client(options, headers)
+        self._http = HttpClient(options, headers)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -57,10 +57,10 @@ class AnthropicTarget:
         return [self._key] if self._key else []
 
     async def preflight(self) -> None:
-        await check_reachable(self._client, f"{self.base_url}/v1/models", "the Anthropic API")
+        await self._http.check_reachable(f"{self.base_url}/v1/models", "the Anthropic API")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._http.aclose()
 
     def _body(self, messages: Sequence[Message], params: GenParams) -> dict[str, Any]:
         system = [m.content for m in messages if m.role == "system"]
@@ -111,8 +111,8 @@ class AnthropicTarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await post_json(
-            self._client, f"{self.base_url}/v1/messages", self._body(messages, params)
+        data = await self._http.post_json(
+            f"{self.base_url}/v1/messages", self._body(messages, params)
         )
         if data.get("type") == "error":
             err = data.get("error") or {}

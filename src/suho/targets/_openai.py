@@ -18,7 +18,7 @@ from suho.targets._base import (
     ToolCall,
     public_url,
 )
-from suho.targets._http import check_reachable, make_client, post_json
+from suho.targets._http import HttpClient
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -48,7 +48,7 @@ class OpenAITarget:
         headers = {"content-type": "application/json"}
         if self._key:
             headers["authorization"] = f"Bearer {self._key}"
-        self._client = make_client(options, headers)
+        self._http = HttpClient(options, headers)
         self._url = f"{self.base_url}/chat/completions"
 
     def describe(self) -> dict[str, Any]:
@@ -62,10 +62,10 @@ class OpenAITarget:
         return [self._key] if self._key else []
 
     async def preflight(self) -> None:
-        await check_reachable(self._client, f"{self.base_url}/models", "the OpenAI-compatible API")
+        await self._http.check_reachable(f"{self.base_url}/models", "the OpenAI-compatible API")
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._http.aclose()
 
     def _body(self, messages: Sequence[Message], params: GenParams) -> dict[str, Any]:
         msgs: list[dict[str, Any]] = []
@@ -105,7 +105,7 @@ class OpenAITarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await post_json(self._client, self._url, self._body(messages, params))
+        data = await self._http.post_json(self._url, self._body(messages, params))
         return parse_chat_completion(data)
 
 

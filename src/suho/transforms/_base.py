@@ -44,7 +44,8 @@ class Transform(Protocol):
 
 class Identity:
     """The untransformed baseline (``none``). Every scan includes it unless told otherwise, so
-    each transform's success rate can be compared with the plain prompt's."""
+    each transform's success rate can be compared with the plain prompt's. It mimics no attack and
+    misses nothing: it is the control."""
 
     name: ClassVar[str] = "none"
     reversible: ClassVar[bool] = True

@@ -1,0 +1,243 @@
+"""Scan-engine benchmark: suho against the fake server, side by side with the peers.
+
+Jobs (all against tests/fake_server.py on loopback):
+- ``latency``: 300 prompts, 200 ms server latency, concurrency 32 (lower bound 10 waves x 0.2 s
+  = 1.9-2.0 s). Wall time, CPU per attempt and peak RSS of the whole `suho scan` process.
+- ``help``: `suho --help` wall time (lazy imports).
+- ``soak``: N attempts (default 100,000) against a zero-latency server; RSS sampled through the
+  run shows whether memory grows with the run.
+- peers: the same 300 prompts through garak, Inspect and PyRIT, each in its own virtualenv made
+  by ``bench/peers/setup.sh`` (see bench/peers/README.md); skipped with a note when absent.
+
+Run: ``python bench/bench_spine.py [--soak N] [--no-peers]`` (writes docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from bench._report import update_section  # noqa: E402
+
+PROMPT_COUNT = 300
+CONCURRENCY = 32
+LATENCY_MS = 200
+
+
+@dataclass
+class Measure:
+    wall: float
+    cpu: float
+    rss_mb: float
+    ok: bool
+    note: str = ""
+
+
+def start_server(tmp: Path, *args: str) -> tuple[subprocess.Popen[str], int, Path]:
+    log = tmp / f"req-{time.monotonic_ns()}.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_server.py"), "--port", "0", "--log", str(log), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline().split()[1])
+    return proc, port, log
+
+
+def prompts(n: int = PROMPT_COUNT) -> list[str]:
+    """Benchmark prompts: harmless, distinct, KO and EN."""
+    out = []
+    for i in range(n):
+        out.append(f"벤치마크 질문 {i}: 오늘 날씨에 맞는 옷차림을 추천해 주세요." if i % 2 else f"Benchmark question {i}: suggest an outfit for today's weather.")
+    return out
+
+
+def write_probes(path: Path, items: list[str]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for i, p in enumerate(items):
+            f.write(json.dumps({"id": f"b{i:05d}", "prompt": p}, ensure_ascii=False) + "\n")
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, sampler: Callable[[int], None] | None = None) -> Measure:
+    """Run ``cmd``; wall time, CPU (user+sys) and peak RSS of it and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    if sampler is not None:
+        threading.Thread(target=sampler, args=(proc.pid,), daemon=True).start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measure(wall, cpu, after.ru_maxrss / 1024, proc.returncode == 0, (err or out)[-400:] if proc.returncode else "")
+
+
+def suho_bin() -> str:
+    exe = Path(sys.executable).parent / "suho"
+    return str(exe) if exe.exists() else "suho"
+
+
+def bench_suho(tmp: Path, port: int, probes: Path, repeat: int = 3) -> list[Measure]:
+    out = []
+    for i in range(repeat):
+        db = tmp / f"suho-{i}.db"
+        m = timed(
+            [suho_bin(), "scan", "--target", "openai:fake", "--base-url", f"http://127.0.0.1:{port}/v1",
+             "--probes", str(probes), "--concurrency", str(CONCURRENCY), "--db", str(db), "--out", str(tmp / "rep"), "-q"],
+        )
+        out.append(m)
+    return out
+
+
+def bench_help(repeat: int = 5) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([suho_bin(), "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def bench_soak(tmp: Path, n: int) -> dict[str, Any]:
+    proc, port, _log = start_server(tmp, "--policy", "alternate")
+    try:
+        probes = tmp / "soak.jsonl"
+        write_probes(probes, [f"soak prompt {i}" for i in range(n)])
+        samples: list[tuple[float, float]] = []
+
+        def sample(pid: int) -> None:
+            t0 = time.perf_counter()
+            while (r := rss_mb(pid)) is not None:
+                samples.append((time.perf_counter() - t0, r))
+                time.sleep(0.5)
+
+        # The fake server's log would dominate the disk; run it without one for the soak.
+        m = timed(
+            [suho_bin(), "scan", "--target", "openai:fake", "--base-url", f"http://127.0.0.1:{port}/v1",
+             "--probes", str(probes), "--concurrency", "32", "--db", str(tmp / "soak.db"), "--out", str(tmp / "rep"), "-q"],
+            sampler=sample,
+        )
+    finally:
+        proc.kill()
+    rss = [r for _, r in samples]
+    q = max(1, len(rss) // 4)
+    return {
+        "n": n, "wall": m.wall, "cpu": m.cpu, "ok": m.ok, "note": m.note,
+        "rss_first_quarter": max(rss[:q]) if rss else None,
+        "rss_last_quarter": max(rss[-q:]) if rss else None,
+        "rss_peak": m.rss_mb,
+        "rate": n / m.wall if m.wall else 0,
+    }
+
+
+def peers(tmp: Path, port: int, probes_file: Path) -> dict[str, Measure | str]:
+    """Run each peer's runner from bench/peers/ in its own venv (bench/.peers/<name>)."""
+    results: dict[str, Measure | str] = {}
+    for name in ("garak", "inspect", "pyrit"):
+        venv = ROOT / "bench" / ".peers" / name
+        runner = ROOT / "bench" / "peers" / f"run_{name}.py"
+        py = venv / "bin" / "python"
+        if not py.exists() or not runner.exists():
+            results[name] = "not installed (bash bench/peers/setup.sh)"
+            continue
+        work = tmp / f"peer-{name}"
+        work.mkdir()
+        m = timed(
+            [str(py), str(runner), "--base-url", f"http://127.0.0.1:{port}/v1", "--prompts", str(probes_file),
+             "--concurrency", str(CONCURRENCY), "--workdir", str(work)],
+            env={**os.environ, "OPENAI_API_KEY": "sk-bench", "HOME": str(work)},
+            cwd=work,
+        )
+        results[name] = m if m.ok else f"failed: {m.note}"
+    return results
+
+
+def load_avg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--soak", type=int, default=100_000, help="attempts in the memory soak (0 to skip)")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="suho-bench-"))
+    load_before = load_avg()
+    try:
+        proc, port, log = start_server(tmp, "--latency-ms", str(LATENCY_MS), "--policy", "alternate")
+        try:
+            probes = tmp / "probes.jsonl"
+            write_probes(probes, prompts())
+            ours = bench_suho(tmp, port, probes, a.repeat)
+            helps = bench_help()
+            peer = {} if a.no_peers else peers(tmp, port, probes)
+        finally:
+            proc.kill()
+        soak = bench_soak(tmp, a.soak) if a.soak else None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    best = min(ours, key=lambda m: m.wall)
+    med_wall = statistics.median(m.wall for m in ours)
+    lines = [
+        f"Job: {PROMPT_COUNT} prompts, fake server latency {LATENCY_MS} ms, concurrency {CONCURRENCY} "
+        f"(lower bound {PROMPT_COUNT // CONCURRENCY + 1} waves x 0.2 s ≈ 2.0 s). Load average before: {load_before}.",
+        "",
+        "| tool | wall (s) | CPU per attempt (ms) | peak RSS (MB) | suho is faster by |",
+        "|---|---:|---:|---:|---:|",
+        f"| suho (median of {len(ours)}) | {med_wall:.2f} | {best.cpu / PROMPT_COUNT * 1000:.2f} | {best.rss_mb:.0f} | 1.0x |",
+    ]
+    for name, m in peer.items():
+        if isinstance(m, Measure):
+            lines.append(f"| {name} | {m.wall:.2f} | {m.cpu / PROMPT_COUNT * 1000:.2f} | {m.rss_mb:.0f} | {m.wall / med_wall:.1f}x |")
+        else:
+            lines.append(f"| {name} | – | – | – | {m} |")
+    lines += ["", f"`suho --help`: median {statistics.median(helps):.3f} s over {len(helps)} runs."]
+    if soak:
+        lines += [
+            "",
+            f"Soak: {soak['n']:,} attempts against a zero-latency server in {soak['wall']:.0f} s "
+            f"({soak['rate']:.0f} attempts/s, CPU {soak['cpu'] / soak['n'] * 1000:.2f} ms/attempt); "
+            f"RSS max in the first quarter {soak['rss_first_quarter']:.0f} MB, last quarter "
+            f"{soak['rss_last_quarter']:.0f} MB, peak {soak['rss_peak']:.0f} MB "
+            f"({'memory flat' if soak['rss_last_quarter'] <= soak['rss_first_quarter'] * 1.15 + 5 else 'memory GREW'})."
+            + ("" if soak["ok"] else f" FAILED: {soak['note']}"),
+        ]
+    body = "\n".join(lines)
+    print(body)
+    update_section("spine", "Scan engine (issue 2)", body, "python bench/bench_spine.py")
+
+
+if __name__ == "__main__":
+    main()
