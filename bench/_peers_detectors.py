@@ -47,7 +47,7 @@ def run_garak(records: list[dict[str, Any]]) -> tuple[dict[str, bool], float]:
     for r in records:
         a = Attempt(prompt=Message(text="prompt", lang="*"))
         a.outputs = [Message(text=r["text"], lang="*")]
-        score = list(det.detect(a))[0]
+        score = next(iter(det.detect(a)))
         out[r["id"]] = score == 0.0
     return out, time.process_time() - t0
 
