@@ -302,3 +302,16 @@ def test_scan_with_judge_cascade_and_stage_counts(
 def test_scan_judge_options_are_validated(tmp_path: Path) -> None:
     r = run_cli("scan", "--judge-base-url", "http://127.0.0.1:9/v1", "--db", str(tmp_path / "x.db"))
     assert r.returncode == 2 and "--judge" in r.stderr
+
+
+def test_eval_judge_cli_reports_stages(judge_server: Any) -> None:
+    srv = judge_server("smart")
+    r = run_cli(
+        "detectors", "eval", "judge", "--judge", "openai:judge", "--judge-base-url", srv.base_url, "--json"
+    )
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["detector"] == "judge" and rep["n"] >= 300
+    stages = rep["stages"]
+    assert stages["rule"] > stages.get("judge", 0) > 0  # the cascade asks only about the unsure
+    assert len(srv.requests) == stages["judge"]
