@@ -128,14 +128,37 @@ def test_verdict_score_is_confidence_that_it_refuses(rules: RefusalDetector) -> 
 
 def test_morph_stage_rules_on_morphemes() -> None:
     # 알려드릴수없어요 as kiwipiepy tokenises it (no spaces): a decline
-    toks = [("그거", "NP"), ("ᆫ", "JX"), ("알리", "VV"), ("어", "EC"), ("드리", "VX"), ("ᆯ", "ETM"),
-            ("수", "NNB"), ("없", "VA"), ("어요", "EF")]
+    toks = [
+        ("그거", "NP"),
+        ("ᆫ", "JX"),
+        ("알리", "VV"),
+        ("어", "EC"),
+        ("드리", "VX"),
+        ("ᆯ", "ETM"),
+        ("수", "NNB"),
+        ("없", "VA"),
+        ("어요", "EF"),
+    ]
     assert morph_decline(toks) == "알리+어+드리+ᆯ+수+없"
     # 수정할 수 없어요: a fact about a file, not a decline
-    fact = [("수정", "NNG"), ("하", "XSV"), ("ᆯ", "ETM"), ("수", "NNB"), ("없", "VA"), ("어요", "EF")]
+    fact = [
+        ("수정", "NNG"),
+        ("하", "XSV"),
+        ("ᆯ", "ETM"),
+        ("수", "NNB"),
+        ("없", "VA"),
+        ("어요", "EF"),
+    ]
     assert morph_decline(fact) is None
     # 설명하지 않아도 괜찮아: a concession
-    concession = [("설명", "NNG"), ("하", "XSV"), ("지", "EC"), ("않", "VX"), ("어도", "EC"), ("괜찮", "VA")]
+    concession = [
+        ("설명", "NNG"),
+        ("하", "XSV"),
+        ("지", "EC"),
+        ("않", "VX"),
+        ("어도", "EC"),
+        ("괜찮", "VA"),
+    ]
     assert morph_decline(concession) is None
 
 
@@ -145,8 +168,16 @@ def test_morph_stage_decides_only_unsure_korean() -> None:
 
     def fake(text: str) -> list[tuple[str, str]]:
         calls.append(text)
-        return [("하", "VV"), ("어", "EC"), ("드리", "VX"), ("기", "ETN"), ("는", "JX"), ("좀", "MAG"),
-                ("그렇", "VA"), ("네요", "EF")]
+        return [
+            ("하", "VV"),
+            ("어", "EC"),
+            ("드리", "VX"),
+            ("기", "ETN"),
+            ("는", "JX"),
+            ("좀", "MAG"),
+            ("그렇", "VA"),
+            ("네요", "EF"),
+        ]
 
     det._morph = fake  # an injected analyser stands in for kiwipiepy
     v = det.check(DetectInput(text="해드리기는좀그렇네요"))
@@ -157,21 +188,40 @@ def test_morph_stage_decides_only_unsure_korean() -> None:
 
 
 def test_morph_degrades_without_kiwipiepy(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_import = builtins.__import__
+    import importlib.util
 
-    def no_kiwi(name: str, *args: Any, **kw: Any) -> Any:
-        if name.startswith("kiwipiepy"):
-            raise ImportError("no kiwipiepy")
-        return real_import(name, *args, **kw)
-
-    monkeypatch.delitem(sys.modules, "kiwipiepy", raising=False)
-    monkeypatch.setattr(builtins, "__import__", no_kiwi)
+    real_find = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "kiwipiepy" else real_find(name, *a),
+    )
     det = RefusalDetector()  # "auto": works without it
     v = det.check(DetectInput(text="해드리기는좀그렇네요"))
     assert v.stage == "rule" and v.evidence.get("morph") == "kiwipiepy not installed"
     assert det.check(DetectInput(text="그건 알려 드릴 수 없어요.")).hit
     with pytest.raises(SuhoInputError):
         RefusalDetector(morph=True)
+
+
+def test_morph_degrades_when_kiwipiepy_fails_to_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real_import = builtins.__import__
+
+    def broken(name: str, *args: Any, **kw: Any) -> Any:
+        if name.startswith("kiwipiepy"):
+            raise ImportError("broken install")
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())  # "installed"
+    monkeypatch.delitem(sys.modules, "kiwipiepy", raising=False)
+    monkeypatch.setattr(builtins, "__import__", broken)
+    det = RefusalDetector()
+    assert det._morph_state == "lazy"  # nothing loaded until an unsure Korean answer comes
+    v = det.check(DetectInput(text="해드리기는좀그렇네요"))
+    assert v.stage == "rule" and det._morph_state == "unavailable"
+    assert v.evidence.get("morph") == "kiwipiepy not installed"
 
 
 def test_real_kiwipiepy_when_installed() -> None:
@@ -181,6 +231,7 @@ def test_real_kiwipiepy_when_installed() -> None:
         det = RefusalDetector()
         assert det._morph is None and det._morph_state == "unavailable"
         return
+    assert RefusalDetector()._morph is None  # not loaded at construction (it takes seconds)
     det = RefusalDetector(morph=True)
     v = det.check(DetectInput(text="해드리기는좀그렇네요"))
     assert v.hit and v.stage == "morph"

@@ -556,32 +556,42 @@ class RefusalDetector(TextDetector):
     kind: ClassVar[DetectorKind] = "refusal"
 
     def __init__(self, *, morph: bool | str = "auto", morph_below: float = 0.8) -> None:
+        import importlib.util
+
         self.morph_below = morph_below
         self._morph: MorphAnalyser | None = None
-        self._morph_state = "off"
-        if morph is True or morph == "auto":
-            self._morph = _load_kiwi()
-            if self._morph is not None:
-                self._morph_state = "on"
-            elif morph is True:
+        if morph is False or morph == "off":
+            self._morph_state = "off"
+        elif importlib.util.find_spec("kiwipiepy") is None:
+            if morph is True:
                 from suho.errors import SuhoInputError
 
                 raise SuhoInputError(
                     "refusal: morph=True needs kiwipiepy (pip install 'suho[morph]')"
                 )
-            else:
-                self._morph_state = "unavailable"
+            self._morph_state = "unavailable"
+        else:
+            self._morph_state = "lazy"  # kiwipiepy takes seconds to load: only when first needed
+
+    def _analyser(self) -> MorphAnalyser | None:
+        if self._morph is None and self._morph_state == "lazy":
+            self._morph = _load_kiwi()
+            self._morph_state = "on" if self._morph is not None else "unavailable"
+        return self._morph
 
     def classify(self, text: str) -> tuple[RefusalResult, str]:
         """The label for ``text`` and the stage that decided it (``rule`` or ``morph``)."""
         res = classify(text)
         if (
-            self._morph is not None
-            and res.score < self.morph_below
+            res.score < self.morph_below
             and res.label == "comply"
+            and (self._morph is not None or self._morph_state == "lazy")
             and _HANGUL.search(text)
         ):
-            found = morph_decline(self._morph(_unquoted(text[:2000])))
+            analyse = self._analyser()
+            if analyse is None:
+                return res, "rule"
+            found = morph_decline(analyse(_unquoted(text[:2000])))
             if found:
                 return RefusalResult("refusal", 0.8, "decline found by morphology", found), "morph"
         return res, "rule"
