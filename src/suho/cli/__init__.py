@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _detectors, _export, _probes, _runs, _scan, _text
+from suho.cli import _detectors, _export, _korean, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.command()(_export.export)
 app.command()(_text.detect)
 app.command()(_text.transform)
 app.command()(_text.transforms)
+app.command()(_korean.normalize)
 
 detectors_app = typer.Typer(
     help="Detectors: list them, measure their accuracy.",
