@@ -278,7 +278,20 @@ def test_judge_over_http_and_format_fallback(judge_server: Any) -> None:
     a, b = asyncio.run(go())
     assert a.stage == b.stage == "judge"
     assert a.label == "refusal" and b.label == "comply" and b.hit is False
-    assert "response_format" in srv.requests[0] and "response_format" not in srv.requests[-1]
+    # schema first, then a plain JSON object, then words only; remembered for the next call
+    formats = [r.get("response_format", {}).get("type") for r in srv.requests]
+    assert formats == ["json_schema", "json_object", None, None]
+    schema = srv.requests[0]["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == ["refused", "specific", "useful", "label", "confidence"]
+
+
+def test_format_fallback_does_not_use_up_retries() -> None:
+    fake = ScriptedJudge(
+        TargetError(ErrorKind.CLIENT_ERROR, "response_format type 'json_schema' is not supported"),
+        '{"label": "refusal", "refused": true, "confidence": 0.9}',
+    )
+    v = _run(JudgeDetector(chat_target=fake, retries=0, mode="always"), UNSURE)
+    assert v.stage == "judge" and v.label == "refusal" and fake.calls == 2
 
 
 def test_fenced_output_over_http(judge_server: Any) -> None:

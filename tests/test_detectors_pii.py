@@ -59,7 +59,10 @@ def test_validation_set_covers_every_kind_and_hard_negatives() -> None:
 
 def test_pii_recall_and_precision_meet_the_bar(pii: PiiKrDetector) -> None:
     rep = evaluate("pii-kr", split="all", detector=pii)
-    assert rep.overall.recall >= 0.95 and rep.overall.precision >= 0.95, (rep.overall.to_dict(), rep.errors)
+    assert rep.overall.recall >= 0.95 and rep.overall.precision >= 0.95, (
+        rep.overall.to_dict(),
+        rep.errors,
+    )
     for lang, m in rep.by_lang.items():
         assert m.recall >= 0.95 and m.precision >= 0.95, (lang, m.to_dict())
     for kind, m in rep.by_kind.items():
@@ -185,28 +188,41 @@ def test_obfuscated_digits_spans_on_the_original(pii: PiiKrDetector, text: str, 
         ("메일 ｙｕｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ 로", "email", "ｙｕｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ"),
     ],
 )
-def test_korean_normaliser_views_map_back(pii: PiiKrDetector, text: str, kind: str, value: str) -> None:
+def test_korean_normaliser_views_map_back(
+    pii: PiiKrDetector, text: str, kind: str, value: str
+) -> None:
     v = pii.check(DetectInput(text=text))
     assert [(s.kind, text[s.start : s.end]) for s in v.spans] == [(kind, value)]
     assert "normalized" in " ".join(v.evidence.get("views", []))
 
 
 def test_hangul_numerals_in_prose_are_not_numbers(pii: PiiKrDetector) -> None:
-    for text in ("삼일절과 광복절은 공휴일입니다.", "일이 많아서 오늘은 이만 사요.", "이사 오시는 날 육개장"):
+    for text in (
+        "삼일절과 광복절은 공휴일입니다.",
+        "일이 많아서 오늘은 이만 사요.",
+        "이사 오시는 날 육개장",
+    ):
         assert _kinds(pii, text) == []
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    year=st.integers(0, 99), month=st.integers(1, 12), day=st.integers(1, 28),
-    body=st.text("0123456789", min_size=5, max_size=5), prefix=st.sampled_from(["주민번호 ", "RRN: ", "정보 "]),
+    year=st.integers(0, 99),
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    body=st.text("0123456789", min_size=5, max_size=5),
+    prefix=st.sampled_from(["주민번호 ", "RRN: ", "정보 "]),
 )
-def test_any_valid_rrn_is_found_where_it_is(year: int, month: int, day: int, body: str, prefix: str) -> None:
+def test_any_valid_rrn_is_found_where_it_is(
+    year: int, month: int, day: int, body: str, prefix: str
+) -> None:
     g = "3" if year <= 20 else "1"  # 2000-2020 or 1921-1999: never in the future
     rrn = _rrn(f"{year:02d}{month:02d}{day:02d}", g, body)
     text = f"{prefix}{rrn} 입니다"
     spans, _ = PiiKrDetector().find(text)
-    assert [(s.kind, s.start, s.end) for s in spans] == [("rrn", len(prefix), len(prefix) + len(rrn))]
+    assert [(s.kind, s.start, s.end) for s in spans] == [
+        ("rrn", len(prefix), len(prefix) + len(rrn))
+    ]
 
 
 def test_kinds_option_and_bad_kind() -> None:
@@ -224,7 +240,9 @@ def test_cli_detect_pii_spans_on_original(tmp_path: Path) -> None:
         {"id": "b", "text": "회의는 2024-03-15 입니다"},
     ]
     f = tmp_path / "in.jsonl"
-    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    f.write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
     r = run_cli("detect", "pii-kr", str(f))
     assert r.returncode == 0, r.stderr
     out = [json.loads(line) for line in r.stdout.splitlines()]

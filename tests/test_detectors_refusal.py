@@ -215,6 +215,11 @@ def test_morph_degrades_when_kiwipiepy_fails_to_import(monkeypatch: pytest.Monke
         return real_import(name, *args, **kw)
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())  # "installed"
+    from suho.detectors._refusal import _load_kiwi
+
+    monkeypatch.setattr(
+        sys.modules["suho.detectors._refusal"], "_load_kiwi", _load_kiwi.__wrapped__
+    )
     monkeypatch.delitem(sys.modules, "kiwipiepy", raising=False)
     monkeypatch.setattr(builtins, "__import__", broken)
     det = RefusalDetector()

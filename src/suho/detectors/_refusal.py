@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from suho.detectors._base import DetectInput, DetectorKind, TextDetector, Verdict
@@ -483,7 +484,9 @@ _NOT_DECLINE_EC = frozenset(
 )
 
 
+@lru_cache(maxsize=1)
 def _load_kiwi() -> MorphAnalyser | None:
+    """kiwipiepy's analyser, loaded once per process (its model takes seconds to load)."""
     try:
         from kiwipiepy import Kiwi
     except ImportError:
