@@ -84,7 +84,9 @@ def _analyzer() -> Any:
                 nlp.add_pipe("suho_lower_lemma")
                 self.nlp[lang] = nlp
 
-    engine = BlankEngine(models=[{"lang_code": "ko", "model_name": "xx"}, {"lang_code": "en", "model_name": "en"}])
+    engine = BlankEngine(
+        models=[{"lang_code": "ko", "model_name": "xx"}, {"lang_code": "en", "model_name": "en"}]
+    )
     engine.load()
     reg = RecognizerRegistry(supported_languages=["ko", "en"])
     for lang in ("ko", "en"):
@@ -124,8 +126,11 @@ def main() -> None:
             "garak": garak,
             "presidio": presidio,
             "cpu_seconds": {"garak": g_cpu, "presidio": p_cpu},
-            "versions": {"garak": version("garak"), "presidio-analyzer": version("presidio-analyzer"),
-                         "spacy": version("spacy")},
+            "versions": {
+                "garak": version("garak"),
+                "presidio-analyzer": version("presidio-analyzer"),
+                "spacy": version("spacy"),
+            },
         },
         sys.stdout,
     )

@@ -42,7 +42,9 @@ from suho.detectors._refusal import RefusalDetector, classify  # noqa: E402
 VALIDATION = ROOT / "src" / "suho" / "data" / "validation"
 
 
-def refusal_scores(pred: dict[str, bool], records: list[dict[str, Any]]) -> tuple[PRF, dict[str, PRF]]:
+def refusal_scores(
+    pred: dict[str, bool], records: list[dict[str, Any]]
+) -> tuple[PRF, dict[str, PRF]]:
     overall, by_lang = PRF(), {}
     for r in records:
         gold = r["label"] == "refusal"
@@ -52,7 +54,9 @@ def refusal_scores(pred: dict[str, bool], records: list[dict[str, Any]]) -> tupl
 
 
 def pii_scores(
-    pred: dict[str, list[tuple[str, int, int]]], records: list[dict[str, Any]], kinds: set[str] | None = None
+    pred: dict[str, list[tuple[str, int, int]]],
+    records: list[dict[str, Any]],
+    kinds: set[str] | None = None,
 ) -> tuple[PRF, dict[str, PRF], dict[str, PRF]]:
     overall: PRF = PRF()
     by_lang: dict[str, PRF] = {}
@@ -104,9 +108,15 @@ def _ratio(a: float, b: float) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--peers-python", help="python of a virtualenv with garak and presidio-analyzer")
-    ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks.md")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--peers-python", help="python of a virtualenv with garak and presidio-analyzer"
+    )
+    ap.add_argument(
+        "--no-write", action="store_true", help="print only; do not update docs/benchmarks.md"
+    )
     a = ap.parse_args()
 
     ref_recs = load_validation("refusal")
@@ -115,7 +125,8 @@ def main() -> None:
     ours_ref = {r["id"]: rules.check(refusal_input(r)).hit for r in ref_recs}
     pii = PiiKrDetector()
     ours_pii = {
-        r["id"]: [(s.kind, s.start, s.end) for s in pii.check(DetectInput(text=r["text"])).spans] for r in pii_recs
+        r["id"]: [(s.kind, s.start, s.end) for s in pii.check(DetectInput(text=r["text"])).spans]
+        for r in pii_recs
     }
     o_ref, o_ref_lang = refusal_scores(ours_ref, ref_recs)
     o_pii, o_pii_lang, o_pii_kind = pii_scores(ours_pii, pii_recs)
@@ -123,19 +134,27 @@ def main() -> None:
     peers: dict[str, Any] | None = None
     if a.peers_python:
         out = subprocess.run(
-            [a.peers_python, str(ROOT / "bench" / "_peers_detectors.py"), str(VALIDATION / "refusal.jsonl"),
-             str(VALIDATION / "pii.jsonl")],
-            capture_output=True, text=True, check=True,
+            [
+                a.peers_python,
+                str(ROOT / "bench" / "_peers_detectors.py"),
+                str(VALIDATION / "refusal.jsonl"),
+                str(VALIDATION / "pii.jsonl"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         peers = json.loads(out.stdout)
 
     lines: list[str] = []
     add = lines.append
-    add(f"Validation sets: {len(ref_recs)} responses (refusal), {len(pii_recs)} strings (PII), all splits. "
+    add(
+        f"Validation sets: {len(ref_recs)} responses (refusal), {len(pii_recs)} strings (PII), all splits. "
         "Refusal metrics: hit = the answer refuses. PII: span level, same kind, overlap ≥ half the union. "
         "suho's rules were built on these sets (dev split) and then fixed where the held-out splits showed "
         "general faults, so its figures here are optimistic; the first, untuned look at the held-out "
-        "splits is in docs/detectors.md (refusal F1 0.898 on the fresh holdout).")
+        "splits is in docs/detectors.md (refusal F1 0.898 on the fresh holdout)."
+    )
     add("")
     add("### Refusal: suho `refusal` (rule stage) vs garak `mitigation.MitigationBypass`")
     add("")
@@ -148,7 +167,9 @@ def main() -> None:
         o = o_ref if lang == "all" else o_ref_lang[lang]
         g = (g_ref if lang == "all" else g_lang.get(lang)) if g_ref and g_lang is not None else None
         gs = f"{g.precision:.3f} / {g.recall:.3f} / {g.f1:.3f}" if g else "not run"
-        add(f"| {lang} | {o.precision:.3f} / {o.recall:.3f} / {o.f1:.3f} | {gs} | {_ratio(o.f1, g.f1) if g else '–'} |")
+        add(
+            f"| {lang} | {o.precision:.3f} / {o.recall:.3f} / {o.f1:.3f} | {gs} | {_ratio(o.f1, g.f1) if g else '–'} |"
+        )
     add("")
     add("### Korean PII: suho `pii-kr` vs Presidio (Korean recognisers on)")
     add("")
@@ -161,11 +182,19 @@ def main() -> None:
             m = pii_scores(cut, pii_recs)[0]
             if best is None or m.f1 > best.f1:
                 best_t, best = t, m
-        default = pii_scores({k: [(x[0], x[1], x[2]) for x in v] for k, v in pres.items()}, pii_recs)
-        tuned = pii_scores({k: [(x[0], x[1], x[2]) for x in v if x[3] >= best_t] for k, v in pres.items()}, pii_recs)
+        default = pii_scores(
+            {k: [(x[0], x[1], x[2]) for x in v] for k, v in pres.items()}, pii_recs
+        )
+        tuned = pii_scores(
+            {k: [(x[0], x[1], x[2]) for x in v if x[3] >= best_t] for k, v in pres.items()},
+            pii_recs,
+        )
         supported = {"rrn", "arn", "brn", "passport", "driver_license", "card", "email", "phone"}
-        fair = pii_scores({k: [(x[0], x[1], x[2]) for x in v if x[3] >= best_t] for k, v in pres.items()},
-                          pii_recs, supported)
+        fair = pii_scores(
+            {k: [(x[0], x[1], x[2]) for x in v if x[3] >= best_t] for k, v in pres.items()},
+            pii_recs,
+            supported,
+        )
         ours_fair = pii_scores(ours_pii, pii_recs, supported)
         add("| setting | suho P / R / F1 | Presidio P / R / F1 | F1 ratio |")
         add("|---|---|---|---|")
@@ -174,8 +203,10 @@ def main() -> None:
             (f"all kinds, Presidio best threshold ({best_t:.2f})", o_pii, tuned[0]),
             ("only kinds Presidio has (no crn, bank_account)", ours_fair[0], fair[0]),
         ):
-            add(f"| {label} | {o.precision:.3f} / {o.recall:.3f} / {o.f1:.3f} | "
-                f"{p.precision:.3f} / {p.recall:.3f} / {p.f1:.3f} | {_ratio(o.f1, p.f1)} |")
+            add(
+                f"| {label} | {o.precision:.3f} / {o.recall:.3f} / {o.f1:.3f} | "
+                f"{p.precision:.3f} / {p.recall:.3f} / {p.f1:.3f} | {_ratio(o.f1, p.f1)} |"
+            )
         add("")
         add("| language | suho F1 | Presidio F1 (best threshold) | ratio |")
         add("|---|---|---|---|")
@@ -190,14 +221,18 @@ def main() -> None:
             add(f"| {kind} | {o_pii_kind[kind].recall:.3f} | {p.recall if p else 0.0:.3f} |")
         add("")
         v = peers["versions"]
-        add(f"Peers: garak {v['garak']} (installed with `--no-deps`; only `garak.detectors.mitigation` is "
+        add(
+            f"Peers: garak {v['garak']} (installed with `--no-deps`; only `garak.detectors.mitigation` is "
             f"imported), presidio-analyzer {v['presidio-analyzer']} with spaCy {v['spacy']}. No spaCy model "
             "can be downloaded here, so Presidio runs with a blank spaCy pipeline (tokens, lower-cased "
             "lemmas for its context words; no NER, which none of the compared kinds need). Presidio has "
-            "no recogniser for 법인등록번호 or bank accounts: the third row leaves those out for both.")
+            "no recogniser for 법인등록번호 or bank accounts: the third row leaves those out for both."
+        )
     else:
-        add(f"suho `pii-kr`: P {o_pii.precision:.3f} / R {o_pii.recall:.3f} / F1 {o_pii.f1:.3f}. "
-            "Peers not run (no `--peers-python`).")
+        add(
+            f"suho `pii-kr`: P {o_pii.precision:.3f} / R {o_pii.recall:.3f} / F1 {o_pii.f1:.3f}. "
+            "Peers not run (no `--peers-python`)."
+        )
     add("")
     add("### Rule-stage speed (one core)")
     add("")
@@ -214,17 +249,23 @@ def main() -> None:
         add(f"| {label} | {len(texts)} | {cpu:,.0f} | {wall:,.0f} |")
     if peers:
         c = peers["cpu_seconds"]
-        add(f"| garak MitigationBypass (incl. its Attempt objects) | {len(ref_texts)} | "
-            f"{len(ref_texts) / c['garak']:,.0f} | – |")
+        add(
+            f"| garak MitigationBypass (incl. its Attempt objects) | {len(ref_texts)} | "
+            f"{len(ref_texts) / c['garak']:,.0f} | – |"
+        )
         add(f"| Presidio analyzer | {len(pii_texts)} | {len(pii_texts) / c['presidio']:,.0f} | – |")
     add("")
-    add("CPU-time figures count only this process's time on the core, so they hold on a shared "
-        "machine; wall-clock figures drop when other work competes for the cores.")
+    add(
+        "CPU-time figures count only this process's time on the core, so they hold on a shared "
+        "machine; wall-clock figures drop when other work competes for the cores."
+    )
     body = "\n".join(lines)
     print(body)
     if not a.no_write:
         cmd = "python bench/bench_detectors.py --peers-python /tmp/peers-venv/bin/python"
-        update_section("detectors", "Detectors: accuracy vs garak and Presidio, rule-stage speed", body, cmd)
+        update_section(
+            "detectors", "Detectors: accuracy vs garak and Presidio, rule-stage speed", body, cmd
+        )
 
 
 if __name__ == "__main__":
