@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _detectors, _export, _korean, _probes, _runs, _scan, _text
+from suho.cli import _compare, _detectors, _export, _korean, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ app.command()(_scan.scan)
 app.command()(_scan.resume)
 app.command()(_runs.runs)
 app.command()(_runs.report)
+app.command()(_compare.compare)
 app.command()(_export.export)
 app.command()(_text.detect)
 app.command()(_text.transform)

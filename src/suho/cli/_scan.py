@@ -51,6 +51,20 @@ def scan(
             help="Your own probes: JSONL with id, prompt, lang?, category?, intent_id?.",
         ),
     ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv or jsonl.",
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Dataset columns for suho's fields, e.g. prompt=question,id=qid,lang=language.",
+        ),
+    ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -137,11 +151,21 @@ def scan(
     exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
     """
     from suho.engine import RunConfig, start_run
-    from suho.probes import load_probes_file, load_suite
+    from suho.probes import (
+        load_dataset,
+        load_probes_file,
+        load_suite,
+        parse_dataset_spec,
+        parse_mapping,
+    )
     from suho.targets import DEFAULT_TARGET
 
-    if suite and probes:
-        raise SuhoInputError("use either --suite or --probes, not both")
+    if sum(x is not None for x in (suite, probes, dataset)) > 1:
+        raise SuhoInputError("use only one of --suite, --probes and --dataset")
+    mapping = parse_mapping(map_ or [])
+    if mapping and not dataset:
+        raise SuhoInputError("--map applies to --dataset only")
+    ds = parse_dataset_spec(dataset) if dataset else None
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
     cfg_args: dict[str, Any] = {
@@ -149,8 +173,10 @@ def scan(
         "base_url": base_url,
         "api_key_env": api_key_env,
         "system_prompt": system,
-        "suite": None if probes else (suite or "quick"),
+        "suite": None if (probes or ds) else (suite or "quick"),
         "probes_file": str(probes) if probes else None,
+        "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
+        "dataset_map": mapping,
         "langs": split_csv(lang),
         "categories": split_csv(category),
         "limit": limit,
@@ -183,14 +209,19 @@ def scan(
         cfg = RunConfig(**cfg_args)
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
-    probe_iter = load_probes_file(probes) if probes else load_suite(cfg.suite or "quick")
+    if ds:
+        probe_iter = load_dataset(ds[0], ds[1], mapping, langs=cfg.langs)
+    elif probes:
+        probe_iter = load_probes_file(probes)
+    else:
+        probe_iter = load_suite(cfg.suite or "quick")
     store = open_store(db)
     planned: list[str] = []
 
     def on_planned(run_id: str) -> None:
         planned.append(run_id)
         if not quiet:
-            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file}")
+            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
 
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(

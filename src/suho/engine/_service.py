@@ -80,7 +80,9 @@ async def start_run(
                 "id": run_id,
                 "suho_version": __version__,
                 "target": target.describe(),
-                "suite": cfg.suite or (f"file:{cfg.probes_file}" if cfg.probes_file else None),
+                "suite": cfg.suite
+                or (f"file:{cfg.probes_file}" if cfg.probes_file else None)
+                or (f"dataset:{cfg.dataset}" if cfg.dataset else None),
                 "config": cfg.stored(),
                 "config_hash": cfg.hash(),
                 "seed": cfg.seed,

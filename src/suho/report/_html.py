@@ -145,6 +145,20 @@ def _gap_rows(s: dict[str, Any], groups: list[dict[str, Any]]) -> list[dict[str,
     return rows
 
 
+def _gap_more(gap: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any]]]:
+    """The paired comparisons beyond overall and per category: ``(i18n key, name, GapStat)``."""
+    if not gap:
+        return []
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    rows += [("gap_by_transform", t, g) for t, g in (gap.get("by_transform") or {}).items()]
+    rows += [("gap_styles", t, g) for t, g in (gap.get("korean_attack_styles") or {}).items()]
+    if gap.get("cultural"):
+        rows.append(("gap_cultural", "adapted − literal", gap["cultural"]))
+    if gap.get("over_refusal"):
+        rows.append(("gap_over", "ko − en", gap["over_refusal"]))
+    return [r for r in rows if r[2].get("n_pairs")]
+
+
 def _gap_note(g: dict[str, Any]) -> str:
     star = " *" if g.get("significant") else ""
     return (
@@ -206,6 +220,7 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
                 {"ci_low": f["ci_low"], "ci_high": f["ci_high"], "trials": f["trials"]}
             ),
             gap=s.get("gap"),
+            gap_more=_gap_more(s.get("gap")),
             target=target,
             created=_iso(s["created_at"]),
             finished=_iso(s["finished_at"]),

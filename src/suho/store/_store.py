@@ -411,6 +411,38 @@ class Store:
                 yield r
             after = rows[-1]["seq"]
 
+    def iter_outcomes(self, run_id: str, *, page: int = 5000) -> Iterator[tuple[Any, ...]]:
+        """The few columns the paired statistics need, one tuple per attempt in plan order:
+        ``(intent_id, lang, variant, category, transform, attack, repeat, expected, status,
+        success)``. Pages by ``seq``; never loads prompts, responses or verdicts."""
+        cols = (
+            attempts.c.intent_id,
+            attempts.c.lang,
+            attempts.c.variant,
+            attempts.c.category,
+            attempts.c.transform,
+            attempts.c.attack,
+            attempts.c.repeat,
+            attempts.c.expected,
+            attempts.c.status,
+            attempts.c.success,
+        )
+        after = -1
+        while True:
+            q = (
+                select(attempts.c.seq, *cols)
+                .where(and_(attempts.c.run_id == run_id, attempts.c.seq > after))
+                .order_by(attempts.c.seq)
+                .limit(page)
+            )
+            with self.engine.connect() as c:
+                rows = c.execute(q).all()
+            if not rows:
+                return
+            for r in rows:
+                yield tuple(r[1:])
+            after = rows[-1][0]
+
     def group_counts(self, run_id: str) -> list[dict[str, Any]]:
         """Counts per (category, lang, transform, attack, expected): trials, successes, errors."""
         g = (
