@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _export, _korean, _probes, _runs, _scan, _text
+from suho.cli import _compare, _detectors, _export, _korean, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ detectors_app = typer.Typer(
     rich_markup_mode=None,
 )
 detectors_app.command(name="list")(_text.detectors)
+detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)

@@ -88,6 +88,21 @@ def scan(
         str | None,
         typer.Option("--detectors", help="Detectors, comma-separated (default: refusal)."),
     ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="Base URL of the judge's OpenAI-compatible API."),
+    ] = None,
+    judge_all: Annotated[
+        bool,
+        typer.Option("--judge-all", help="Ask the judge about every answer, not only unsure ones."),
+    ] = False,
     repeats: Annotated[
         int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
     ] = 1,
@@ -170,6 +185,7 @@ def scan(
         "attacks": split_csv(attacks) or ["single"],
         "repeats": repeats,
         "detectors": split_csv(detectors) or ["refusal"],
+        "detector_options": {},
         "concurrency": concurrency,
         "rps": rps,
         "timeout": timeout,
@@ -178,6 +194,17 @@ def scan(
         "temperature": temperature,
         "seed": seed,
     }
+    if judge_base_url and not judge:
+        raise SuhoInputError("--judge-base-url needs --judge SPEC")
+    if judge:
+        if "judge" not in cfg_args["detectors"]:
+            cfg_args["detectors"].append("judge")
+        opts: dict[str, Any] = {"target": judge}
+        if judge_base_url:
+            opts["base_url"] = judge_base_url
+        if judge_all:
+            opts["mode"] = "always"
+        cfg_args["detector_options"]["judge"] = opts
     try:
         cfg = RunConfig(**cfg_args)
     except ValueError as e:

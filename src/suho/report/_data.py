@@ -66,6 +66,7 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             "over_refusal": _rate(*agg(benign)),
             "over_refusal_by_lang": {k: v for k, v in over_by_lang.items() if v["trials"]},
         },
+        "verdict_stages": store.verdict_stage_counts(rid),
         "gap": compute_gap(store, rid),
         "findings": [
             {k: v for k, v in f.items() if k not in ("id", "run_id")}

@@ -478,6 +478,20 @@ class Store:
                 for r in c.execute(q).mappings()
             ]
 
+    def verdict_stage_counts(self, run_id: str) -> dict[str, dict[str, int]]:
+        """How many verdicts each detector gave from each stage (rule, morph, judge, ...)."""
+        q = (
+            select(verdicts.c.detector, verdicts.c.stage, func.count())
+            .where(verdicts.c.run_id == run_id)
+            .group_by(verdicts.c.detector, verdicts.c.stage)
+            .order_by(verdicts.c.detector, verdicts.c.stage)
+        )
+        out: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as c:
+            for det, stage, n in c.execute(q):
+                out.setdefault(str(det), {})[str(stage)] = int(n)
+        return out
+
     def category_taxonomy(self, run_id: str) -> dict[str, dict[str, list[str]]]:
         """Union of the probes' taxonomy tags per category (one pass over distinct probes)."""
         out: dict[str, dict[str, set[str]]] = {}
