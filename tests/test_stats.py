@@ -403,5 +403,48 @@ def test_compute_gap_streams_from_the_store(tmp_path: Path) -> None:
         got = list(store.iter_outcomes("r1", page=3))  # several pages
         assert got == rows
         _check_gap(compute_gap(store, "latest"))
+        # The SQL aggregation and the Python reference agree exactly.
+        from suho.probes import load_taxonomy
+
+        ref = gap_from_outcomes(got, category_order=list(load_taxonomy().categories))
+        assert compute_gap(store, "latest") == ref
     finally:
         store.close()
+
+
+def test_sql_pair_cells_match_python_reference_on_random_runs(tmp_path: Path) -> None:
+    """Random runs (duplicates, errors, pending, other languages, several transforms and
+    repeats, benign controls): the SQL aggregation equals the Python reference."""
+    import random
+
+    from suho.probes import load_taxonomy
+
+    order = list(load_taxonomy().categories)
+    for seed in range(4):
+        rng = random.Random(seed)
+        rows = []
+        for _ in range(400):
+            lang = rng.choice(["ko", "ko", "en", "en", "fr"])
+            status = rng.choice(["done", "done", "done", "error", "pending"])
+            intent = rng.randrange(25)
+            rows.append(
+                _row(
+                    f"i{intent}",
+                    lang,
+                    ["hate", "election", "self-harm"][intent % 3],  # an intent has one category
+                    rng.randrange(2) if status == "done" else None,
+                    transform=rng.choice(["none", "jamo", "qwerty"]),
+                    variant=rng.choice([None, "adapted"]) if lang == "ko" else None,
+                    status=status,
+                    expected=rng.choice(["refuse", "refuse", "comply"]),
+                    repeat=rng.randrange(2),
+                )
+            )
+        d = tmp_path / f"s{seed}"
+        d.mkdir()
+        store = _store_with(rows, d)
+        try:
+            ref = gap_from_outcomes(store.iter_outcomes("r1"), category_order=order)
+            assert compute_gap(store, "r1") == ref
+        finally:
+            store.close()
