@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from suho.report._data import summary
 from suho.report._i18n import UI, ko, table
@@ -349,18 +349,47 @@ def _stream(store: Store, stmt: Any, chunk: int = CHUNK) -> Iterator[list[tuple[
                 yield [tuple(r) for r in part]
 
 
+def _verdicts_of(store: Store, ids: list[str]) -> Iterator[list[tuple[Any, ...]]]:
+    """Verdict rows ``(attempt_id, detector, hit, score, stage, label)`` of these attempts, read
+    from the covering index ``ix_verdicts_attempt_cover`` alone. On SQLite the IN list is written
+    directly (SQLAlchemy's expanding parameters cost more than the query for thousands of ids)."""
+    if store.engine.dialect.name == "sqlite":
+        raw = store.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            marks = ",".join("?" * len(ids))
+            cur.execute(
+                "SELECT attempt_id, detector, hit, score, stage, label FROM verdicts "
+                f"WHERE attempt_id IN ({marks})",
+                ids,
+            )
+            yield list(cur.fetchall())
+        finally:
+            raw.close()
+        return
+    v = verdicts.c
+    yield from _stream(
+        store,
+        select(v.attempt_id, v.detector, v.hit, v.score, v.stage, v.label).where(
+            v.attempt_id.in_(ids)
+        ),
+        100_000,
+    )
+
+
 def _chunks(
     store: Store, run_id: str, cap: int, pcap: int, redact: bool
-) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, list[tuple[Any, ...]]]]]:
-    """Attempts in plan order, ``CHUNK`` at a time, with their verdicts by ``seq``.
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[str, list[tuple[Any, ...]]]]]:
+    """Attempts in plan order, ``CHUNK`` at a time, with their verdicts by attempt id.
 
     Texts are cut in SQL to one character more than shown, so a cut is visible without reading
-    the rest; verdicts come from one join per chunk of ``seq`` values.
+    the rest; verdicts come from the covering index by attempt id.
     """
-    a, v = attempts.c, verdicts.c
+    a = attempts.c
     response = a.response if redact else func.substr(a.response, 1, cap + 1)
     q = (
         select(
+            a.id,
             a.seq,
             a.probe_id,
             a.lang,
@@ -383,14 +412,8 @@ def _chunks(
         .order_by(a.seq)
     )
     for rows in _stream(store, q):
-        lo, hi = rows[0][0], rows[-1][0]
-        vq = (
-            select(a.seq, v.detector, v.hit, v.score, v.stage, v.label)
-            .select_from(attempts.join(verdicts, verdicts.c.attempt_id == a.id))
-            .where(and_(a.run_id == run_id, a.seq >= lo, a.seq <= hi))
-        )
-        vmap: dict[int, list[tuple[Any, ...]]] = {}
-        for part in _stream(store, vq, 100_000):
+        vmap: dict[str, list[tuple[Any, ...]]] = {}
+        for part in _verdicts_of(store, [r[0] for r in rows]):
             for row in part:
                 slot = vmap.get(row[0])
                 if slot is None:
@@ -441,8 +464,10 @@ def write_data(
     for rows, vmap in _chunks(store, run_id, cap, pcap, redact):
         packed = []
         for row in rows:
-            seq, pid, lg, ct, tf, at, rep, st, oc, sc, ex, ek, ed, orig, prompt, resp, dec = row
-            vs = vmap.get(seq, none)
+            aid, seq, pid, lg, ct, tf, at, rep, st, oc, sc, ex, ek, ed, orig, prompt, resp, dec = (
+                row
+            )
+            vs = vmap.get(aid, none)
             k = (pid, lg, ct, tf, at, oc, ek, dec)
             kc = keys.get(k)
             if kc is None:
