@@ -53,8 +53,18 @@ class Measure:
 def start_server(tmp: Path, *args: str) -> tuple[subprocess.Popen[str], int, Path]:
     log = tmp / f"req-{time.monotonic_ns()}.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fake_server.py"), "--port", "0", "--log", str(log), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            str(ROOT / "tests" / "fake_server.py"),
+            "--port",
+            "0",
+            "--log",
+            str(log),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert proc.stdout is not None
     port = int(proc.stdout.readline().split()[1])
@@ -65,7 +75,11 @@ def prompts(n: int = PROMPT_COUNT) -> list[str]:
     """Benchmark prompts: harmless, distinct, KO and EN."""
     out = []
     for i in range(n):
-        out.append(f"벤치마크 질문 {i}: 오늘 날씨에 맞는 옷차림을 추천해 주세요." if i % 2 else f"Benchmark question {i}: suggest an outfit for today's weather.")
+        out.append(
+            f"벤치마크 질문 {i}: 오늘 날씨에 맞는 옷차림을 추천해 주세요."
+            if i % 2
+            else f"Benchmark question {i}: suggest an outfit for today's weather."
+        )
     return out
 
 
@@ -75,18 +89,31 @@ def write_probes(path: Path, items: list[str]) -> None:
             f.write(json.dumps({"id": f"b{i:05d}", "prompt": p}, ensure_ascii=False) + "\n")
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, sampler: Callable[[int], None] | None = None) -> Measure:
+def timed(
+    cmd: list[str],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    sampler: Callable[[int], None] | None = None,
+) -> Measure:
     """Run ``cmd``; wall time, CPU (user+sys) and peak RSS of it and its children."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd
+    )
     if sampler is not None:
         threading.Thread(target=sampler, args=(proc.pid,), daemon=True).start()
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measure(wall, cpu, after.ru_maxrss / 1024, proc.returncode == 0, (err or out)[-400:] if proc.returncode else "")
+    return Measure(
+        wall,
+        cpu,
+        after.ru_maxrss / 1024,
+        proc.returncode == 0,
+        (err or out)[-400:] if proc.returncode else "",
+    )
 
 
 def suho_bin() -> str:
@@ -99,8 +126,23 @@ def bench_suho(tmp: Path, port: int, probes: Path, repeat: int = 3) -> list[Meas
     for i in range(repeat):
         db = tmp / f"suho-{i}.db"
         m = timed(
-            [suho_bin(), "scan", "--target", "openai:fake", "--base-url", f"http://127.0.0.1:{port}/v1",
-             "--probes", str(probes), "--concurrency", str(CONCURRENCY), "--db", str(db), "--out", str(tmp / "rep"), "-q"],
+            [
+                suho_bin(),
+                "scan",
+                "--target",
+                "openai:fake",
+                "--base-url",
+                f"http://127.0.0.1:{port}/v1",
+                "--probes",
+                str(probes),
+                "--concurrency",
+                str(CONCURRENCY),
+                "--db",
+                str(db),
+                "--out",
+                str(tmp / "rep"),
+                "-q",
+            ],
         )
         out.append(m)
     return out
@@ -140,8 +182,23 @@ def bench_soak(tmp: Path, n: int) -> dict[str, Any]:
 
         # The fake server's log would dominate the disk; run it without one for the soak.
         m = timed(
-            [suho_bin(), "scan", "--target", "openai:fake", "--base-url", f"http://127.0.0.1:{port}/v1",
-             "--probes", str(probes), "--concurrency", "32", "--db", str(tmp / "soak.db"), "--out", str(tmp / "rep"), "-q"],
+            [
+                suho_bin(),
+                "scan",
+                "--target",
+                "openai:fake",
+                "--base-url",
+                f"http://127.0.0.1:{port}/v1",
+                "--probes",
+                str(probes),
+                "--concurrency",
+                "32",
+                "--db",
+                str(tmp / "soak.db"),
+                "--out",
+                str(tmp / "rep"),
+                "-q",
+            ],
             sampler=sample,
         )
     finally:
@@ -149,7 +206,11 @@ def bench_soak(tmp: Path, n: int) -> dict[str, Any]:
     rss = [r for _, r in samples]
     q = max(1, len(rss) // 4)
     return {
-        "n": n, "wall": m.wall, "cpu": m.cpu, "ok": m.ok, "note": m.note,
+        "n": n,
+        "wall": m.wall,
+        "cpu": m.cpu,
+        "ok": m.ok,
+        "note": m.note,
         "rss_first_quarter": max(rss[:q]) if rss else None,
         "rss_last_quarter": max(rss[-q:]) if rss else None,
         "rss_peak": m.rss_mb,
@@ -170,8 +231,18 @@ def peers(tmp: Path, port: int, probes_file: Path) -> dict[str, Measure | str]:
         work = tmp / f"peer-{name}"
         work.mkdir()
         m = timed(
-            [str(py), str(runner), "--base-url", f"http://127.0.0.1:{port}/v1", "--prompts", str(probes_file),
-             "--concurrency", str(CONCURRENCY), "--workdir", str(work)],
+            [
+                str(py),
+                str(runner),
+                "--base-url",
+                f"http://127.0.0.1:{port}/v1",
+                "--prompts",
+                str(probes_file),
+                "--concurrency",
+                str(CONCURRENCY),
+                "--workdir",
+                str(work),
+            ],
             env={**os.environ, "OPENAI_API_KEY": "sk-bench", "HOME": str(work)},
             cwd=work,
         )
@@ -188,14 +259,18 @@ def load_avg() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--soak", type=int, default=100_000, help="attempts in the memory soak (0 to skip)")
+    ap.add_argument(
+        "--soak", type=int, default=100_000, help="attempts in the memory soak (0 to skip)"
+    )
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="suho-bench-"))
     load_before = load_avg()
     try:
-        proc, port, log = start_server(tmp, "--latency-ms", str(LATENCY_MS), "--policy", "alternate")
+        proc, port, _log = start_server(
+            tmp, "--latency-ms", str(LATENCY_MS), "--policy", "alternate"
+        )
         try:
             probes = tmp / "probes.jsonl"
             write_probes(probes, prompts())
@@ -220,7 +295,9 @@ def main() -> None:
     ]
     for name, m in peer.items():
         if isinstance(m, Measure):
-            lines.append(f"| {name} | {m.wall:.2f} | {m.cpu / PROMPT_COUNT * 1000:.2f} | {m.rss_mb:.0f} | {m.wall / med_wall:.1f}x |")
+            lines.append(
+                f"| {name} | {m.wall:.2f} | {m.cpu / PROMPT_COUNT * 1000:.2f} | {m.rss_mb:.0f} | {m.wall / med_wall:.1f}x |"
+            )
         else:
             lines.append(f"| {name} | – | – | – | {m} |")
     lines += ["", f"`suho --help`: median {statistics.median(helps):.3f} s over {len(helps)} runs."]

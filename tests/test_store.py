@@ -258,3 +258,16 @@ def test_group_counts_and_taxonomy(store: Store) -> None:
     )
     assert (g["ko"]["trials"], g["ko"]["successes"], g["ko"]["pending"]) == (1, 0, 1)
     assert store.category_taxonomy("r1") == {"c": {"owasp": ["LLM01:2025"]}}
+
+
+def test_older_store_is_upgraded_on_open_and_keeps_its_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store.open(url, migrate=False)
+    upgrade(old.engine, "0001")
+    assert old.current_revision() == "0001"
+    _run(old)
+    old.close()
+    s = Store.open(url)  # opening migrates
+    assert s.current_revision() == HEAD_REVISION
+    assert "ix_attempts_outcomes" in {i["name"] for i in inspect(s.engine).get_indexes("attempts")}
+    assert s.totals("r1").attempts == 5

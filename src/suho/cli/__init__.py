@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _models, _probes, _runs, _scan, _text
+from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -39,9 +39,12 @@ app.command()(_scan.scan)
 app.command()(_scan.resume)
 app.command()(_runs.runs)
 app.command()(_runs.report)
+app.command()(_compare.compare)
+app.command()(_export.export)
 app.command()(_text.detect)
 app.command()(_text.transform)
 app.command()(_text.transforms)
+app.command()(_korean.normalize)
 
 detectors_app = typer.Typer(
     help="Detectors: list them, measure their accuracy.",
@@ -49,6 +52,7 @@ detectors_app = typer.Typer(
     rich_markup_mode=None,
 )
 detectors_app.command(name="list")(_text.detectors)
+detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from suho.cli._common import DbOpt, open_store, write_jsonl
+from suho.errors import SuhoInputError
 
 
 def runs(
@@ -74,15 +75,24 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
     ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact",
+            help="Replace responses with a SHA-256 and a short prefix, to share findings without the payload.",
+        ),
+    ] = False,
     db: DbOpt = None,
 ) -> None:
     """Write a run's report."""
-    from suho.report import write_report, write_report_file
+    from suho.report import FORMATS, write_report, write_report_file
 
+    if fmt not in FORMATS:
+        raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
     if out is None:
-        write_report(store, rid, fmt, sys.stdout)
+        write_report(store, rid, fmt, sys.stdout, redact=redact)
     else:
-        write_report_file(store, rid, fmt, out)
+        write_report_file(store, rid, fmt, out, redact=redact)
         sys.stdout.write(f"{out}\n")

@@ -57,6 +57,20 @@ def scan(
             help="Your own probes: JSONL with id, prompt, lang?, category?, intent_id?.",
         ),
     ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv or jsonl.",
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Dataset columns for suho's fields, e.g. prompt=question,id=qid,lang=language.",
+        ),
+    ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -80,6 +94,21 @@ def scan(
         str | None,
         typer.Option("--detectors", help="Detectors, comma-separated (default: refusal)."),
     ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="Base URL of the judge's OpenAI-compatible API."),
+    ] = None,
+    judge_all: Annotated[
+        bool,
+        typer.Option("--judge-all", help="Ask the judge about every answer, not only unsure ones."),
+    ] = False,
     repeats: Annotated[
         int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
     ] = 1,
@@ -139,11 +168,21 @@ def scan(
     exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
     """
     from suho.engine import RunConfig, start_run
-    from suho.probes import load_probes_file, load_suite
+    from suho.probes import (
+        load_dataset,
+        load_probes_file,
+        load_suite,
+        parse_dataset_spec,
+        parse_mapping,
+    )
     from suho.targets import DEFAULT_TARGET
 
-    if suite and probes:
-        raise SuhoInputError("use either --suite or --probes, not both")
+    if sum(x is not None for x in (suite, probes, dataset)) > 1:
+        raise SuhoInputError("use only one of --suite, --probes and --dataset")
+    mapping = parse_mapping(map_ or [])
+    if mapping and not dataset:
+        raise SuhoInputError("--map applies to --dataset only")
+    ds = parse_dataset_spec(dataset) if dataset else None
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
     cfg_args: dict[str, Any] = {
@@ -151,8 +190,10 @@ def scan(
         "base_url": base_url,
         "api_key_env": api_key_env,
         "system_prompt": system,
-        "suite": None if probes else (suite or "quick"),
+        "suite": None if (probes or ds) else (suite or "quick"),
         "probes_file": str(probes) if probes else None,
+        "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
+        "dataset_map": mapping,
         "langs": split_csv(lang),
         "categories": split_csv(category),
         "limit": limit,
@@ -161,6 +202,7 @@ def scan(
         "attacks": split_csv(attacks) or ["single"],
         "repeats": repeats,
         "detectors": split_csv(detectors) or ["refusal"],
+        "detector_options": {},
         "concurrency": concurrency or (LOCAL_CONCURRENCY if local else 16),
         "rps": rps,
         "timeout": timeout or (LOCAL_TIMEOUT if local else 60.0),
@@ -169,18 +211,34 @@ def scan(
         "temperature": temperature,
         "seed": seed,
     }
+    if judge_base_url and not judge:
+        raise SuhoInputError("--judge-base-url needs --judge SPEC")
+    if judge:
+        if "judge" not in cfg_args["detectors"]:
+            cfg_args["detectors"].append("judge")
+        opts: dict[str, Any] = {"target": judge}
+        if judge_base_url:
+            opts["base_url"] = judge_base_url
+        if judge_all:
+            opts["mode"] = "always"
+        cfg_args["detector_options"]["judge"] = opts
     try:
         cfg = RunConfig(**cfg_args)
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
-    probe_iter = load_probes_file(probes) if probes else load_suite(cfg.suite or "quick")
+    if ds:
+        probe_iter = load_dataset(ds[0], ds[1], mapping, langs=cfg.langs)
+    elif probes:
+        probe_iter = load_probes_file(probes)
+    else:
+        probe_iter = load_suite(cfg.suite or "quick")
     store = open_store(db)
     planned: list[str] = []
 
     def on_planned(run_id: str) -> None:
         planned.append(run_id)
         if not quiet:
-            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file}")
+            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
 
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(

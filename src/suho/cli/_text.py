@@ -40,6 +40,9 @@ def detect(
                     "label": v.label,
                 }
             )
+        close = getattr(det, "aclose", None)  # a judge holds its own target
+        if close is not None:
+            runner.run(close())
 
 
 def transform(

@@ -25,6 +25,8 @@ class RunConfig(BaseModel):
     system_prompt: str | None = None
     suite: str | None = None
     probes_file: str | None = None
+    dataset: str | None = None  # KIND:PATH of a public dataset file (suho.probes.load_dataset)
+    dataset_map: dict[str, str] = Field(default_factory=dict)  # suho field -> dataset column
     langs: list[str] = Field(default_factory=list)  # empty: every language
     categories: list[str] = Field(default_factory=list)  # empty: every category
     limit: int | None = Field(default=None, ge=1)  # at most this many probes

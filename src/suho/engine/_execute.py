@@ -143,7 +143,7 @@ class Executor:
             lang=row["lang"],
             category=row["category"],
             expected=row["expected"],
-            meta={"tags": row.get("tags") or {}},
+            meta={"tags": row.get("tags") or {}, "system": row.get("system_prompt") or ""},
         )
         verdicts: list[Verdict] = []
         try:

@@ -80,7 +80,9 @@ async def start_run(
                 "id": run_id,
                 "suho_version": __version__,
                 "target": target.describe(),
-                "suite": cfg.suite or (f"file:{cfg.probes_file}" if cfg.probes_file else None),
+                "suite": cfg.suite
+                or (f"file:{cfg.probes_file}" if cfg.probes_file else None)
+                or (f"dataset:{cfg.dataset}" if cfg.dataset else None),
                 "config": cfg.stored(),
                 "config_hash": cfg.hash(),
                 "seed": cfg.seed,
@@ -97,6 +99,7 @@ async def start_run(
         return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
     finally:
         await target.aclose()
+        await close_detectors(detectors)
 
 
 async def resume_run(
@@ -125,6 +128,7 @@ async def resume_run(
     if retry_errors:
         store.reset_errors(run_id)
     target = build_target(cfg)
+    detectors: list[Detector] = []
     try:
         detectors = build_detectors(cfg)
         if store.totals(run_id).pending:
@@ -132,6 +136,15 @@ async def resume_run(
         return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
     finally:
         await target.aclose()
+        await close_detectors(detectors)
+
+
+async def close_detectors(detectors: list[Detector]) -> None:
+    """Close what detectors hold (a judge's own target), for those that have ``aclose``."""
+    for d in detectors:
+        close = getattr(d, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def _execute(

@@ -1,21 +1,37 @@
 """Probes: attack intents, each a Korean/English pair sharing an ``intent_id``."""
 
+from suho.probes._datasets import (
+    DATASET_KINDS,
+    load_dataset,
+    parse_dataset_spec,
+    parse_mapping,
+)
 from suho.probes._load import (
     SuiteInfo,
     list_suites,
+    load_library,
     load_probes_file,
     load_suite,
     parse_probe_lines,
 )
 from suho.probes._model import Expected, Probe, guess_lang
+from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
 
 __all__ = [
+    "DATASET_KINDS",
     "Expected",
     "Probe",
     "SuiteInfo",
+    "Taxonomy",
+    "TaxonomyList",
     "guess_lang",
     "list_suites",
+    "load_dataset",
+    "load_library",
     "load_probes_file",
     "load_suite",
+    "load_taxonomy",
+    "parse_dataset_spec",
+    "parse_mapping",
     "parse_probe_lines",
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -88,27 +90,109 @@ class SuiteInfo:
     count: int
 
 
+# Keys a suite's "select" rule may use; every key given must match (a list of rules is a union).
+_RULE_KEYS = frozenset(
+    {"categories", "expected", "intents", "ids", "langs", "tags", "exclude_variants"}
+)
+
+
+def _data_dir(*parts: str) -> resources.abc.Traversable:
+    return resources.files("suho").joinpath("data", *parts)
+
+
 def _suite_dir() -> resources.abc.Traversable:
-    return resources.files("suho").joinpath("data", "suites")
+    return _data_dir("suites")
+
+
+def _read_index() -> dict[str, Any]:
+    index: dict[str, Any] = json.loads(
+        _suite_dir().joinpath("index.json").read_text(encoding="utf-8")
+    )
+    return index
+
+
+def _library_files() -> list[str]:
+    """The library's files: one per category in the taxonomy's order, then any others by name."""
+    from suho.probes._taxonomy import load_taxonomy
+
+    names = sorted(
+        f.name for f in _data_dir("probes").iterdir() if f.is_file() and f.name.endswith(".jsonl")
+    )
+    order = {f"{cat}.jsonl": i for i, cat in enumerate(load_taxonomy().categories)}
+    return sorted(names, key=lambda n: (order.get(n, len(order)), n))
+
+
+@lru_cache(maxsize=1)
+def load_library() -> tuple[Probe, ...]:
+    """Every probe shipped in ``suho/data/probes/``, in category order. Ids are unique across files."""
+    out: list[Probe] = []
+    seen: dict[str, str] = {}
+    for fname in _library_files():
+        source = f"suho/data/probes/{fname}"
+        text = _data_dir("probes", fname).read_text(encoding="utf-8")
+        for probe in parse_probe_lines(text.splitlines(), source):
+            if probe.id in seen:
+                raise SuhoInputError(
+                    f"probe id {probe.id!r} is also in {seen[probe.id]}", path=source
+                )
+            seen[probe.id] = source
+            out.append(probe)
+    return tuple(out)
+
+
+def _rule_matches(rule: dict[str, Any], p: Probe) -> bool:
+    if "categories" in rule and p.category not in rule["categories"]:
+        return False
+    if "expected" in rule and p.expected != rule["expected"]:
+        return False
+    if "intents" in rule and p.intent_id not in rule["intents"]:
+        return False
+    if "ids" in rule and p.id not in rule["ids"]:
+        return False
+    if "langs" in rule and p.lang not in rule["langs"]:
+        return False
+    if "tags" in rule and not set(rule["tags"]) & set(p.tags):
+        return False
+    return not ("exclude_variants" in rule and p.variant in rule["exclude_variants"])
+
+
+def _rules(name: str, meta: dict[str, Any]) -> list[dict[str, Any]]:
+    sel = meta["select"]
+    rules = sel if isinstance(sel, list) else [sel]
+    for rule in rules:
+        bad = set(rule) - _RULE_KEYS
+        if bad:
+            raise SuhoInputError(
+                f"suite {name!r}: unknown selection key(s) {sorted(bad)}; use {sorted(_RULE_KEYS)}",
+                path="suho/data/suites/index.json",
+            )
+    return rules
 
 
 def list_suites() -> list[SuiteInfo]:
     """The suites shipped with suho."""
-    index = json.loads(_suite_dir().joinpath("index.json").read_text(encoding="utf-8"))
     out = []
-    for name, meta in sorted(index.items()):
+    for name, meta in sorted(_read_index().items()):
         count = sum(1 for _ in load_suite(name))
         out.append(SuiteInfo(name=name, description=meta.get("description", ""), count=count))
     return out
 
 
 def load_suite(name: str) -> Iterator[Probe]:
-    """Probes of a shipped suite, in file order. An unknown name is reported at once."""
-    index = json.loads(_suite_dir().joinpath("index.json").read_text(encoding="utf-8"))
+    """Probes of a shipped suite, in library order. An unknown name is reported at once.
+
+    A suite in ``suho/data/suites/index.json`` either names its own JSONL ``files`` (relative to
+    ``suho/data/suites/``) or a ``select`` rule over the library (see docs/probes.md).
+    """
+    index = _read_index()
     if name not in index:
         known = ", ".join(sorted(index))
         raise SuhoInputError(f"unknown suite {name!r}; known suites: {known}")
-    return _iter_suite(index[name].get("files", [f"{name}.jsonl"]))
+    meta = index[name]
+    if "select" in meta:
+        rules = _rules(name, meta)
+        return iter([p for p in load_library() if any(_rule_matches(r, p) for r in rules)])
+    return _iter_suite(meta.get("files", [f"{name}.jsonl"]))
 
 
 def _iter_suite(files: list[str]) -> Iterator[Probe]:

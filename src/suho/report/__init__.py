@@ -1,4 +1,4 @@
-"""Reports: JSON and a single-file offline HTML page (SARIF and JUnit join them here)."""
+"""Reports: a single-file offline HTML page, JSON, SARIF 2.1.0 and JUnit XML."""
 
 from __future__ import annotations
 
@@ -7,32 +7,52 @@ from typing import TextIO
 
 from suho.errors import SuhoInputError
 from suho.report._data import attempt_view, iter_attempts, summary
+from suho.report._redact import redact_attempt, redact_text
 from suho.store import Store
 
-FORMATS = ("html", "json")
-SUFFIX = {"html": ".html", "json": ".json"}
+FORMATS = ("html", "json", "sarif", "junit")
+SUFFIX = {"html": ".html", "json": ".json", "sarif": ".sarif", "junit": ".xml"}
 
 
-def write_report(store: Store, run_id: str, fmt: str, out: TextIO) -> None:
-    """Write run ``run_id`` in format ``fmt`` to ``out``."""
+def write_report(store: Store, run_id: str, fmt: str, out: TextIO, *, redact: bool = False) -> None:
+    """Write run ``run_id`` in format ``fmt`` to ``out``.
+
+    ``redact`` replaces model responses with a SHA-256 and a short prefix in every format.
+    """
     if fmt == "json":
         from suho.report._json import write_json
 
-        write_json(store, run_id, out)
+        write_json(store, run_id, out, redact=redact)
     elif fmt == "html":
         from suho.report._html import write_html
 
-        write_html(store, run_id, out)
+        write_html(store, run_id, out, redact=redact)
+    elif fmt == "sarif":
+        from suho.report._sarif import write_sarif
+
+        write_sarif(store, run_id, out, redact=redact)
+    elif fmt == "junit":
+        from suho.report._junit import write_junit
+
+        write_junit(store, run_id, out, redact=redact)
     else:
         raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write_report_file(store: Store, run_id: str, fmt: str, path: Path) -> Path:
+def write_report_file(
+    store: Store, run_id: str, fmt: str, path: Path, *, redact: bool = False
+) -> Path:
     """Write to ``path`` atomically (a killed process never leaves half a report)."""
+    if fmt not in FORMATS:
+        raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    with tmp.open("w", encoding="utf-8") as f:
-        write_report(store, run_id, fmt, f)
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            write_report(store, run_id, fmt, f, redact=redact)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     return path
 
@@ -42,6 +62,8 @@ __all__ = [
     "SUFFIX",
     "attempt_view",
     "iter_attempts",
+    "redact_attempt",
+    "redact_text",
     "summary",
     "write_report",
     "write_report_file",

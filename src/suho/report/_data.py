@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from suho.stats import wilson
+from suho.stats import compute_gap, wilson
 from suho.store import Store
 
 
@@ -39,6 +39,10 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         c: _rate(*agg([g for g in harmful if g["category"] == c]))
         for c in sorted({g["category"] for g in harmful})
     }
+    by_attack = {
+        a: _rate(*agg([g for g in harmful if g["attack"] == a]))
+        for a in sorted({g["attack"] for g in harmful})
+    }
     config = dict(run["config"])
     return {
         "schema": "suho.report/1",
@@ -58,9 +62,12 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             "attack_success_by_lang": by_lang,
             "attack_success_by_transform": by_transform,
             "attack_success_by_category": by_category,
+            "attack_success_by_attack": by_attack,
             "over_refusal": _rate(*agg(benign)),
             "over_refusal_by_lang": {k: v for k, v in over_by_lang.items() if v["trials"]},
         },
+        "verdict_stages": store.verdict_stage_counts(rid),
+        "gap": compute_gap(store, rid),
         "findings": [
             {k: v for k, v in f.items() if k not in ("id", "run_id")}
             for f in store.get_findings(rid)

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -81,6 +81,23 @@ attempts = Table(
     Column("finished_at", Float, nullable=True),
     Index("ix_attempts_run_status_seq", "run_id", "status", "seq"),
     Index("ix_attempts_run_seq", "run_id", "seq"),
+    # Covers every statistics query (pairing, group counts), ordered by the pair key, so they
+    # never read the wide prompt/response rows (migration 0002).
+    Index(
+        "ix_attempts_outcomes",
+        "run_id",
+        "intent_id",
+        "transform",
+        "attack",
+        "repeat",
+        "expected",
+        "lang",
+        "variant",
+        "category",
+        "status",
+        "success",
+        "seq",
+    ),
 )
 
 verdicts = Table(
@@ -98,6 +115,8 @@ verdicts = Table(
     Column("evidence", JSON, nullable=True),
     UniqueConstraint("attempt_id", "detector", name="uq_verdicts_attempt_detector"),
     Index("ix_verdicts_run", "run_id"),
+    # Reports read an attempt's verdicts from the index alone (migration 0002).
+    Index("ix_verdicts_attempt_cover", "attempt_id", "detector", "hit", "score", "stage", "label"),
 )
 
 findings = Table(
