@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _probes, _runs, _scan, _text
+from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -56,6 +56,15 @@ detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
+
+models_app = typer.Typer(
+    help="Embedded local models: install and list them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+models_app.command(name="install")(_models.install)
+models_app.command(name="list")(_models.list_models)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

@@ -27,6 +27,12 @@ FailOnOpt = Annotated[
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
+# A local model decodes a few sequences together on the CPU; more in flight would only queue
+# (and the queueing would count against each request's timeout).
+LOCAL_CONCURRENCY = 4
+LOCAL_TIMEOUT = 600.0
+
+
 def scan(
     target: Annotated[
         str | None,
@@ -110,15 +116,26 @@ def scan(
         int | None, typer.Option("--limit", min=1, help="At most this many probes.")
     ] = None,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")
-    ] = 16,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Requests in flight at once (default 16; 4 for local models, which decode that many together).",
+        ),
+    ] = None,
     rps: Annotated[
         float | None,
         typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.001, help="Per-request timeout in seconds.")
-    ] = 60.0,
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.001,
+            help="Per-request timeout in seconds (default 60; 600 for local models on a CPU).",
+        ),
+    ] = None,
     retries: Annotated[
         int,
         typer.Option(
@@ -186,9 +203,9 @@ def scan(
         "repeats": repeats,
         "detectors": split_csv(detectors) or ["refusal"],
         "detector_options": {},
-        "concurrency": concurrency,
+        "concurrency": concurrency or (LOCAL_CONCURRENCY if local else 16),
         "rps": rps,
-        "timeout": timeout,
+        "timeout": timeout or (LOCAL_TIMEOUT if local else 60.0),
         "retries": retries,
         "max_tokens": max_tokens or (160 if local else 512),
         "temperature": temperature,
