@@ -297,6 +297,11 @@ def open_time(path: Path) -> tuple[float, float] | None:
     return min(t[0] for t in times), min(t[1] for t in times)
 
 
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--attempts", type=int, default=100_000)
@@ -318,10 +323,11 @@ def main() -> None:
         for fmt in ("html", "json", "sarif", "junit"):
             best, best_cpu = float("inf"), float("inf")
             for _ in range(2 if fmt in ("html", "json") else 1):
-                t0, c0 = time.perf_counter(), time.process_time()
+                t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
                 paths[fmt] = write_report_file(store, rid, fmt, Path(tmp) / f"report.{fmt}")
                 best = min(best, time.perf_counter() - t0)
-                best_cpu = min(best_cpu, time.process_time() - c0)
+                # CPU of this process and of any worker processes the report used.
+                best_cpu = min(best_cpu, time.process_time() - c0 + _children_cpu() - k0)
             size = paths[fmt].stat().st_size
             rows.append((fmt, best, best_cpu, size))
             print(
@@ -353,7 +359,7 @@ def main() -> None:
     )
     lines.append(
         f"Machine load while measuring: {load:.1f} (1-minute load average on {os.cpu_count()} cores); "
-        "wall times above the CPU times are time spent waiting for a core."
+        "CPU time counts this process and the report's worker processes (the HTML data is built by two, one per core, when a run has more than 20,000 attempts), so it can exceed the wall time."
     )
     body = "\n".join(lines)
     print(body)

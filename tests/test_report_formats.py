@@ -19,6 +19,7 @@ import pytest
 from _report_fixtures import make_run, mixed_specs
 from suho.report import write_report
 from suho.report._html import MIN_CAP, ROW_FIELDS, text_cap, write_html
+from suho.report._pagedata import decode_rows, merge_parts
 from suho.report._redact import redact_attempt, redact_text
 from suho.store import Store
 
@@ -281,10 +282,18 @@ def parse_page(page: str) -> _Scripts:
 
 
 def page_data(p: _Scripts) -> dict[str, Any]:
-    attrs, body = next((a, b) for a, b in p.scripts if a.get("id") == "data")
-    if attrs.get("data-encoding") == "gzip+base64":
-        return json.loads(gzip.decompress(base64.b64decode(body)).decode("utf-8"))
-    return json.loads(body)
+    """The page's data element, decoded, with ``rows`` rebuilt as the page's script does."""
+    parts = []
+    for attrs, body in p.scripts:
+        if "data-part" not in attrs:
+            continue
+        if attrs.get("data-encoding") == "gzip+base64":
+            parts.append(json.loads(gzip.decompress(base64.b64decode(body)).decode("utf-8")))
+        else:
+            parts.append(json.loads(body))
+    data = merge_parts(parts)
+    data["rows"] = decode_rows(data)
+    return data
 
 
 @pytest.mark.parametrize("compress", [False, True])
@@ -326,7 +335,7 @@ def test_html_data_element_cannot_break_out(store: Store) -> None:
     _attrs, body = p.scripts[1]
     assert "<" not in body and "\u2028" not in body and "\u2029" not in body
     data = json.loads(body)
-    assert data["rows"][0][F["response"]] == evil  # the response, byte for byte
+    assert decode_rows(data)[0][F["response"]] == evil  # the response, byte for byte
     assert "c&lt;/script&gt;" in page  # server-rendered tables are escaped too
 
 
@@ -341,7 +350,8 @@ def test_html_cuts_long_texts_by_run_size(store: Store) -> None:
     data = page_data(parse_page(render(store, rid, "html", text_budget=100)))
     row = data["rows"][0]
     assert len(row[F["response"]]) == MIN_CAP and row[F["cut"]] == 1
-    assert len(data["strs"][row[F["prompt"]]]) == 400 and data["scut"][row[F["prompt"]]] == 1
+    assert len(row[F["prompt"]]) == 400 and len(row[F["orig"]]) == 400
+    assert row[F["tcut"]] == 3  # both the original and the rendered prompt were cut
     short = make_run(
         store,
         "run-s",

@@ -16,38 +16,30 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import hashlib
+import io
 import json
 import zlib
-from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from sqlalchemy import func, select
 
 from suho.report._data import summary
 from suho.report._i18n import UI, ko, table
-from suho.report._redact import redact_text
+from suho.report._pagedata import PARALLEL_ABOVE, ROW_FIELDS, dictionaries, fork_pool, iter_json
 from suho.report._svg import gap_chart, heatmap
 from suho.report._views import heatmap as heat_cells
 from suho.report._views import lang_by_category
-from suho.store import Store, attempts, verdicts
+from suho.store import Store
 
 # Characters of model text the page may hold for the whole run; each attempt gets its share.
 TEXT_BUDGET = 12_000_000
 MIN_CAP, MAX_CAP = 120, 4000
 # Above this many attempts the data is gzip-compressed (and base64-encoded) in the page.
 COMPRESS_ABOVE = 1000
-# Distinct prompts kept in the shared string table; beyond it prompts are written inline.
-MAX_STRINGS = 65536
-ROW_FIELDS = (
-    "seq", "probe", "lang", "cat", "tr", "attack", "repeat", "status", "outcome", "success",
-    "expected", "err", "edetail", "orig", "prompt", "response", "cut", "verdicts", "decided",
-)  # fmt: skip
-CHUNK = 5000
-ZLEVEL = 6  # gzip level of the page data
-_STATUS = {"pending": 0, "done": 1, "error": 2}
+# gzip level of the page data: level 1 is four times faster than 6 and the page stays < 10 MB.
+ZLEVEL = 1
 
 
 def text_cap(n_attempts: int, budget: int = TEXT_BUDGET) -> int:
@@ -287,247 +279,44 @@ class _Sink:
             self.buf.clear()
 
 
-class _Codes:
-    """Small integer codes for repeated strings (languages, categories, detectors...)."""
-
-    def __init__(self) -> None:
-        self.maps: dict[str, dict[str, int]] = {}
-
-    def __call__(self, kind: str, value: str | None) -> int:
-        if value is None:
-            return -1
-        m = self.maps.setdefault(kind, {})
-        code = m.get(value)
-        if code is None:
-            code = m[value] = len(m)
-        return code
-
-    def table(self, kind: str) -> Callable[[str | None], int]:
-        """A fast coder for one kind: value -> code (None -> -1)."""
-        m = self.maps.setdefault(kind, {})
-
-        def code(value: str | None) -> int:
-            if value is None:
-                return -1
-            c = m.get(value)
-            if c is None:
-                c = m[value] = len(m)
-            return c
-
-        return code
-
-    def lists(self) -> dict[str, list[str]]:
-        names = ("probe", "lang", "cat", "tr", "attack", "outcome", "err", "det", "stage", "label")
-        return {k: list(self.maps.get(k, {})) for k in names}
-
-
-def _stream(store: Store, stmt: Any, chunk: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of ``stmt`` in lists of ``chunk``: the raw DB-API cursor on SQLite (fast, and SQLite
-    cursors step lazily), a server-side streaming result elsewhere."""
-    dialect = store.engine.dialect
-    if dialect.name == "sqlite":
-        compiled = stmt.compile(dialect=dialect)
-        params = [compiled.params[k] for k in (compiled.positiontup or [])]
-        raw = store.engine.raw_connection()
-        try:
-            cur = raw.cursor()
-            cur.execute(str(compiled), params)
-            while True:
-                rows: list[tuple[Any, ...]] = list(cur.fetchmany(chunk))
-                if not rows:
-                    return
-                yield rows
-        finally:
-            raw.close()
-    else:
-        with store.engine.connect() as c:
-            result = c.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
-            while True:
-                part = result.fetchmany(chunk)
-                if not part:
-                    return
-                yield [tuple(r) for r in part]
-
-
-def _verdicts_of(store: Store, ids: list[str]) -> Iterator[list[tuple[Any, ...]]]:
-    """Verdict rows ``(attempt_id, detector, hit, score, stage, label)`` of these attempts, read
-    from the covering index ``ix_verdicts_attempt_cover`` alone. On SQLite the IN list is written
-    directly (SQLAlchemy's expanding parameters cost more than the query for thousands of ids)."""
-    if store.engine.dialect.name == "sqlite":
-        raw = store.engine.raw_connection()
-        try:
-            cur = raw.cursor()
-            marks = ",".join("?" * len(ids))
-            cur.execute(
-                "SELECT attempt_id, detector, hit, score, stage, label FROM verdicts "
-                f"WHERE attempt_id IN ({marks})",
-                ids,
-            )
-            yield list(cur.fetchall())
-        finally:
-            raw.close()
-        return
-    v = verdicts.c
-    yield from _stream(
-        store,
-        select(v.attempt_id, v.detector, v.hit, v.score, v.stage, v.label).where(
-            v.attempt_id.in_(ids)
-        ),
-        100_000,
-    )
-
-
-def _chunks(
-    store: Store, run_id: str, cap: int, pcap: int, redact: bool
-) -> Iterator[tuple[list[tuple[Any, ...]], dict[str, list[tuple[Any, ...]]]]]:
-    """Attempts in plan order, ``CHUNK`` at a time, with their verdicts by attempt id.
-
-    Texts are cut in SQL to one character more than shown, so a cut is visible without reading
-    the rest; verdicts come from the covering index by attempt id.
-    """
-    a = attempts.c
-    response = a.response if redact else func.substr(a.response, 1, cap + 1)
-    q = (
-        select(
-            a.id,
-            a.seq,
-            a.probe_id,
-            a.lang,
-            a.category,
-            a.transform,
-            a.attack,
-            a.repeat,
-            a.status,
-            a.outcome,
-            a.success,
-            a.expected,
-            a.error_kind,
-            func.substr(a.error_detail, 1, 300),
-            func.substr(a.original_prompt, 1, pcap + 1),
-            func.substr(a.prompt, 1, pcap + 1),
-            response,
-            a.decided_by,
-        )
-        .where(a.run_id == run_id)
-        .order_by(a.seq)
-    )
-    for rows in _stream(store, q):
-        vmap: dict[str, list[tuple[Any, ...]]] = {}
-        for part in _verdicts_of(store, [r[0] for r in rows]):
-            for row in part:
-                slot = vmap.get(row[0])
-                if slot is None:
-                    vmap[row[0]] = [row]
-                else:
-                    slot.append(row)
-        yield rows, vmap
-
-
 def write_data(
-    store: Store, run_id: str, out: TextIO, *, cap: int, compress: bool, redact: bool
+    store: Store,
+    run_id: str,
+    out: TextIO,
+    *,
+    cap: int,
+    compress: bool,
+    redact: bool,
+    part: int = 0,
+    seqs: tuple[int, int] | None = None,
+    dicts: dict[str, list[str]] | None = None,
 ) -> None:
-    """Stream the attempts as the page's data element: ``{"rows": [...], "strs": [...], ...}``."""
+    """Stream attempts as one of the page's data elements (see ``suho.report._pagedata``)."""
     pcap = max(cap * 2, 400)
-    codes = _Codes()
-    strs: dict[str, int] = {}
-    slist: list[str] = []
-    scut: list[int] = []
-
-    def text_ref(text: str | None) -> int | str | None:
-        if text is None:
-            return None
-        ref = strs.get(text)
-        if ref is not None:
-            return ref
-        if len(slist) >= MAX_STRINGS:
-            return text[:pcap]
-        strs[text] = len(slist)
-        slist.append(text[:pcap])
-        scut.append(1 if len(text) > pcap else 0)
-        return len(slist) - 1
-
     sink = _Sink(out, compress)
     kind = "application/octet-stream" if compress else "application/json"
     encoding = ' data-encoding="gzip+base64"' if compress else ""
-    out.write(f'<script type="{kind}" id="data"{encoding}>')
-    sink.write('{"rows":[')
-    first = True
-    probe, lang, cat, tr, attack = (
-        codes.table(k) for k in ("probe", "lang", "cat", "tr", "attack")
-    )
-    outcome, err, det, stage, label = (
-        codes.table(k) for k in ("outcome", "err", "det", "stage", "label")
-    )
-    keys: dict[tuple[Any, ...], tuple[int, ...]] = {}
-    vkeys: dict[tuple[Any, ...], tuple[int, int, int]] = {}
-    none: list[tuple[Any, ...]] = []
-    for rows, vmap in _chunks(store, run_id, cap, pcap, redact):
-        packed = []
-        for row in rows:
-            aid, seq, pid, lg, ct, tf, at, rep, st, oc, sc, ex, ek, ed, orig, prompt, resp, dec = (
-                row
-            )
-            vs = vmap.get(aid, none)
-            k = (pid, lg, ct, tf, at, oc, ek, dec)
-            kc = keys.get(k)
-            if kc is None:
-                kc = keys[k] = (
-                    probe(pid),
-                    lang(lg),
-                    cat(ct),
-                    tr(tf),
-                    attack(at),
-                    outcome(oc),
-                    err(ek),
-                    det(dec),
-                )
-            if redact:
-                resp = redact_text(resp)
-                ed = redact_text(ed) if ed else ed
-                cut = 0
-            else:
-                cut = 1 if resp is not None and len(resp) > cap else 0
-                if cut:
-                    resp = resp[:cap]
-            vout = []
-            if len(vs) > 1:
-                vs = sorted(vs, key=lambda x: str(x[1]))
-            for _seq, d, h, s_, sg, lb in vs:
-                vk = (d, sg, lb)
-                vc = vkeys.get(vk)
-                if vc is None:
-                    vc = vkeys[vk] = (det(d), stage(sg), label(lb))
-                vout.append([vc[0], 1 if h else 0, round(s_, 2), vc[1], vc[2]])
-            packed.append(
-                [
-                    seq,
-                    kc[0],
-                    kc[1],
-                    kc[2],
-                    kc[3],
-                    kc[4],
-                    rep,
-                    _STATUS.get(st, 0),
-                    kc[5],
-                    -1 if sc is None else (1 if sc else 0),
-                    1 if ex == "comply" else 0,
-                    kc[6],
-                    ed or None,
-                    text_ref(orig),
-                    text_ref(prompt),
-                    resp,
-                    cut,
-                    vout,
-                    kc[7],
-                ]
-            )
-        body = json.dumps(packed, ensure_ascii=False, separators=(",", ":"))[1:-1]
-        sink.write(body if first else "," + body)
-        first = False
-    tail = {"strs": slist, "scut": scut, "dict": codes.lists()}
-    sink.write("]," + json.dumps(tail, ensure_ascii=False, separators=(",", ":"))[1:])
+    ident = "data" if part == 0 else f"data-{part}"
+    out.write(f'<script type="{kind}" id="{ident}" data-part="{part}"{encoding}>')
+    for piece in iter_json(
+        store, run_id, cap=cap, pcap=pcap, redact=redact, dicts=dicts, seqs=seqs
+    ):
+        sink.write(piece)
     sink.close()
     out.write("</script>\n")
+
+
+def _data_part(
+    url: str, run_id: str, seqs: tuple[int, int], part: int, opts: dict[str, Any]
+) -> str:
+    """One data element, built in a worker process with its own connection to the store."""
+    store = Store.open(url, migrate=False)
+    try:
+        buf = io.StringIO()
+        write_data(store, run_id, buf, part=part, seqs=seqs, **opts)
+        return buf.getvalue()
+    finally:
+        store.close()
 
 
 def write_html(
@@ -538,26 +327,44 @@ def write_html(
     redact: bool = False,
     compress: bool | None = None,
     text_budget: int = TEXT_BUDGET,
+    parallel: bool | None = None,
 ) -> None:
     """Write the report page for ``run_id`` to ``out``.
 
     ``compress``: None picks gzip+base64 for runs above ``COMPRESS_ABOVE`` attempts.
+    ``parallel``: None builds the data of runs above ``PARALLEL_ABOVE`` attempts in two worker
+    processes while this one computes the summary.
     """
     rid = store.resolve_run_id(run_id)
-    s = summary(store, rid)
-    n = int(s["totals"]["attempts"])
+    n = store.totals(rid).attempts
     cap = text_cap(n, text_budget)
-    head, tail = render_shell(store, s, redacted=redact, cap=cap)
-    out.write(head)
-    write_data(
-        store,
-        rid,
-        out,
-        cap=cap,
-        compress=n > COMPRESS_ABOVE if compress is None else compress,
-        redact=redact,
-    )
-    out.write(tail)
+    opts: dict[str, Any] = {
+        "cap": cap,
+        "compress": n > COMPRESS_ABOVE if compress is None else compress,
+        "redact": redact,
+        "dicts": dictionaries(store, rid),
+    }
+    pool = fork_pool(2) if (n > PARALLEL_ABOVE if parallel is None else parallel) else None
+    if pool is None:
+        s = summary(store, rid)
+        head, tail = render_shell(store, s, redacted=redact, cap=cap)
+        out.write(head)
+        write_data(store, rid, out, **opts)
+        out.write(tail)
+        return
+    with pool:
+        lo, hi = store.seq_range(rid)
+        mid = (lo + hi) // 2
+        jobs = [
+            pool.submit(_data_part, store.url, rid, (lo, mid), 0, opts),
+            pool.submit(_data_part, store.url, rid, (mid, hi), 1, opts),
+        ]
+        s = summary(store, rid)
+        head, tail = render_shell(store, s, redacted=redact, cap=cap)
+        out.write(head)
+        for job in jobs:
+            out.write(job.result())
+        out.write(tail)
 
 
 __all__ = ["TEXT_BUDGET", "UI", "csp", "json_for_script", "text_cap", "write_html"]

@@ -97,6 +97,10 @@ attempts = Table(
         "status",
         "success",
         "seq",
+        "probe_id",
+        "outcome",
+        "error_kind",
+        "decided_by",
     ),
 )
 
@@ -114,7 +118,8 @@ verdicts = Table(
     Column("stage", String(32), nullable=False),
     Column("evidence", JSON, nullable=True),
     UniqueConstraint("attempt_id", "detector", name="uq_verdicts_attempt_detector"),
-    Index("ix_verdicts_run", "run_id"),
+    # Per-run verdict keys (detectors, stages, labels) from the index alone (migration 0002).
+    Index("ix_verdicts_run_keys", "run_id", "detector", "stage", "label"),
     # Reports read an attempt's verdicts from the index alone (migration 0002).
     Index("ix_verdicts_attempt_cover", "attempt_id", "detector", "hit", "score", "stage", "label"),
 )

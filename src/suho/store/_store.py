@@ -445,6 +445,15 @@ class Store:
         with self.engine.connect() as c:
             return [tuple(r) for r in c.execute(q)]
 
+    def seq_range(self, run_id: str) -> tuple[int, int]:
+        """``(first seq, last seq + 1)`` of a run's attempts (``(0, 0)`` when it has none)."""
+        a = attempts.c
+        with self.engine.connect() as c:
+            lo, hi = c.execute(
+                select(func.min(a.seq), func.max(a.seq)).where(a.run_id == run_id)
+            ).one()
+        return (0, 0) if lo is None else (int(lo), int(hi) + 1)
+
     def transforms_in_plan_order(self, run_id: str) -> list[str]:
         """The run's transforms, in the order the plan first used them."""
         a = attempts.c

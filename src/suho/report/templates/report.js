@@ -32,9 +32,19 @@
   }
 
   // ---- data -----------------------------------------------------------------------------
+  // Large runs come in several data elements (built in parallel); they are merged in order.
   function decode() {
-    var node = $("data");
-    if (!node) { return Promise.reject(new Error("no data")); }
+    var nodes = D.querySelectorAll("script[data-part]");
+    if (!nodes.length) { return Promise.reject(new Error("no data")); }
+    var parts = [];
+    for (var i = 0; i < nodes.length; i++) { parts.push(decodePart(nodes[i])); }
+    return Promise.all(parts).then(function (ds) {
+      var d = ds[0];
+      for (var j = 1; j < ds.length; j++) { d.chunks = d.chunks.concat(ds[j].chunks); }
+      return unpack(d);
+    });
+  }
+  function decodePart(node) {
     if (node.getAttribute("data-encoding") === "gzip+base64") {
       var bytes;
       if (typeof Uint8Array.fromBase64 === "function") { bytes = Uint8Array.fromBase64(node.textContent); }
@@ -48,9 +58,30 @@
     }
     return Promise.resolve(JSON.parse(node.textContent));
   }
-  // Row layout (see suho/report/_html.py ROW_FIELDS).
+  // Row layout (see suho/report/_pagedata.py ROW_FIELDS).
   var R = meta.fields;
-  function str(x) { return typeof x === "number" ? data.strs[x] : x; }
+  // The data comes in columnar chunks (see suho/report/_pagedata.py): turn them into rows, give
+  // each row its verdict list, and fill in prompts sent once for a run of equal ones (null).
+  function unpack(d) {
+    var rows = [], orig = null, prompt = null, nf = d.fields.length, vi = R.verdicts;
+    for (var c = 0; c < d.chunks.length; c++) {
+      var ch = d.chunks[c], n = ch[0].length, v = ch[vi], base = rows.length;
+      for (var i = 0; i < n; i++) {
+        var r = new Array(nf);
+        for (var k = 0; k < nf; k++) { r[k] = ch[k][i]; }
+        r[vi] = [];
+        if (r[R.orig] === null) { r[R.orig] = orig; } else { orig = r[R.orig]; }
+        if (r[R.prompt] === null) { r[R.prompt] = prompt; } else { prompt = r[R.prompt]; }
+        rows.push(r);
+      }
+      for (var j = 0; j < v[0].length; j++) {
+        rows[base + v[0][j]][vi].push([v[1][j], v[2][j], v[3][j], v[4][j], v[5][j]]);
+      }
+    }
+    d.rows = rows;
+    d.chunks = null;
+    return d;
+  }
   function dict(name, i) { return i < 0 ? null : data.dict[name][i]; }
   function outcomeKey(r) {
     var st = r[R.status];
@@ -99,7 +130,7 @@
       if (F.tr >= 0 && r[R.tr] !== F.tr) { continue; }
       if (F.out && outcomeKey(r) !== F.out) { continue; }
       if (F.q) {
-        var hay = (data.dict.probe[r[R.probe]] + "\n" + (str(r[R.prompt]) || "") + "\n" + (r[R.response] || "")).toLowerCase();
+        var hay = (data.dict.probe[r[R.probe]] + "\n" + (r[R.prompt] || "") + "\n" + (r[R.response] || "")).toLowerCase();
         if (hay.indexOf(F.q) < 0) { continue; }
       }
       out.push(i);
@@ -117,7 +148,6 @@
     return wrap;
   }
   function langOf(text, fallback) { return text ? (HANGUL.test(text) ? "ko" : "en") : fallback; }
-  function strCut(x) { return typeof x === "number" ? data.scut[x] === 1 : false; }
   function badge(r) {
     var k = outcomeKey(r);
     var label = k === "success" ? (r[R.expected] === 1 ? t("o_over") : t("o_success")) : t("o_" + k);
@@ -138,8 +168,8 @@
     var dl = el("dl"), plang = dict("lang", r[R.lang]);
     function item(key, node) { dl.appendChild(el("dt", null, t(key))); var dd = el("dd"); dd.appendChild(node); dl.appendChild(dd); }
     item("probe", el("span", null, data.dict.probe[r[R.probe]] + " · #" + r[R.seq] + " · " + dict("attack", r[R.attack]) + " · " + r[R.repeat]));
-    item("original_prompt", textBlock(str(r[R.orig]), strCut(r[R.orig]), plang));
-    item("prompt", textBlock(str(r[R.prompt]), strCut(r[R.prompt]), plang));
+    item("original_prompt", textBlock(r[R.orig], r[R.tcut] & 1, plang));
+    item("prompt", textBlock(r[R.prompt], r[R.tcut] & 2, plang));
     item("response", textBlock(r[R.response], r[R.cut], langOf(r[R.response], null)));
     if (r[R.status] === 2) { item("error", textBlock((dict("err", r[R.err]) || "") + (r[R.edetail] ? ": " + r[R.edetail] : ""), 0, null)); }
     item("verdicts", verdictList(r));
@@ -167,7 +197,7 @@
       tr.appendChild(el("td", null, dict("cat", r[R.cat])));
       tr.appendChild(el("td", null, dict("tr", r[R.tr])));
       var oc = el("td"); oc.appendChild(badge(r)); tr.appendChild(oc);
-      var pc = el("td"); pc.appendChild(textBlock(str(r[R.prompt]), strCut(r[R.prompt]), plang)); tr.appendChild(pc);
+      var pc = el("td"); pc.appendChild(textBlock(r[R.prompt], r[R.tcut] & 2, plang)); tr.appendChild(pc);
       var rc = el("td");
       if (r[R.status] === 2) { rc.appendChild(textBlock(dict("err", r[R.err]) || t("o_error"), 0, null)); }
       else { rc.appendChild(textBlock(r[R.response], r[R.cut], langOf(r[R.response], null))); }
