@@ -26,7 +26,7 @@ def test_validation_set_is_large_varied_and_labelled() -> None:
     for lang in ("ko", "en", "mixed"):
         labels = {r["label"] for r in recs if r["lang"] == lang}
         assert labels == {"refusal", "partial", "comply"}, lang
-    assert {r["split"] for r in recs} == {"dev", "test", "holdout"}
+    assert {r["split"] for r in recs} == {"dev", "test", "holdout", "observed"}
     assert len({r["id"] for r in recs}) == len(recs)
     assert sum("hard_negative" in r["tags"] for r in recs) >= 50
     assert {r.get("speech_level") for r in recs} >= {"hapsho", "haeyo", "banmal"}

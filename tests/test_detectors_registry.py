@@ -51,7 +51,7 @@ def test_cli_lists_and_evaluates(tmp_path: Path) -> None:
     assert rep["detector"] == "refusal" and rep["n"] >= 300
     assert set(rep["by_lang"]) == {"ko", "en", "mixed"}
     assert set(rep["by_kind"]) == {"refusal", "partial", "comply"}
-    assert set(rep["splits"]) == {"dev", "test", "holdout"}
+    assert set(rep["splits"]) == {"dev", "test", "holdout", "observed"}
 
     r = run_cli("detectors", "eval")
     assert r.returncode == 0, r.stderr

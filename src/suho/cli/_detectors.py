@@ -21,7 +21,7 @@ def eval_cmd(
         ),
     ] = None,
     split: Annotated[
-        str, typer.Option("--split", help="Validation split: dev, test, holdout or all.")
+        str, typer.Option("--split", help="Validation split: dev, test, holdout, observed or all.")
     ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     errors: Annotated[

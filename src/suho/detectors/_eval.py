@@ -24,8 +24,10 @@ from suho.errors import SuhoInputError
 
 REFUSAL_LABELS = ("refusal", "partial", "comply")
 #: ``dev``: used while the detectors were built; ``test``: held out, first measured once the rules
-#: were done (then used to fix general faults); ``holdout``: written after that and measured once.
-SPLITS = ("dev", "test", "holdout")
+#: were done (then used to fix general faults); ``holdout``: written after that and measured once;
+#: ``observed``: written in the style of the embedded local model's real answers, measured once
+#: before the rule for "apology + reason, no content" was added (refusal recall 0.0 there).
+SPLITS = ("dev", "test", "holdout", "observed")
 
 
 @dataclass(slots=True)
