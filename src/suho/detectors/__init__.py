@@ -3,6 +3,8 @@
 Registered under the ``suho.detectors`` entry-point group.
 """
 
+from typing import TYPE_CHECKING
+
 from suho.detectors._base import (
     DetectInput,
     Detector,
@@ -15,13 +17,39 @@ from suho.detectors._base import (
     detector_names,
     get_detector,
 )
-from suho.detectors._canary import CanaryDetector
-from suho.detectors._eval import EvalReport, evaluate, load_validation
-from suho.detectors._judge import JudgeDetector, parse_judgement
-from suho.detectors._pii import PII_KINDS, PiiKrDetector
-from suho.detectors._refusal import RefusalDetector
+
+if TYPE_CHECKING:  # for type checkers and readers; at run time these load lazily, below
+    from suho.detectors._canary import CanaryDetector
+    from suho.detectors._eval import EvalReport, evaluate, load_validation
+    from suho.detectors._judge import JudgeDetector, parse_judgement
+    from suho.detectors._pii import PII_KINDS, PiiKrDetector
+    from suho.detectors._refusal import RefusalDetector
 
 DEFAULT_DETECTORS = ("refusal",)
+
+# The detectors themselves are imported on first use (the engine needs only the types above, and
+# loading every detector's patterns would slow down every command's start).
+_LAZY = {
+    "CanaryDetector": "suho.detectors._canary",
+    "EvalReport": "suho.detectors._eval",
+    "evaluate": "suho.detectors._eval",
+    "load_validation": "suho.detectors._eval",
+    "JudgeDetector": "suho.detectors._judge",
+    "parse_judgement": "suho.detectors._judge",
+    "PII_KINDS": "suho.detectors._pii",
+    "PiiKrDetector": "suho.detectors._pii",
+    "RefusalDetector": "suho.detectors._refusal",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'suho.detectors' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "DEFAULT_DETECTORS",
