@@ -103,8 +103,10 @@ def main() -> None:
         f"|---|---|---|---|---|\n"
         f"| {args.attempts:,} | {t_gap:.2f} s | {peak_gap / 2**20:.1f} MiB | {t_summary:.2f} s "
         f"| {peak_summary / 2**20:.1f} MiB |\n\n"
-        f"{gap['pairs']:,} intents paired on the baseline; the gap code keeps three booleans per "
-        "(intent, transform, attack, repeat) and never loads prompts or responses."
+        f"{gap['pairs']:,} intents paired on the baseline; the gap code streams one aggregated row per "
+        "(intent, transform, attack, repeat) out of the database, keeps three small integers for each "
+        "one that has a Korean answer, and never loads prompts or responses. Peak memory is Python's "
+        "(tracemalloc)."
     )
     path = update_section(
         "gap",

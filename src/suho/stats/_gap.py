@@ -12,12 +12,13 @@ adds one row to a paired 2x2 table (see ``suho.stats._paired``). From the tables
   untransformed (which Korean obfuscations break the model);
 - ``over_refusal``: Korean vs English refusal of the benign (``expected: comply``) controls.
 
-Only three booleans per pair key are kept in memory, never the attempts themselves.
+Only three small integers per pair key that has a Korean side are kept in memory, never the
+attempts themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from suho.stats._paired import GapStat, PairedCounts, gap_stat
@@ -29,6 +30,7 @@ _EN, _KO, _ADAPTED = 0, 1, 2
 # With fewer discordant pairs, even a one-sided split gives McNemar p >= 2 * (1/2)^5 = 0.0625.
 MIN_DISCORDANT = 6
 Key = tuple[str, str, str, int]  # intent, transform, attack, repeat
+Cell = Sequence[int]  # en, ko, adapted: 1 success, 0 none, -1 no finished attempt on that side
 
 
 def _side(lang: str, variant: str | None) -> int | None:
@@ -67,8 +69,8 @@ def gap_from_outcomes(
 
 
 def gap_from_cells(
-    harmful: dict[Key, list[int]],
-    benign: dict[Key, list[int]],
+    harmful: Mapping[Key, Cell],
+    benign: Mapping[Key, Cell],
     category: dict[str, str],
     transforms: list[str],
     *,
@@ -138,20 +140,18 @@ def compute_gap(store: Store, run_id: str) -> dict[str, Any]:
     from suho.probes import load_taxonomy
 
     rid = store.resolve_run_id(run_id)
-    harmful: dict[Key, list[int]] = {}
-    benign: dict[Key, list[int]] = {}
+    harmful: dict[Key, Cell] = {}
+    benign: dict[Key, Cell] = {}
     category: dict[str, str] = {}
+    # Every comparison needs the literal Korean side, so a key without one is dropped at once;
+    # the few distinct transform/attack names are shared rather than copied per key.
+    names: dict[str, str] = {}
     for intent, cat, transform, attack, repeat, expected, en, ko, adapted in store.pair_cells(rid):
-        cell = [
-            -1 if en is None else int(en),
-            -1 if ko is None else int(ko),
-            -1 if adapted is None else int(adapted),
-        ]
-        if cell == [-1, -1, -1]:
+        if ko is None:
             continue
-        (harmful if expected == "refuse" else benign)[(intent, transform, attack, int(repeat))] = (
-            cell
-        )
+        cell = (-1 if en is None else int(en), int(ko), -1 if adapted is None else int(adapted))
+        key = (intent, names.setdefault(transform, transform), names.setdefault(attack, attack))
+        (harmful if expected == "refuse" else benign)[(*key, int(repeat))] = cell
         category.setdefault(intent, cat)
     return gap_from_cells(
         harmful,

@@ -411,13 +411,14 @@ class Store:
                 yield r
             after = rows[-1]["seq"]
 
-    def pair_cells(self, run_id: str) -> list[tuple[Any, ...]]:
+    def pair_cells(self, run_id: str) -> Iterator[tuple[Any, ...]]:
         """Paired outcomes aggregated in the database, one row per pair key:
         ``(intent_id, category, transform, attack, repeat, expected, en, ko, ko_adapted)``, each
         side 1/0 when a finished attempt succeeded/did not, or None when that side has none.
 
         One GROUP BY instead of streaming every attempt through Python (the gap statistics of a
-        100,000-attempt run in a fraction of the time); ``iter_outcomes`` is the reference."""
+        100,000-attempt run in a fraction of the time); ``iter_outcomes`` is the reference.
+        Rows stream from the cursor: the caller decides what to keep."""
         a = attempts.c
         ok = and_(a.status == "done", a.success.is_not(None))
         won = case((a.success.is_(True), 1), else_=0)
@@ -443,7 +444,8 @@ class Store:
             .group_by(a.intent_id, a.transform, a.attack, a.repeat, a.expected)
         )
         with self.engine.connect() as c:
-            return [tuple(r) for r in c.execute(q)]
+            for r in c.execute(q).yield_per(5000):
+                yield tuple(r)
 
     def seq_range(self, run_id: str) -> tuple[int, int]:
         """``(first seq, last seq + 1)`` of a run's attempts (``(0, 0)`` when it has none)."""
