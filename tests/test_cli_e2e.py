@@ -75,6 +75,9 @@ def test_scan_report_runs(server_factory: Any, tmp_path: Path) -> None:
     )
     r = _scan(srv, probes, tmp_path)
     assert r.returncode == 0, r.stderr
+    # The CLI skips the interpreter's teardown, but closes the store first: SQLite has moved its
+    # write-ahead log into the database file, so suho.db alone holds the whole run.
+    assert (tmp_path / "suho.db").exists() and not (tmp_path / "suho.db-wal").exists()
     rid = _run_id(r.stdout)
     report_path = Path(
         next(line.split(" ", 1)[1] for line in r.stdout.splitlines() if line.startswith("report "))
@@ -530,3 +533,18 @@ def test_scan_and_resume_on_postgres(server_factory: Any, tmp_path: Path, pg_url
     data = json.loads(run_cli("report", "latest", "--format", "json", "--db", pg_url).stdout)
     assert data["totals"]["done"] == n
     engine.dispose()
+
+
+def test_main_in_process_raises_system_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`main` is for embedding: it ends with SystemExit and never ends the calling process
+    (only `entry`, the program's own entry point, takes the fast exit)."""
+    from suho.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["suho", "--version"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code in (0, None)
+    monkeypatch.setattr(sys, "argv", ["suho", "scan", "--target", "nosuch:x", "--db", ":memory:"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2

@@ -7,6 +7,7 @@ must also appear on its docs page, so users can find it.
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,5 +62,9 @@ def test_help_imports_nothing_heavy() -> None:
         " if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # SUHO_SLOW_EXIT: `python -m suho` would otherwise end the process before the check runs.
+    env = {**os.environ, "SUHO_SLOW_EXIT": "1"}
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert r.stdout.strip().splitlines()[-1] == "HEAVY:"

@@ -1,3 +1,3 @@
-from suho.cli import main
+from suho.cli import entry
 
-main()
+entry()

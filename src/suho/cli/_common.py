@@ -10,6 +10,8 @@ import contextlib
 import json
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -26,10 +28,42 @@ DbOpt = Annotated[
 ]
 
 
+# Stores this process opened; ``close_stores`` closes them before a fast exit (see cli.main).
+_OPEN_STORES: list[Any] = []
+
+
 def open_store(db: str | None) -> Any:
     from suho.store import Store
 
-    return Store.open(db)
+    store = Store.open(db)
+    _OPEN_STORES.append(store)
+    return store
+
+
+def close_stores() -> None:
+    """Close every store ``open_store`` opened (SQLite checkpoints its WAL into the file)."""
+    while _OPEN_STORES:
+        _OPEN_STORES.pop().close()
+
+
+def warm_reports(delay: float = 0.1) -> threading.Thread:
+    """Import the report writers and compile the page template in a background thread.
+
+    A scan spends most of its time waiting on the target; doing this then, instead of after the
+    last answer, shortens the wait for the report. ``delay`` lets the first requests go out
+    first. Join the thread before writing a report.
+    """
+
+    def work() -> None:
+        time.sleep(delay)
+        with contextlib.suppress(Exception):  # the report step will then do it, and say why
+            from suho.report import warm_up
+
+            warm_up()
+
+    t = threading.Thread(target=work, name="suho-report-warm-up", daemon=True)
+    t.start()
+    return t
 
 
 def split_csv(value: str | None) -> list[str]:
@@ -119,6 +153,10 @@ class RichProgress:
     """A Rich progress bar on stderr: done/total, errors, hit rate, ETA."""
 
     def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.task: Any = None
+        if not enabled:  # --quiet: no bar, and no need to import Rich
+            return
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -141,18 +179,20 @@ class RichProgress:
             TimeRemainingColumn(),
             console=self.console,
             refresh_per_second=4,
-            disable=not enabled,
         )
-        self.task: Any = None
 
     def __enter__(self) -> RichProgress:
-        self.progress.start()
+        if self.enabled:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.enabled:
+            self.progress.stop()
 
     def update(self, c: Any) -> None:
+        if not self.enabled:
+            return
         rate = f"{c.hits / c.done:.0%}" if c.done else "–"
         if self.task is None:
             self.task = self.progress.add_task(

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from suho.cli._common import DbOpt, RichProgress, err, open_store, run_async, split_csv
+from suho.cli._common import (
+    DbOpt,
+    RichProgress,
+    err,
+    open_store,
+    run_async,
+    split_csv,
+    warm_reports,
+)
 from suho.errors import SuhoInputError
 
 OutOpt = Annotated[
@@ -240,12 +248,14 @@ def scan(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
 
+    warm = warm_reports()
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
                 store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
             )
         )
+    warm.join()
     finish(store, summary, out, fail_on)
 
 
@@ -282,12 +292,14 @@ def resume(
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
         err(f"resuming run {rid}")
+    warm = warm_reports()
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: resume_run(
                 store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop
             )
         )
+    warm.join()
     finish(store, summary, out, fail_on)
 
 

@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import zlib
+from functools import cache
 from importlib import resources
 from typing import Any, TextIO
 
@@ -47,6 +48,7 @@ def text_cap(n_attempts: int, budget: int = TEXT_BUDGET) -> int:
     return max(MIN_CAP, min(MAX_CAP, budget // max(n_attempts, 1)))
 
 
+@cache
 def _asset(name: str) -> str:
     return resources.files("suho.report").joinpath("templates", name).read_text(encoding="utf-8")
 
@@ -158,6 +160,7 @@ def _gap_note(g: dict[str, Any]) -> str:
     )
 
 
+@cache
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("suho.report", "templates"),
@@ -165,6 +168,13 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def warm_up() -> None:
+    """Load the template and assets once, ahead of the first page (see ``suho.report.warm_up``)."""
+    _env().get_template("report.html.j2")
+    _asset("report.js")
+    _asset("report.css")
 
 
 def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -> tuple[str, str]:
