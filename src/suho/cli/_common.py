@@ -46,24 +46,51 @@ def close_stores() -> None:
         _OPEN_STORES.pop().close()
 
 
-def warm_reports(delay: float = 0.1) -> threading.Thread:
+class ReportWarmUp:
     """Import the report writers and compile the page template in a background thread.
 
     A scan spends most of its time waiting on the target; doing this then, instead of after the
-    last answer, shortens the wait for the report. ``delay`` lets the first requests go out
-    first. Join the thread before writing a report.
+    last answer, shortens the wait for the report. The thread starts its work only once the run
+    is about to send (``start``, called from the progress sink) plus ``delay``, so it never
+    competes with start-up for the interpreter lock. ``join`` before writing a report.
     """
 
-    def work() -> None:
-        time.sleep(delay)
+    def __init__(self, delay: float = 0.05) -> None:
+        self.go = threading.Event()
+        self.delay = delay
+        self.thread = threading.Thread(target=self._work, name="suho-report-warm-up", daemon=True)
+        self.thread.start()
+
+    cancelled = False
+
+    def start(self) -> None:
+        self.go.set()
+
+    def join(self) -> None:
+        self.go.set()
+        self.thread.join()
+
+    def cancel(self) -> None:
+        """No report is coming (the scan failed): let the thread end without doing anything."""
+        self.cancelled = True
+        self.go.set()
+
+    def __enter__(self) -> ReportWarmUp:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is not None:
+            self.cancel()
+
+    def _work(self) -> None:
+        self.go.wait()
+        if self.cancelled:
+            return
+        time.sleep(self.delay)
         with contextlib.suppress(Exception):  # the report step will then do it, and say why
             from suho.report import warm_up
 
             warm_up()
-
-    t = threading.Thread(target=work, name="suho-report-warm-up", daemon=True)
-    t.start()
-    return t
 
 
 def split_csv(value: str | None) -> list[str]:
@@ -152,9 +179,10 @@ def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
 class RichProgress:
     """A Rich progress bar on stderr: done/total, errors, hit rate, ETA."""
 
-    def __init__(self, *, enabled: bool = True) -> None:
+    def __init__(self, *, enabled: bool = True, on_start: Callable[[], None] | None = None) -> None:
         self.enabled = enabled
         self.task: Any = None
+        self.on_start = on_start  # called once, on the first update (the run is about to send)
         if not enabled:  # --quiet: no bar, and no need to import Rich
             return
         from rich.console import Console
@@ -191,6 +219,9 @@ class RichProgress:
             self.progress.stop()
 
     def update(self, c: Any) -> None:
+        if self.on_start is not None:
+            self.on_start()
+            self.on_start = None
         if not self.enabled:
             return
         rate = f"{c.hits / c.done:.0%}" if c.done else "–"

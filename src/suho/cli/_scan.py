@@ -10,12 +10,12 @@ import typer
 
 from suho.cli._common import (
     DbOpt,
+    ReportWarmUp,
     RichProgress,
     err,
     open_store,
     run_async,
     split_csv,
-    warm_reports,
 )
 from suho.errors import SuhoInputError
 
@@ -248,8 +248,7 @@ def scan(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
 
-    warm = warm_reports()
-    with RichProgress(enabled=not quiet) as bar:
+    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
             lambda stop: start_run(
                 store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
@@ -292,8 +291,7 @@ def resume(
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
         err(f"resuming run {rid}")
-    warm = warm_reports()
-    with RichProgress(enabled=not quiet) as bar:
+    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
             lambda stop: resume_run(
                 store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop
