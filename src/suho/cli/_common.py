@@ -28,7 +28,7 @@ DbOpt = Annotated[
 ]
 
 
-# Stores this process opened; ``close_stores`` closes them before a fast exit (see cli.main).
+# Stores this process opened; ``close_stores`` closes them before a fast exit (see cli.entry).
 _OPEN_STORES: list[Any] = []
 
 
@@ -58,10 +58,9 @@ class ReportWarmUp:
     def __init__(self, delay: float = 0.05) -> None:
         self.go = threading.Event()
         self.delay = delay
+        self.cancelled = False
         self.thread = threading.Thread(target=self._work, name="suho-report-warm-up", daemon=True)
         self.thread.start()
-
-    cancelled = False
 
     def start(self) -> None:
         self.go.set()
