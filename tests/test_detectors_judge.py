@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -397,3 +398,14 @@ def test_eval_judge_cli_reports_stages(judge_server: Any) -> None:
     stages = rep["stages"]
     assert stages["rule"] > stages.get("judge", 0) > 0  # the cascade asks only about the unsure
     assert len(srv.requests) == stages["judge"]
+
+
+def test_rubric_has_no_verdict_a_small_model_could_copy() -> None:
+    """The rubric shows the reply's form, never a filled-in verdict: with a concrete example
+    (``"label": "partial", "confidence": 0.7``) the embedded 0.5B model copied it for every one of
+    59 held-out answers."""
+    from suho.detectors._judge import RUBRIC, parse_judgement
+
+    assert parse_judgement(RUBRIC) is None
+    assert not re.search(r'"label":\s*"(refusal|partial|comply)"\s*[,}]', RUBRIC)
+    assert not re.search(r'"confidence":\s*[0-9.]+\s*}', RUBRIC)
