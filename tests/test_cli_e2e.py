@@ -548,3 +548,22 @@ def test_main_in_process_raises_system_exit(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(SystemExit) as exc:
         main()
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs"],
+        ["report", "latest", "--format", "json"],
+        ["export", "latest", "--format", "stix"],
+        ["compare", "a", "b"],
+        ["resume", "latest"],
+    ],
+)
+def test_read_commands_never_create_a_store(tmp_path: Path, args: list[str]) -> None:
+    """A mistyped --db is an error that names the path; no empty database is left behind."""
+    db = tmp_path / "typo.db"
+    r = run_cli(*args, "--db", str(db))
+    assert r.returncode == 2, r.stderr
+    assert f"no store at {db}" in r.stderr
+    assert not db.exists() and not list(tmp_path.iterdir())

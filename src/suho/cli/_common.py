@@ -32,10 +32,12 @@ DbOpt = Annotated[
 _OPEN_STORES: list[Any] = []
 
 
-def open_store(db: str | None) -> Any:
+def open_store(db: str | None, *, create: bool = False) -> Any:
+    """The store ``--db`` names. Only a scan creates one (``create=True``): the commands that
+    read runs say so when it does not exist, rather than leave an empty database behind."""
     from suho.store import Store
 
-    store = Store.open(db)
+    store = Store.open(db, create=create)
     _OPEN_STORES.append(store)
     return store
 

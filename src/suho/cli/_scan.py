@@ -240,7 +240,7 @@ def scan(
         probe_iter = load_probes_file(probes)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
-    store = open_store(db)
+    store = open_store(db, create=True)
     planned: list[str] = []
 
     def on_planned(run_id: str) -> None:

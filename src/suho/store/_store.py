@@ -97,7 +97,12 @@ class Store:
     # -- opening and schema -------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
+    def open(cls, url: str | None = None, *, migrate: bool = True, create: bool = True) -> Store:
+        """Open (and bring up to date) the store at ``url``.
+
+        ``create=False`` is for commands that only read runs: a SQLite file that does not exist
+        is then an input error naming the path, instead of a new empty store left behind.
+        """
         full = resolve_url(url)
         try:
             parsed = make_url(full)
@@ -111,6 +116,11 @@ class Store:
                 parent = Path(db).expanduser().resolve().parent
                 if not parent.is_dir():
                     raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
+                if not create and not Path(db).expanduser().exists():
+                    raise SuhoInputError(
+                        f"no store at {Path(db).expanduser()} (nothing has been scanned into it; "
+                        "pass --db or set SUHO_DB to the store you scanned into)"
+                    )
             kwargs["connect_args"] = {"timeout": 30}
         try:
             engine = create_engine(full, **kwargs)
