@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
@@ -187,6 +187,37 @@ class Target(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def chat_messages(
+    messages: Sequence[Message],
+    system_prompt: str | None,
+    *,
+    arguments: Callable[[str], Any] = str,
+) -> list[dict[str, Any]]:
+    """Messages in the OpenAI chat shape (also what Hugging Face chat templates read), with the
+    run's system prompt first unless the conversation brings its own. ``arguments`` renders each
+    tool call's JSON text (the API wants the text, a chat template the decoded object)."""
+    out: list[dict[str, Any]] = []
+    if system_prompt and (not messages or messages[0].role != "system"):
+        out.append({"role": "system", "content": system_prompt})
+    for m in messages:
+        d: dict[str, Any] = {"role": m.role, "content": m.content}
+        if m.tool_calls:
+            d["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": arguments(c.arguments)},
+                }
+                for c in m.tool_calls
+            ]
+        if m.tool_call_id:
+            d["tool_call_id"] = m.tool_call_id
+        if m.name:
+            d["name"] = m.name
+        out.append(d)
+    return out
 
 
 def public_url(url: str | None) -> str | None:

@@ -19,6 +19,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    chat_messages,
 )
 
 DEFAULT_PARALLEL = 4
@@ -170,26 +171,7 @@ class LocalTarget:
 
     def messages_for_template(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """Our messages as the dicts a Hugging Face style chat template expects."""
-        out: list[dict[str, Any]] = []
-        if self.options.system_prompt and (not messages or messages[0].role != "system"):
-            out.append({"role": "system", "content": self.options.system_prompt})
-        for m in messages:
-            d: dict[str, Any] = {"role": m.role, "content": m.content}
-            if m.tool_calls:
-                d["tool_calls"] = [
-                    {
-                        "id": c.id,
-                        "type": "function",
-                        "function": {"name": c.name, "arguments": _json_or_text(c.arguments)},
-                    }
-                    for c in m.tool_calls
-                ]
-            if m.tool_call_id:
-                d["tool_call_id"] = m.tool_call_id
-            if m.name:
-                d["name"] = m.name
-            out.append(d)
-        return out
+        return chat_messages(messages, self.options.system_prompt, arguments=_json_or_text)
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
         from suho.targets._llama import MAX_NEW_DEFAULT, RANDOM_SEED, Request

@@ -16,6 +16,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    chat_messages,
     public_url,
 )
 from suho.targets._http import HttpClient
@@ -68,25 +69,7 @@ class OpenAITarget:
         await self._http.aclose()
 
     def _body(self, messages: Sequence[Message], params: GenParams) -> dict[str, Any]:
-        msgs: list[dict[str, Any]] = []
-        if self.options.system_prompt and (not messages or messages[0].role != "system"):
-            msgs.append({"role": "system", "content": self.options.system_prompt})
-        for m in messages:
-            d: dict[str, Any] = {"role": m.role, "content": m.content}
-            if m.tool_calls:
-                d["tool_calls"] = [
-                    {
-                        "id": c.id,
-                        "type": "function",
-                        "function": {"name": c.name, "arguments": c.arguments},
-                    }
-                    for c in m.tool_calls
-                ]
-            if m.tool_call_id:
-                d["tool_call_id"] = m.tool_call_id
-            if m.name:
-                d["name"] = m.name
-            msgs.append(d)
+        msgs = chat_messages(messages, self.options.system_prompt)
         body: dict[str, Any] = {"model": self.spec.model, "messages": msgs}
         if params.max_tokens is not None:
             body["max_tokens"] = params.max_tokens
