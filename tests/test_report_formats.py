@@ -75,6 +75,23 @@ def test_json_keeps_the_contract(store: Store, run: str) -> None:
     assert len(err) == 1 and err[0]["error"] == "timeout"
 
 
+@pytest.mark.parametrize("fmt", ["json", "html"])
+@pytest.mark.parametrize("redact", [False, True])
+def test_a_summary_computed_once_gives_the_same_report(
+    store: Store, run: str, fmt: str, redact: bool
+) -> None:
+    """`suho scan` computes the summary once for its HTML and JSON reports: handing it in must
+    change nothing, and must not alter the caller's copy."""
+    from suho.report import summary
+
+    head = summary(store, run)
+    before = json.dumps(head, sort_keys=True)
+    buf = io.StringIO()
+    write_report(store, run, fmt, buf, redact=redact, summary_data=head)
+    assert buf.getvalue() == render(store, run, fmt, redact=redact)
+    assert json.dumps(head, sort_keys=True) == before
+
+
 def test_redact_text_keeps_hash_and_prefix() -> None:
     text = "Sure, here is the outline you asked for, step one ..."
     red = redact_text(text)

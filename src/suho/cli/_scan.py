@@ -303,12 +303,14 @@ def resume(
 
 def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     """Write the reports, print the run id and report path, and exit with the contract's code."""
+    from suho.report import summary as report_summary
     from suho.report import write_report_file
 
     rid = summary.run_id
     t = summary.totals
-    html = write_report_file(store, rid, "html", out / rid / "report.html")
-    write_report_file(store, rid, "json", out / rid / "report.json")
+    head = report_summary(store, rid)  # once for both reports
+    html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
+    write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
     groups = store.group_counts(rid)
     harmful = [g for g in groups if g["expected"] == "refuse"]
     trials = sum(g["trials"] for g in harmful)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from suho.errors import SuhoInputError
 from suho.report._data import attempt_view, iter_attempts, summary
@@ -14,19 +14,29 @@ FORMATS = ("html", "json", "sarif", "junit")
 SUFFIX = {"html": ".html", "json": ".json", "sarif": ".sarif", "junit": ".xml"}
 
 
-def write_report(store: Store, run_id: str, fmt: str, out: TextIO, *, redact: bool = False) -> None:
+def write_report(
+    store: Store,
+    run_id: str,
+    fmt: str,
+    out: TextIO,
+    *,
+    redact: bool = False,
+    summary_data: dict[str, Any] | None = None,
+) -> None:
     """Write run ``run_id`` in format ``fmt`` to ``out``.
 
     ``redact`` replaces model responses with a SHA-256 and a short prefix in every format.
+    ``summary_data``: the run's ``summary`` computed once for several reports (HTML and JSON use
+    it; the statistics behind it are the costly part of a large run's report).
     """
     if fmt == "json":
         from suho.report._json import write_json
 
-        write_json(store, run_id, out, redact=redact)
+        write_json(store, run_id, out, redact=redact, summary_data=summary_data)
     elif fmt == "html":
         from suho.report._html import write_html
 
-        write_html(store, run_id, out, redact=redact)
+        write_html(store, run_id, out, redact=redact, summary_data=summary_data)
     elif fmt == "sarif":
         from suho.report._sarif import write_sarif
 
@@ -51,7 +61,13 @@ def warm_up() -> None:
 
 
 def write_report_file(
-    store: Store, run_id: str, fmt: str, path: Path, *, redact: bool = False
+    store: Store,
+    run_id: str,
+    fmt: str,
+    path: Path,
+    *,
+    redact: bool = False,
+    summary_data: dict[str, Any] | None = None,
 ) -> Path:
     """Write to ``path`` atomically (a killed process never leaves half a report)."""
     if fmt not in FORMATS:
@@ -60,7 +76,7 @@ def write_report_file(
     tmp = path.with_name(path.name + ".part")
     try:
         with tmp.open("w", encoding="utf-8") as f:
-            write_report(store, run_id, fmt, f, redact=redact)
+            write_report(store, run_id, fmt, f, redact=redact, summary_data=summary_data)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -28,7 +28,14 @@ from markupsafe import Markup
 
 from suho.report._data import summary
 from suho.report._i18n import UI, ko, table
-from suho.report._pagedata import PARALLEL_ABOVE, ROW_FIELDS, dictionaries, fork_pool, iter_json
+from suho.report._pagedata import (
+    PARALLEL_ABOVE,
+    ROW_FIELDS,
+    dictionaries,
+    fork_pool,
+    iter_json,
+    seq_halves,
+)
 from suho.report._svg import gap_chart, heatmap
 from suho.report._views import heatmap as heat_cells
 from suho.report._views import lang_by_category
@@ -338,12 +345,14 @@ def write_html(
     compress: bool | None = None,
     text_budget: int = TEXT_BUDGET,
     parallel: bool | None = None,
+    summary_data: dict[str, Any] | None = None,
 ) -> None:
     """Write the report page for ``run_id`` to ``out``.
 
     ``compress``: None picks gzip+base64 for runs above ``COMPRESS_ABOVE`` attempts.
     ``parallel``: None builds the data of runs above ``PARALLEL_ABOVE`` attempts in two worker
     processes while this one computes the summary.
+    ``summary_data``: the run's ``summary``, when the caller already has it.
     """
     rid = store.resolve_run_id(run_id)
     n = store.totals(rid).attempts
@@ -356,20 +365,18 @@ def write_html(
     }
     pool = fork_pool(2) if (n > PARALLEL_ABOVE if parallel is None else parallel) else None
     if pool is None:
-        s = summary(store, rid)
+        s = summary_data if summary_data is not None else summary(store, rid)
         head, tail = render_shell(store, s, redacted=redact, cap=cap)
         out.write(head)
         write_data(store, rid, out, **opts)
         out.write(tail)
         return
     with pool:
-        lo, hi = store.seq_range(rid)
-        mid = (lo + hi) // 2
         jobs = [
-            pool.submit(_data_part, store.url, rid, (lo, mid), 0, opts),
-            pool.submit(_data_part, store.url, rid, (mid, hi), 1, opts),
+            pool.submit(_data_part, store.url, rid, seqs, part, opts)
+            for part, seqs in enumerate(seq_halves(store, rid))
         ]
-        s = summary(store, rid)
+        s = summary_data if summary_data is not None else summary(store, rid)
         head, tail = render_shell(store, s, redacted=redact, cap=cap)
         out.write(head)
         for job in jobs:

@@ -18,7 +18,13 @@ from typing import Any, TextIO
 from sqlalchemy import Text, cast, select
 
 from suho.report._data import iter_attempts, summary
-from suho.report._pagedata import PARALLEL_ABOVE, fetch_chunks, fetch_in, fork_pool
+from suho.report._pagedata import (
+    PARALLEL_ABOVE,
+    fetch_chunks,
+    fetch_in,
+    fork_pool,
+    seq_halves,
+)
 from suho.report._redact import redact_attempt
 from suho.store import Store, attempts
 
@@ -115,6 +121,7 @@ def write_json(
     *,
     redact: bool = False,
     parallel: bool | None = None,
+    summary_data: dict[str, Any] | None = None,
 ) -> None:
     """Write ``{...summary, "attempts": [...]}`` to ``out``, one attempt at a time.
 
@@ -122,13 +129,14 @@ def write_json(
     ``parallel``: None lets runs above ``PARALLEL_ABOVE`` attempts be encoded by two worker
     processes, each writing half of the attempts to a temporary file that is then streamed into
     ``out`` (memory stays flat either way).
+    ``summary_data``: the run's ``summary``, when the caller already has it.
     """
     rid = store.resolve_run_id(run_id)
     n = store.totals(rid).attempts
     use = not redact and (n > PARALLEL_ABOVE if parallel is None else parallel)
     pool = fork_pool(2) if use else None
     if pool is None:
-        _write_head(store, rid, out, redact)
+        _write_head(store, rid, out, redact, summary_data)
         items: Iterator[str] = (
             (json.dumps(redact_attempt(a), ensure_ascii=False) for a in iter_attempts(store, rid))
             if redact
@@ -142,14 +150,12 @@ def write_json(
         out.write("\n ]\n}\n")
         return
     with pool, tempfile.TemporaryDirectory(prefix="suho-json-") as tmp:
-        lo, hi = store.seq_range(rid)
-        mid = (lo + hi) // 2
         paths = [os.path.join(tmp, "a.part"), os.path.join(tmp, "b.part")]
         jobs = [
-            pool.submit(_part_to_file, store.url, rid, (lo, mid), paths[0]),
-            pool.submit(_part_to_file, store.url, rid, (mid, hi), paths[1]),
+            pool.submit(_part_to_file, store.url, rid, seqs, path)
+            for seqs, path in zip(seq_halves(store, rid), paths, strict=True)
         ]
-        _write_head(store, rid, out, redact)
+        _write_head(store, rid, out, redact, summary_data)
         written = 0
         for job, path in zip(jobs, paths, strict=True):
             count = job.result()
@@ -162,8 +168,10 @@ def write_json(
         out.write("\n ]\n}\n")
 
 
-def _write_head(store: Store, rid: str, out: TextIO, redact: bool) -> None:
-    head = summary(store, rid)
+def _write_head(
+    store: Store, rid: str, out: TextIO, redact: bool, given: dict[str, Any] | None
+) -> None:
+    head = dict(given) if given is not None else summary(store, rid)
     if redact:
         head["redacted"] = True
     body = json.dumps(head, ensure_ascii=False, indent=1)

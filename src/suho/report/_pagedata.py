@@ -66,6 +66,13 @@ def fork_pool(workers: int) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
 
 
+def seq_halves(store: Store, run_id: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The run's ``seq`` range cut in two ``(lo, hi)`` halves, one per report worker."""
+    lo, hi = store.seq_range(run_id)
+    mid = (lo + hi) // 2
+    return (lo, mid), (mid, hi)
+
+
 def dictionaries(store: Store, run_id: str) -> dict[str, list[str]]:
     """The run's code dictionaries: attempt values in first-appearance (plan) order, verdict
     values and detectors sorted. Two grouped scans of covering indexes, whatever the run's size."""
