@@ -10,6 +10,7 @@ run) and imports only the plugin asked for.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, distributions
 from typing import Any
@@ -17,6 +18,15 @@ from typing import Any
 from suho.errors import SuhoInputError
 
 GROUPS = ("suho.targets", "suho.transforms", "suho.detectors", "suho.attacks")
+
+
+def _add(found: dict[str, dict[str, EntryPoint]], eps: Iterable[EntryPoint]) -> None:
+    """File ``eps`` under our groups. First registration wins, so a plugin cannot silently
+    shadow a built-in."""
+    for ep in eps:
+        slot = found.get(ep.group)
+        if slot is not None:
+            slot.setdefault(ep.name, ep)
 
 
 @cache
@@ -30,11 +40,7 @@ def _all_groups() -> dict[str, dict[str, EntryPoint]]:
         if name in seen:  # the same distribution twice on sys.path: the first one counts
             continue
         seen.add(name)
-        for ep in dist.entry_points:
-            slot = found.get(ep.group)
-            if slot is not None:
-                # First registration wins, so a plugin cannot silently shadow a built-in.
-                slot.setdefault(ep.name, ep)
+        _add(found, dist.entry_points)
     return found
 
 
@@ -46,10 +52,7 @@ def _builtin_groups() -> dict[str, dict[str, EntryPoint]]:
         eps = distribution("suho").entry_points
     except PackageNotFoundError:  # running from a source tree that was never installed
         return found
-    for ep in eps:
-        slot = found.get(ep.group)
-        if slot is not None:
-            slot.setdefault(ep.name, ep)
+    _add(found, eps)
     return found
 
 
