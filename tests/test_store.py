@@ -173,6 +173,40 @@ def test_record_results_exactly_once(store: Store) -> None:
     assert (t.attempts, t.done, t.pending, t.errors, t.hits) == (5, 1, 4, 0, 0)
 
 
+def test_record_results_batch_skips_the_ones_already_done(store: Store) -> None:
+    """A batch is one statement; when one of its attempts is no longer pending, only the others
+    are written (with their verdicts), and the done one keeps its first answer."""
+    _run(store)
+
+    def res(i: int, response: str) -> AttemptResult:
+        v = {"detector": "refusal", "kind": "refusal", "hit": False, "score": 0.1}
+        v |= {"label": "complied", "stage": "rule", "evidence": {"i": i}}
+        return AttemptResult(
+            id=f"r1-a{i}",
+            status="done",
+            tries=1,
+            response=response,
+            turns=[{"role": "user", "content": "x"}] if i == 2 else None,
+            outcome="complied",
+            success=True,
+            verdicts=[v],
+        )
+
+    assert [r.id for r in store.record_results("r1", [res(1, "first")])] == ["r1-a1"]
+    batch = [res(0, "a"), res(1, "second"), res(2, "c")]
+    assert [r.id for r in store.record_results("r1", batch)] == ["r1-a0", "r1-a2"]
+    rows = {r["id"]: r for r in store.iter_attempts("r1")}
+    assert rows["r1-a1"]["response"] == "first"
+    assert rows["r1-a1"]["verdicts"]["refusal"]["evidence"] == {"i": 1}
+    assert rows["r1-a2"]["turns"] == [{"role": "user", "content": "x"}]
+    assert rows["r1-a0"]["success"] is True and rows["r1-a0"]["status"] == "done"
+    with store.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM verdicts")).scalar() == 3
+    # A whole batch of fresh attempts goes through the one-statement path.
+    assert len(store.record_results("r1", [res(3, "d"), res(4, "e")])) == 2
+    assert store.totals("r1").done == 5
+
+
 def test_pending_paging_and_iter_streams_in_order(store: Store) -> None:
     _run(store, n=23)
     seen: list[int] = []

@@ -15,7 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, create_engine, event, func, inspect, or_, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -337,40 +350,36 @@ class Store:
         """Write finished attempts and their verdicts in one transaction.
 
         An attempt is written only if it is still pending, so a result can never be recorded
-        twice; returns the results that were written.
+        twice; returns the results that were written. The whole batch is one executemany
+        UPDATE (one compiled statement, not one per attempt); only when it touches fewer rows
+        than it was given (an attempt was no longer pending) is the batch redone row by row to
+        learn which ones were written.
         """
+        if not results:
+            return []
+        if self.engine.dialect.supports_sane_multi_rowcount:
+            try:
+                with self.engine.begin() as c:
+                    n = c.execute(_RECORD, [_result_params(r) for r in results]).rowcount
+                    if n != len(results):
+                        raise _NotAllPending
+                    self._insert_verdicts(c, run_id, results)
+                return list(results)
+            except _NotAllPending:
+                pass  # rolled back; find out attempt by attempt
         written: list[AttemptResult] = []
-        vrows: list[dict[str, Any]] = []
         with self.engine.begin() as c:
             for r in results:
-                n = c.execute(
-                    attempts.update()
-                    .where(and_(attempts.c.id == r.id, attempts.c.status == "pending"))
-                    .values(
-                        status=r.status,
-                        tries=r.tries,
-                        response=r.response,
-                        turns=r.turns,
-                        finish_reason=r.finish_reason,
-                        error_kind=r.error_kind,
-                        error_detail=r.error_detail,
-                        outcome=r.outcome,
-                        success=r.success,
-                        decided_by=r.decided_by,
-                        latency_ms=r.latency_ms,
-                        prompt_tokens=r.prompt_tokens,
-                        completion_tokens=r.completion_tokens,
-                        started_at=r.started_at,
-                        finished_at=r.finished_at,
-                    )
-                ).rowcount
-                if n == 1:
+                if c.execute(_RECORD, _result_params(r)).rowcount == 1:
                     written.append(r)
-                    for v in r.verdicts:
-                        vrows.append({**v, "attempt_id": r.id, "run_id": run_id})
-            if vrows:
-                c.execute(verdicts.insert(), vrows)
+            self._insert_verdicts(c, run_id, written)
         return written
+
+    @staticmethod
+    def _insert_verdicts(c: Connection, run_id: str, results: Sequence[AttemptResult]) -> None:
+        vrows = [{**v, "attempt_id": r.id, "run_id": run_id} for r in results for v in r.verdicts]
+        if vrows:
+            c.execute(verdicts.insert(), vrows)
 
     def totals(self, run_id: str) -> Totals:
         q = select(
@@ -599,6 +608,40 @@ class Store:
             c.execute(findings.delete().where(findings.c.run_id == run_id))
             c.execute(attempts.delete().where(attempts.c.run_id == run_id))
             c.execute(runs.delete().where(runs.c.id == run_id))
+
+
+class _NotAllPending(Exception):
+    """Raised inside a batch write to roll it back: some attempt was no longer pending."""
+
+
+_RESULT_COLUMNS = (
+    "status",
+    "tries",
+    "response",
+    "turns",
+    "finish_reason",
+    "error_kind",
+    "error_detail",
+    "outcome",
+    "success",
+    "decided_by",
+    "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
+    "started_at",
+    "finished_at",
+)
+# SET takes its columns from the parameter names; the guard keeps a done attempt from being
+# overwritten (a result is recorded once).
+_RECORD = attempts.update().where(
+    and_(attempts.c.id == bindparam("b_id"), attempts.c.status == "pending")
+)
+
+
+def _result_params(r: AttemptResult) -> dict[str, Any]:
+    p = {k: getattr(r, k) for k in _RESULT_COLUMNS}
+    p["b_id"] = r.id
+    return p
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
