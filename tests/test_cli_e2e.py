@@ -170,6 +170,35 @@ def test_bad_probe_file_exit_2(
     assert runs.stdout.strip() == ""
 
 
+def test_bad_line_late_in_a_big_probe_file_sends_nothing(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    """The scan sends its first requests while the store loads, but only after the whole plan
+    is generated: a bad line far past the first rows is still found before any request."""
+    srv = server_factory()
+    p = tmp_path / "p.jsonl"
+    good = [json.dumps({"id": f"p{i}", "prompt": f"question {i}"}) for i in range(899)]
+    p.write_text("\n".join([*good, '{"id": "bad"}']) + "\n", encoding="utf-8")
+    r = _scan(srv, p, tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "p.jsonl:900:" in r.stderr and "Traceback" not in r.stderr
+    assert srv.requests() == []
+    runs = run_cli("runs", "--json", "--db", str(tmp_path / "suho.db"))
+    assert runs.stdout.strip() == ""
+
+
+def test_store_in_a_missing_directory_sends_nothing(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory()
+    p = tmp_path / "p.jsonl"
+    p.write_text('{"id": "a", "prompt": "x"}\n', encoding="utf-8")
+    r = run_cli(
+        *["scan", "-q", "--target", "openai:m", "--base-url", srv.base_url, "--probes", str(p)],
+        *["--db", str(tmp_path / "no" / "such" / "s.db"), "--out", str(tmp_path)],
+    )
+    assert r.returncode == 2 and "does not exist" in r.stderr, r.stderr
+    assert srv.requests() == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

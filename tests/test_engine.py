@@ -283,3 +283,102 @@ def test_transforms_and_repeats_multiply_attempts(threaded_server: Any, tmp_path
     c = Counter((r["probe_id"], r["repeat"]) for r in store.iter_attempts(s.run_id))
     assert set(c.values()) == {1} and len(c) == 6
     assert s.totals.hits == 0  # refuse-all: no attack succeeds
+
+
+def _chat_requests(log: Path) -> list[dict[str, Any]]:
+    import json
+
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_first_requests_go_out_before_the_store_is_open(
+    threaded_server: Any, tmp_path: Path
+) -> None:
+    """``start_run`` given a store opener sends while the opener runs: this opener waits until
+    the server has seen a request, which would time out if the engine waited for the store."""
+    import time
+
+    log = tmp_path / "requests.jsonl"
+    srv = threaded_server(log=log, latency_ms=20)
+    seen_before_open: list[int] = []
+
+    def opener() -> Store:
+        deadline = time.monotonic() + 10
+        while not _chat_requests(log) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen_before_open.append(len(_chat_requests(log)))
+        return Store.open(f"sqlite:///{tmp_path / 's.db'}")
+
+    ps = probes([f"prompt {i}" for i in range(40)])
+    s = asyncio.run(start_run(opener, cfg(srv.base_url, concurrency=4), ps))
+    assert seen_before_open and seen_before_open[0] >= 1
+    assert s.status == "done" and s.totals.done == 40 and s.totals.pending == 0
+    assert sorted(r["prompt"] for r in _chat_requests(log)) == sorted(p.prompt for p in ps)
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    rows = list(store.iter_attempts(s.run_id))
+    assert len(rows) == 40 and all(len(r["verdicts"]) == 1 for r in rows)
+    assert store.get_run(s.run_id)["status"] == "done"
+
+
+def test_plan_bigger_than_the_buffer_pages_exactly_once(
+    threaded_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More rows than the head and the planner's buffer: the first rows are sent from memory,
+    the rest paged from the store after them, and every prompt is sent exactly once."""
+    from suho.engine import _planwriter
+
+    monkeypatch.setattr(_planwriter, "HEAD_ROWS", 5)
+    monkeypatch.setattr(_planwriter, "PLAN_BUFFER", 3)
+    log = tmp_path / "requests.jsonl"
+    srv = threaded_server(log=log)
+    ps = probes([f"prompt {i}" for i in range(57)])
+    s = asyncio.run(
+        start_run(
+            lambda: Store.open(f"sqlite:///{tmp_path / 's.db'}"),
+            cfg(srv.base_url, concurrency=3),
+            ps,
+        )
+    )
+    assert s.status == "done" and s.totals.done == 57
+    sent = [r["prompt"] for r in _chat_requests(log)]
+    assert sorted(sent) == sorted(p.prompt for p in ps) and len(sent) == 57
+
+
+def test_bad_input_late_in_the_plan_sends_nothing_and_leaves_no_run(
+    threaded_server: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "requests.jsonl"
+    srv = threaded_server(log=log)
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+
+    def bad_probes() -> Any:
+        yield from probes([f"prompt {i}" for i in range(700)])
+        raise SuhoInputError("line 701: not a probe", path="p.jsonl")
+
+    with pytest.raises(SuhoInputError, match="line 701"):
+        asyncio.run(start_run(store, cfg(srv.base_url), bad_probes()))
+    assert _chat_requests(log) == []
+    assert store.list_runs() == []
+
+
+def test_a_store_that_cannot_be_opened_fails_the_run_cleanly(
+    threaded_server: Any, tmp_path: Path
+) -> None:
+    srv = threaded_server()
+
+    def opener() -> Store:
+        raise SuhoInputError("store unavailable")
+
+    with pytest.raises(SuhoInputError, match="store unavailable"):
+        asyncio.run(start_run(opener, cfg(srv.base_url), probes(["a", "b", "c"])))
+
+
+def test_resume_refuses_a_run_stopped_while_planning(threaded_server: Any, tmp_path: Path) -> None:
+    srv = threaded_server()
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    s = asyncio.run(start_run(store, cfg(srv.base_url), probes(["a", "b"])))
+    store.update_run(s.run_id, status="planning")  # as a process killed mid-plan leaves it
+    with pytest.raises(SuhoInputError, match="while its plan was being written"):
+        asyncio.run(resume_run(store, s.run_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import signal
 import sys
@@ -40,6 +41,19 @@ def open_store(db: str | None, *, create: bool = False) -> Any:
     store = Store.open(db, create=create)
     _OPEN_STORES.append(store)
     return store
+
+
+def store_source(db: str | None) -> Any:
+    """What a scan passes to ``start_run``: for a SQLite file, a function that opens it (the
+    engine calls it in a background thread while the first requests go out), after the checks
+    that need no database; any other store is opened here, so its errors come before a request."""
+    from suho.store import check_sqlite_file, resolve_url, sqlite_file
+
+    path = sqlite_file(resolve_url(db))
+    if path is None:
+        return open_store(db, create=True)
+    check_sqlite_file(path, db, create=True)
+    return functools.cache(lambda: open_store(db, create=True))  # once: later calls get it back
 
 
 def close_stores() -> None:

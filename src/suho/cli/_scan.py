@@ -16,6 +16,7 @@ from suho.cli._common import (
     open_store,
     run_async,
     split_csv,
+    store_source,
 )
 from suho.errors import SuhoInputError
 
@@ -240,7 +241,7 @@ def scan(
         probe_iter = load_probes_file(probes)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
-    store = open_store(db, create=True)
+    source = store_source(db)
     planned: list[str] = []
 
     def on_planned(run_id: str) -> None:
@@ -251,11 +252,11 @@ def scan(
     with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
             lambda stop: start_run(
-                store, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
+                source, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
             )
         )
     warm.join()
-    finish(store, summary, out, fail_on)
+    finish(source() if callable(source) else source, summary, out, fail_on)
 
 
 def resume(

@@ -16,17 +16,20 @@ import asyncio
 import hashlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from suho.attacks import Attack, AttackInput, get_attack
 from suho.detectors import DetectInput, Detector, Verdict, decide
-from suho.store import AttemptResult, Store
+from suho.store import AttemptResult
 from suho.targets import ErrorKind, GenParams, Target, TargetError, scrub
 
 from ._config import RunConfig
 from ._limits import RateLimiter, RetryPolicy, TryCounter, make_sender
+
+if TYPE_CHECKING:
+    from suho.store import Store
 
 # Errors that mean "this configuration cannot work": stop at once and leave attempts pending.
 _FATAL_STATUS = {401, 403, 404}
@@ -73,19 +76,27 @@ class Executor:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | asyncio.Future[Store],
         run_id: str,
         cfg: RunConfig,
         target: Target,
         detectors: Sequence[Detector],
         *,
         counters: Counters,
+        head: Sequence[dict[str, Any]] = (),
+        on_sending: Callable[[], None] | None = None,
         progress: ProgressSink | None = None,
         stop: asyncio.Event | None = None,
         lease_owner: str | None = None,
         heartbeat_every: float = 5.0,
     ) -> None:
-        self.store = store
+        if isinstance(store, asyncio.Future):
+            self.ready = store
+        else:
+            self.ready = asyncio.get_running_loop().create_future()
+            self.ready.set_result(store)
+        self.head = head
+        self.on_sending = on_sending
         self.run_id = run_id
         self.cfg = cfg
         self.target = target
@@ -210,8 +221,17 @@ class Executor:
 
     async def _produce(self, work: asyncio.Queue[dict[str, Any] | None], n_workers: int) -> None:
         after = -1
+        for row in self.head:  # a new plan's first rows, sent while it is being stored
+            if self.stop.is_set():
+                break
+            if work.full():  # every worker has a row: the first requests are going out
+                self._sending()
+            await work.put(row)
+            after = row["seq"]
+        self._sending()
+        store = await asyncio.shield(self.ready)
         while not self.stop.is_set():
-            page = await asyncio.to_thread(self.store.pending_page, self.run_id, after)
+            page = await asyncio.to_thread(store.pending_page, self.run_id, after)
             if not page:
                 break
             for row in page:
@@ -220,6 +240,13 @@ class Executor:
         # On a stop the workers are cancelled instead; no sentinel is needed then.
         for _ in range(n_workers):
             await work.put(None)
+
+    def _sending(self) -> None:
+        """Tell ``on_sending`` (once, a moment later, when the requests have left) that the first
+        requests are out."""
+        if self.on_sending is not None:
+            asyncio.get_running_loop().call_later(0.02, self.on_sending)
+            self.on_sending = None
 
     async def _work(
         self,
@@ -253,6 +280,7 @@ class Executor:
 
     async def _write(self, results: asyncio.Queue[AttemptResult | None]) -> None:
         c = self.counters
+        store = await asyncio.shield(self.ready)  # nothing is recorded before the plan is stored
         while (first := await results.get()) is not None:
             batch = [first]
             closing = False
@@ -265,7 +293,7 @@ class Executor:
                     closing = True
                     break
                 batch.append(nxt)
-            written = await asyncio.to_thread(self.store.record_results, self.run_id, batch)
+            written = await asyncio.to_thread(store.record_results, self.run_id, batch)
             for r in written:
                 if r.status == "done":
                     c.done += 1
@@ -283,9 +311,10 @@ class Executor:
     async def _heartbeat(self) -> None:
         if self.lease_owner is None:
             return
+        store = await asyncio.shield(self.ready)
         while True:
             await asyncio.sleep(self.heartbeat_every)
-            await asyncio.to_thread(self.store.heartbeat, self.run_id, self.lease_owner)
+            await asyncio.to_thread(store.heartbeat, self.run_id, self.lease_owner)
 
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
@@ -310,6 +339,11 @@ class Executor:
             except asyncio.CancelledError:
                 if not self.stop.is_set():
                     raise
+        except BaseException:
+            # The producer failed (the store could not take the plan, say): stop every worker.
+            for t in (producer, *workers):
+                t.cancel()
+            raise
         finally:
             stopper.cancel()
             beat.cancel()

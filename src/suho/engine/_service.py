@@ -1,7 +1,7 @@
 """Starting and resuming runs: the lifecycle around the Executor.
 
-``start_run`` checks the target before anything is stored, plans the attempts into the store and
-executes them; ``resume_run`` rebuilds the same target and detectors from the stored config and
+``start_run`` checks the target before anything is stored, plans the attempts and executes them,
+sending the first while a ``PlanWriter`` thread opens the store and writes the plan; ``resume_run`` rebuilds the same target and detectors from the stored config and
 executes only what is still pending. Both hold the run's lease while they work, so a run is
 executed by one process at a time, and both finish by recomputing the run's findings.
 """
@@ -9,22 +9,27 @@ executed by one process at a time, and both finish by recomputing the run's find
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho import __version__
 from suho.detectors import Detector, get_detector
 from suho.engine._config import RunConfig
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
 from suho.engine._plan import plan_attempts, resolve_transforms, validate_attacks
+from suho.engine._planwriter import PlanWriter, begin_execution
 from suho.errors import SuhoInputError
 from suho.probes import Probe
 from suho.stats._findings import compute_findings
-from suho.store import Store, Totals, lease_owner_id
+from suho.store import Totals, lease_owner_id
 from suho.targets import Target, TargetOptions, create_target
+
+if TYPE_CHECKING:
+    from suho.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +64,21 @@ def build_detectors(cfg: RunConfig) -> list[Detector]:
 
 
 async def start_run(
-    store: Store,
+    store: Store | Callable[[], Store],
     cfg: RunConfig,
     probes: Iterable[Probe],
     *,
     progress: ProgressSink | None = None,
     stop: asyncio.Event | None = None,
-    on_planned: Any = None,
+    on_planned: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent."""
+    """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent.
+
+    ``store`` is an open store, or a function that opens one: it is then called in a background
+    thread, and the first requests go out while the store loads (SQLAlchemy's import alone is a
+    quarter of a second) and the plan is written. The whole plan is generated, and so checked,
+    before anything is sent; no answer is recorded before the plan is stored.
+    """
     resolve_transforms(cfg)  # local checks first, before the target is contacted
     validate_attacks(cfg)
     detectors = build_detectors(cfg)
@@ -75,7 +86,9 @@ async def start_run(
     try:
         await target.preflight()
         run_id = new_run_id()
-        store.create_run(
+        owner = lease_owner_id()
+        writer = PlanWriter(
+            store,
             {
                 "id": run_id,
                 "suho_version": __version__,
@@ -87,16 +100,29 @@ async def start_run(
                 "config_hash": cfg.hash(),
                 "seed": cfg.seed,
                 "status": "planning",
-            }
+            },
+            owner,
         )
         try:
-            await asyncio.to_thread(store.add_attempts, run_id, plan_attempts(run_id, probes, cfg))
+            head = await asyncio.to_thread(writer.feed, plan_attempts(run_id, probes, cfg))
         except BaseException:
-            store.delete_run(run_id)
+            writer.abort()
+            with contextlib.suppress(BaseException):
+                await asyncio.wrap_future(writer.future)
             raise
-        if on_planned is not None:
-            on_planned(run_id)
-        return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
+        return await _execute(
+            asyncio.wrap_future(writer.future),
+            run_id,
+            cfg,
+            target,
+            detectors,
+            owner=owner,
+            head=head,
+            on_sending=writer.start,
+            progress=progress,
+            stop=stop,
+            on_ready=on_planned,
+        )
     finally:
         await target.aclose()
         await close_detectors(detectors)
@@ -125,6 +151,11 @@ async def resume_run(
         raise SuhoInputError(f"cannot override {sorted(extra)} on resume")
     if overrides:
         cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if run["status"] == "planning":
+        raise SuhoInputError(
+            f"run {run_id} was stopped while its plan was being written, so its attempts are "
+            "incomplete and no answer of it was recorded; start a new scan instead"
+        )
     if retry_errors:
         store.reset_errors(run_id)
     target = build_target(cfg)
@@ -133,7 +164,12 @@ async def resume_run(
         detectors = build_detectors(cfg)
         if store.totals(run_id).pending:
             await target.preflight()
-        return await _execute(store, run_id, cfg, target, detectors, progress=progress, stop=stop)
+        owner = lease_owner_id()
+        ready: asyncio.Future[tuple[Store, Totals]] = asyncio.get_running_loop().create_future()
+        ready.set_result((store, begin_execution(store, run_id, owner)))
+        return await _execute(
+            ready, run_id, cfg, target, detectors, owner=owner, progress=progress, stop=stop
+        )
     finally:
         await target.aclose()
         await close_detectors(detectors)
@@ -148,50 +184,63 @@ async def close_detectors(detectors: list[Detector]) -> None:
 
 
 async def _execute(
-    store: Store,
+    ready: asyncio.Future[tuple[Store, Totals]],
     run_id: str,
     cfg: RunConfig,
     target: Target,
     detectors: list[Detector],
     *,
+    owner: str,
+    head: Sequence[dict[str, Any]] = (),
+    on_sending: Callable[[], None] | None = None,
     progress: ProgressSink | None,
     stop: asyncio.Event | None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> RunSummary:
+    """Execute the run once ``ready`` gives its store (leased, running) and its totals; the
+    ``head`` rows of a new plan are sent before that."""
     t0 = time.perf_counter()
-    owner = lease_owner_id()
-    store.acquire_lease(run_id, owner)
+    counters = Counters()
+
+    async def store_ready() -> Store:
+        store, t = await ready
+        counters.total = t.attempts
+        counters.done, counters.errors, counters.hits = t.done, t.errors, t.hits
+        counters.done_at_start = t.done + t.errors
+        if on_ready is not None:
+            on_ready(run_id)
+        if progress is not None:
+            progress.update(counters)
+        return store
+
+    executor = Executor(
+        asyncio.ensure_future(store_ready()),
+        run_id,
+        cfg,
+        target,
+        detectors,
+        counters=counters,
+        head=head,
+        on_sending=on_sending,
+        progress=progress,
+        stop=stop,
+        lease_owner=owner,
+    )
     status = "failed"
     result: ExecutionResult | None = None
     try:
-        store.update_run(run_id, status="running")
-        t = store.totals(run_id)
-        counters = Counters(
-            total=t.attempts,
-            done=t.done,
-            errors=t.errors,
-            hits=t.hits,
-            done_at_start=t.done + t.errors,
-        )
-        if progress is not None:
-            progress.update(counters)
-        executor = Executor(
-            store,
-            run_id,
-            cfg,
-            target,
-            detectors,
-            counters=counters,
-            progress=progress,
-            stop=stop,
-            lease_owner=owner,
-        )
         result = await executor.run()
         status = result.status
+        store = await asyncio.shield(executor.ready)
         store.replace_findings(run_id, compute_findings(store, run_id))
     finally:
-        if result is not None and result.reason:
-            store.update_run(run_id, note=result.reason)
-        store.release_lease(run_id, owner, status)
+        # The lease is released whatever happened, once the store is there to release it in.
+        with contextlib.suppress(Exception):
+            store = (await asyncio.shield(ready))[0]
+            if result is not None and result.reason:
+                store.update_run(run_id, note=result.reason)
+            store.release_lease(run_id, owner, status)
+    assert result is not None
     totals = store.totals(run_id)
     return RunSummary(
         run_id=run_id,

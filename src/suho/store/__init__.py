@@ -1,15 +1,48 @@
-"""The store: SQLAlchemy 2 tables with Alembic migrations; SQLite by default, PostgreSQL by URL."""
+"""The store: SQLAlchemy 2 tables with Alembic migrations; SQLite by default, PostgreSQL by URL.
 
-from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
-from suho.store._store import (
+The plain values (``AttemptResult``, ``Totals``, URL helpers) import without SQLAlchemy; the
+``Store`` and the tables load on first use, so a scan can send its first requests while they do.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from suho.store._types import (
     DEFAULT_DB,
     AttemptResult,
-    Store,
     Totals,
-    display_url,
+    check_sqlite_file,
     lease_owner_id,
     resolve_url,
+    sqlite_file,
 )
+
+if TYPE_CHECKING:
+    from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
+    from suho.store._store import Store, display_url
+
+_LAZY = {
+    "HEAD_REVISION": "suho.store._schema",
+    "attempts": "suho.store._schema",
+    "findings": "suho.store._schema",
+    "metadata": "suho.store._schema",
+    "runs": "suho.store._schema",
+    "verdicts": "suho.store._schema",
+    "Store": "suho.store._store",
+    "display_url": "suho.store._store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'suho.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_DB",
@@ -18,11 +51,13 @@ __all__ = [
     "Store",
     "Totals",
     "attempts",
+    "check_sqlite_file",
     "display_url",
     "findings",
     "lease_owner_id",
     "metadata",
     "resolve_url",
     "runs",
+    "sqlite_file",
     "verdicts",
 ]

@@ -11,8 +11,6 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -34,21 +32,16 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from suho.errors import SuhoInputError
 from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
+from suho.store._types import (
+    DEFAULT_DB,
+    AttemptResult,
+    Totals,
+    check_sqlite_file,
+    lease_owner_id,
+    resolve_url,
+)
 
-DEFAULT_DB = "sqlite:///suho.db"
 PAGE = 500
-
-
-def resolve_url(url: str | None, env: Mapping[str, str] | None = None) -> str:
-    """``--db`` value, else ``SUHO_DB``, else ``./suho.db``. A bare path means a SQLite file;
-    ``postgresql://`` uses the psycopg 3 driver."""
-    env = os.environ if env is None else env
-    url = url or env.get("SUHO_DB") or DEFAULT_DB
-    if "://" not in url:
-        url = f"sqlite:///{url}"
-    if url.startswith(("postgresql://", "postgres://")):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
 
 
 def display_url(url: str) -> str:
@@ -57,47 +50,6 @@ def display_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
-
-
-@dataclass(slots=True)
-class AttemptResult:
-    """What the engine learned about one attempt, written in one transaction with its verdicts."""
-
-    id: str
-    status: str  # done / error
-    tries: int
-    response: str | None = None
-    turns: list[dict[str, Any]] | None = None
-    finish_reason: str | None = None
-    error_kind: str | None = None
-    error_detail: str | None = None
-    outcome: str | None = None
-    success: bool | None = None
-    decided_by: str | None = None
-    latency_ms: float | None = None
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    verdicts: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    attempts: int
-    pending: int
-    done: int
-    errors: int
-    hits: int  # done attempts whose outcome is a success for the attacker (see decide())
-
-    def to_dict(self) -> dict[str, int]:
-        return {
-            "attempts": self.attempts,
-            "pending": self.pending,
-            "done": self.done,
-            "errors": self.errors,
-            "hits": self.hits,
-        }
 
 
 class Store:
@@ -126,14 +78,7 @@ class Store:
         if is_sqlite:
             db = parsed.database
             if db and db != ":memory:":
-                parent = Path(db).expanduser().resolve().parent
-                if not parent.is_dir():
-                    raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
-                if not create and not Path(db).expanduser().exists():
-                    raise SuhoInputError(
-                        f"no store at {Path(db).expanduser()} (nothing has been scanned into it; "
-                        "pass --db or set SUHO_DB to the store you scanned into)"
-                    )
+                check_sqlite_file(db, url, create=create)
             kwargs["connect_args"] = {"timeout": 30}
         try:
             engine = create_engine(full, **kwargs)
@@ -651,10 +596,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
-
-
-def lease_owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{int(time.time())}"
 
 
 def _lease_alive(owner: str, heartbeat: float | None, stale_after: float) -> bool:
