@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import re
+import ssl
 import sys
 import threading
 import time
@@ -58,6 +59,7 @@ class Config:
     seed: int = 0
     log: Path | None = None
     quiet_log: bool = False  # don't keep prompts in memory (for 100k-request benchmarks)
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this server-side context
 
 
 @dataclass
@@ -264,7 +266,7 @@ async def serve(cfg: Config, host: str = "127.0.0.1", port: int = 0, ready: Any 
     if cfg.log is not None:
         st.log_fp = cfg.log.open("a", encoding="utf-8")
     server = await asyncio.start_server(
-        lambda r, w: _handle(r, w, cfg, st), host, port, backlog=1024
+        lambda r, w: _handle(r, w, cfg, st), host, port, backlog=1024, ssl=cfg.tls
     )
     real_port = server.sockets[0].getsockname()[1]
     if ready is not None:
@@ -314,7 +316,8 @@ class ThreadedServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.cfg.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import ssl
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from suho.errors import SuhoInputError
 from suho.targets import (
@@ -164,3 +170,57 @@ def test_preflight_unreachable_base_url() -> None:
 
     with pytest.raises(SuhoInputError, match=r"cannot reach .* http://127.0.0.1:9/v1/models"):
         asyncio.run(go())
+
+
+_HTTPS_CHAT = """
+import asyncio, sys
+import suho.targets._http  # imports aiohttp, as a scan does
+import aiohttp.connector
+from suho.targets import GenParams, Message, TargetOptions, create_target
+
+async def go() -> None:
+    t = create_target("openai:m", TargetOptions(base_url=sys.argv[1], env={}, timeout=5.0))
+    try:
+        await t.preflight()
+        r = await t.chat([Message("user", "hi")], GenParams(max_tokens=10))
+        print("OK", r.text)
+    finally:
+        await t.aclose()
+
+deferred = getattr(aiohttp.connector, "_SSL_CONTEXT_VERIFIED", None)
+if deferred is not None:  # aiohttp's own context was built without the CA store
+    print("aiohttp default CAs:", deferred.cert_store_stats()["x509_ca"])
+asyncio.run(go())
+"""
+
+
+def test_https_checks_the_certificate(threaded_server: Any, tmp_path: Path) -> None:
+    """HTTPS targets verify the server's certificate against the CA store (``SSL_CERT_FILE``
+    honoured), although aiohttp is imported with its CA loading deferred. A fresh interpreter, so
+    that aiohttp is imported the way a scan imports it."""
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    srv = threaded_server(tls=server_ctx, policy="refuse-all")
+    assert srv.base_url.startswith("https://")
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+
+    def chat(**env: str) -> subprocess.CompletedProcess[str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("SSL_CERT_")}
+        return subprocess.run(
+            [sys.executable, "-c", _HTTPS_CHAT, srv.base_url],
+            capture_output=True,
+            text=True,
+            env={**clean, **env},
+            timeout=60,
+        )
+
+    trusted = chat(SSL_CERT_FILE=str(ca_file))
+    assert trusted.returncode == 0, trusted.stderr
+    assert "OK I'm sorry" in trusted.stdout
+    assert "aiohttp default CAs: 0" in trusted.stdout or "aiohttp default" not in trusted.stdout
+    untrusted = chat()
+    assert untrusted.returncode != 0
+    assert "cannot reach the OpenAI-compatible API" in untrusted.stderr
+    assert "certificate verify failed" in untrusted.stderr

@@ -7,16 +7,41 @@ the scan engine's budget is 2 ms per attempt in total (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
+import ssl
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
-
-import aiohttp
 
 from suho.errors import SuhoInputError
 from suho.targets._base import ErrorKind, TargetError, TargetOptions
+
+
+@contextlib.contextmanager
+def _ca_store_deferred() -> Iterator[None]:
+    """While aiohttp is imported, SSL contexts do not load the system CA store.
+
+    aiohttp builds two default SSL contexts at import, and each parses every system CA
+    certificate: about 0.1 s of CPU, a tenth of a short scan's fixed cost, spent even when the
+    target is a plain-HTTP local server. Those two contexts are never used here: every HTTPS
+    request carries a context of ours (``HttpClient._tls``), built with the real CA store on first
+    use, so certificate checking is unchanged (tests/test_targets.py proves both ways).
+    """
+    if "aiohttp.connector" in sys.modules:
+        yield
+        return
+    setattr(ssl.SSLContext, "set_default_verify_paths", lambda self: None)  # noqa: B010
+    try:
+        yield
+    finally:
+        delattr(ssl.SSLContext, "set_default_verify_paths")
+
+
+with _ca_store_deferred():
+    import aiohttp
 
 
 class HttpClient:
@@ -34,6 +59,18 @@ class HttpClient:
             total=options.timeout + 5.0, connect=min(options.timeout, 10.0)
         )
         self._session: aiohttp.ClientSession | None = None
+        self._tls_context: ssl.SSLContext | None = None
+
+    def _tls(self, url: str) -> ssl.SSLContext | bool:
+        """The SSL context for ``url``: verified against the system CA store (or
+        ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), built once per client on its first HTTPS request."""
+        if not url.startswith("https:"):
+            return True
+        if self._tls_context is None:
+            ctx = ssl.create_default_context()
+            ctx.set_alpn_protocols(["http/1.1"])
+            self._tls_context = ctx
+        return self._tls_context
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -55,7 +92,7 @@ class HttpClient:
         """POST ``body``; return the decoded JSON object or raise a classified ``TargetError``."""
         data = json.dumps(body, ensure_ascii=False).encode()
         try:
-            async with self.session().post(url, data=data) as resp:
+            async with self.session().post(url, data=data, ssl=self._tls(url)) as resp:
                 raw = await resp.read()
                 status = resp.status
                 retry_after = resp.headers.get("retry-after")
@@ -83,7 +120,9 @@ class HttpClient:
         count.
         """
         try:
-            async with self.session().get(url, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            async with self.session().get(
+                url, timeout=aiohttp.ClientTimeout(total=10), ssl=self._tls(url)
+            ) as resp:
                 await resp.read()
         except (aiohttp.ClientError, TimeoutError) as e:
             reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
