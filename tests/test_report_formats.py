@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 
 from _report_fixtures import make_run, mixed_specs
-from suho.report import write_report
-from suho.report._html import MIN_CAP, ROW_FIELDS, text_cap, write_html
+from suho.report import _html, write_report
+from suho.report._html import MIN_CAP, ROW_FIELDS, make_env, text_cap, write_html
 from suho.report._pagedata import decode_rows, merge_parts
 from suho.report._redact import redact_attempt, redact_text
 from suho.store import Store
@@ -329,6 +329,39 @@ def test_html_is_self_contained_and_pinned_by_csp(store: Store, run: str, compre
     assert len(data["rows"]) == len(mixed_specs())
     assert set(data["dict"]["lang"]) == {"ko", "en"}
     assert "<svg" in page and 'role="img"' in page
+
+
+def test_compiled_template_cache_gives_the_same_page(
+    store: Store, run: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report template is compiled once and kept; a kept copy renders the same page, and a
+    broken or unwritable cache only costs the compile."""
+    cache_dir = tmp_path / "home" / "templates"
+    monkeypatch.setattr(_html, "_env", lambda: make_env(None))
+    fresh = render(store, run, "html")
+
+    monkeypatch.setattr(_html, "_env", lambda: make_env(cache_dir))
+    assert render(store, run, "html") == fresh
+    (kept,) = cache_dir.iterdir()
+    assert cache_dir.stat().st_mode & 0o077 == 0  # private to the user
+
+    def no_compile(*a: object, **k: object) -> None:
+        raise AssertionError("compiled although a compiled copy was kept")
+
+    from_cache = make_env(cache_dir)
+    monkeypatch.setattr(from_cache, "compile", no_compile)
+    monkeypatch.setattr(_html, "_env", lambda: from_cache)
+    assert render(store, run, "html") == fresh
+
+    kept.write_bytes(b"j2\x00garbage")  # a broken entry is compiled again and replaced
+    monkeypatch.setattr(_html, "_env", lambda: make_env(cache_dir))
+    assert render(store, run, "html") == fresh
+    assert kept.read_bytes() != b"j2\x00garbage"
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setattr(_html, "_env", lambda: make_env(blocked / "templates"))
+    assert render(store, run, "html") == fresh
 
 
 def test_html_data_element_cannot_break_out(store: Store) -> None:

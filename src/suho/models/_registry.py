@@ -8,7 +8,6 @@ GGUF file. Nothing in it is trusted at install time: every byte is checked again
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from suho._paths import suho_home
 from suho.errors import SuhoInputError
 
 SIDECAR_SUFFIX = ".json"
@@ -114,12 +114,7 @@ def models_dir(env: dict[str, str] | None = None) -> Path:
 
     ``$XDG_CACHE_HOME`` replaces ``~/.cache`` when it is set.
     """
-    source = os.environ if env is None else env
-    home = source.get("SUHO_HOME")
-    if home:
-        return Path(home).expanduser() / "models"
-    cache_home = source.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-    return Path(cache_home) / "suho" / "models"
+    return suho_home(env) / "models"
 
 
 @dataclass(frozen=True, slots=True)

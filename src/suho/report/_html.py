@@ -14,6 +14,7 @@ budget that shrinks with the run's size (the full texts stay in the JSON report)
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as _dt
 import hashlib
 import io
@@ -21,11 +22,14 @@ import json
 import zlib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, TextIO
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2.bccache import Bucket, BytecodeCache, FileSystemBytecodeCache
 from markupsafe import Markup
 
+from suho._paths import suho_home
 from suho.report._data import summary
 from suho.report._i18n import UI, ko, table
 from suho.report._pagedata import (
@@ -167,14 +171,47 @@ def _gap_note(g: dict[str, Any]) -> str:
     )
 
 
-@cache
-def _env() -> Environment:
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Compiled templates kept between runs: compiling the report template costs about 0.09 s of
+    CPU, a tenth of a short scan's fixed cost. Jinja checks each entry against its template's
+    source checksum and Python version; an entry that cannot be read or written is skipped, so
+    a read-only or broken cache folder costs the compile and nothing else."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache(directory: Path) -> BytecodeCache | None:
+    """The compiled-template cache in ``directory`` (made private to the user), or None when it
+    cannot be made."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _CompiledTemplates(str(directory))
+
+
+def make_env(cache_dir: Path | None) -> Environment:
+    """The report's Jinja environment; ``cache_dir`` keeps compiled templates (None: none)."""
     return Environment(
         loader=PackageLoader("suho.report", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=template_cache(cache_dir) if cache_dir is not None else None,
     )
+
+
+@cache
+def _env() -> Environment:
+    return make_env(suho_home() / "templates")
 
 
 def warm_up() -> None:
