@@ -125,33 +125,33 @@ def suho_bin() -> str:
     return str(exe) if exe.exists() else "suho"
 
 
+def suho_scan(tmp: Path, port: int, probes: Path, tag: str) -> Measure:
+    """One timed ``suho scan`` of ``probes`` into a fresh store."""
+    return timed(
+        [
+            suho_bin(),
+            "scan",
+            "--target",
+            "openai:fake",
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--probes",
+            str(probes),
+            "--concurrency",
+            str(CONCURRENCY),
+            "--db",
+            str(tmp / f"suho-{tag}.db"),
+            "--out",
+            str(tmp / "rep"),
+            "-q",
+        ],
+    )
+
+
 def bench_suho(tmp: Path, port: int, probes: Path, repeat: int = 3) -> list[Measure]:
     """``repeat`` timed scans, after one untimed scan that warms the byte-code and disk caches."""
-    out = []
-    for i in range(-1, repeat):
-        db = tmp / f"suho-{i}.db"
-        m = timed(
-            [
-                suho_bin(),
-                "scan",
-                "--target",
-                "openai:fake",
-                "--base-url",
-                f"http://127.0.0.1:{port}/v1",
-                "--probes",
-                str(probes),
-                "--concurrency",
-                str(CONCURRENCY),
-                "--db",
-                str(db),
-                "--out",
-                str(tmp / "rep"),
-                "-q",
-            ],
-        )
-        if i >= 0:
-            out.append(m)
-    return out
+    suho_scan(tmp, port, probes, f"warm-{probes.stem}")
+    return [suho_scan(tmp, port, probes, f"{probes.stem}-{i}") for i in range(repeat)]
 
 
 def bench_help(repeat: int = 5) -> list[float]:
@@ -161,6 +161,30 @@ def bench_help(repeat: int = 5) -> list[float]:
         subprocess.run([suho_bin(), "--help"], capture_output=True, check=True)
         times.append(time.perf_counter() - t0)
     return times
+
+
+# The libraries a scan stands on, as a scan imports them (aiohttp through suho's HTTP module,
+# which defers its CA loading).
+LIBRARIES = {
+    "SQLAlchemy": "import sqlalchemy, sqlalchemy.dialects.sqlite",
+    "aiohttp": "import suho.targets._http",
+    "Typer": "import typer",
+    "pydantic": "import pydantic",
+    "Jinja2": "import jinja2",
+}
+
+
+def bench_imports(repeat: int = 3) -> dict[str, float]:
+    """CPU seconds to import each library (and all together) in a fresh interpreter, less the
+    interpreter's own start-up; medians of ``repeat``."""
+
+    def cpu(code: str) -> float:
+        return statistics.median(timed([sys.executable, "-c", code]).cpu for _ in range(repeat))
+
+    base = cpu("pass")
+    out = {name: cpu(code) - base for name, code in LIBRARIES.items()}
+    out["all"] = cpu("; ".join(LIBRARIES.values())) - base
+    return out
 
 
 def rss_mb(pid: int) -> float | None:
@@ -236,40 +260,69 @@ def bench_soak(tmp: Path, n: int) -> dict[str, Any]:
     }
 
 
-def peers(tmp: Path, port: int, probes_file: Path) -> dict[str, Measure | str]:
-    """Run each peer's runner from bench/peers/ in its own venv (bench/.peers/<name>)."""
-    results: dict[str, Measure | str] = {}
+def peer_runners(tmp: Path, port: int, probes_file: Path) -> dict[str, Callable[[], Measure] | str]:
+    """For each peer, a function that runs its runner from bench/peers/ once in its own venv
+    (bench/.peers/<name>), or why it cannot run."""
+    runners: dict[str, Callable[[], Measure] | str] = {}
     for name in ("garak", "inspect", "pyrit"):
         venv = ROOT / "bench" / ".peers" / name
         runner = ROOT / "bench" / "peers" / f"run_{name}.py"
         py = venv / "bin" / "python"
         if not py.exists() or not runner.exists():
-            results[name] = "not installed (bash bench/peers/setup.sh)"
+            runners[name] = "not installed (bash bench/peers/setup.sh)"
             continue
-        work = tmp / f"peer-{name}"
-        work.mkdir()
         # The same footing as suho's warm-up run: the peer's byte-code compiled beforehand.
         subprocess.run(
             [str(py), "-m", "compileall", "-q", "-j", "0", str(venv / "lib")], capture_output=True
         )
-        m = timed(
-            [
-                str(py),
-                str(runner),
-                "--base-url",
-                f"http://127.0.0.1:{port}/v1",
-                "--prompts",
-                str(probes_file),
-                "--concurrency",
-                str(CONCURRENCY),
-                "--workdir",
-                str(work),
-            ],
-            env={**os.environ, "OPENAI_API_KEY": "sk-bench", "HOME": str(work)},
-            cwd=work,
-        )
-        results[name] = m if m.ok else f"failed: {m.note}"
-    return results
+
+        def run(name: str = name, py: Path = py, runner: Path = runner) -> Measure:
+            work = Path(tempfile.mkdtemp(prefix=f"peer-{name}-", dir=tmp))
+            return timed(
+                [
+                    str(py),
+                    str(runner),
+                    "--base-url",
+                    f"http://127.0.0.1:{port}/v1",
+                    "--prompts",
+                    str(probes_file),
+                    "--concurrency",
+                    str(CONCURRENCY),
+                    "--workdir",
+                    str(work),
+                ],
+                env={**os.environ, "OPENAI_API_KEY": "sk-bench", "HOME": str(work)},
+                cwd=work,
+            )
+
+        runners[name] = run
+    return runners
+
+
+def side_by_side(
+    tmp: Path, port: int, probes: Path, repeat: int, with_peers: bool
+) -> tuple[list[Measure], dict[str, list[Measure] | str]]:
+    """suho and each peer in rounds (suho, garak, inspect, pyrit; ``repeat`` times), so a
+    change in the machine's speed during the benchmark touches every tool alike; the ratios
+    compare medians."""
+    runners = peer_runners(tmp, port, probes) if with_peers else {}
+    suho_scan(tmp, port, probes, "warm")
+    ours: list[Measure] = []
+    theirs: dict[str, list[Measure] | str] = {
+        n: [] if callable(r) else r for n, r in runners.items()
+    }
+    for i in range(repeat):
+        ours.append(suho_scan(tmp, port, probes, f"round-{i}"))
+        for name, r in runners.items():
+            got = theirs[name]
+            if not callable(r) or isinstance(got, str):
+                continue
+            m = r()
+            if m.ok:
+                got.append(m)
+            else:
+                theirs[name] = f"failed: {m.note}"
+    return ours, theirs
 
 
 def load_avg() -> str:
@@ -299,37 +352,44 @@ def main() -> None:
         try:
             probes = tmp / "probes.jsonl"
             write_probes(probes, prompts())
-            ours = bench_suho(tmp, port, probes, a.repeat)
+            ours, peer = side_by_side(tmp, port, probes, a.repeat, not a.no_peers)
             # The same scan with one prompt: its CPU is the fixed cost of a scan (start-up, the
             # store, the reports), so the difference is what each further attempt costs.
             one = tmp / "one.jsonl"
             write_probes(one, prompts(1))
             fixed = bench_suho(tmp, port, one, a.repeat)
             helps = bench_help()
-            peer = {} if a.no_peers else peers(tmp, port, probes)
+            imports = bench_imports()
         finally:
             proc.kill()
         soak = bench_soak(tmp, a.soak) if a.soak else None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    best = min(ours, key=lambda m: m.wall)
+    def row(name: str, ms: list[Measure], ratio: str) -> str:
+        wall = statistics.median(m.wall for m in ms)
+        cpu = statistics.median(m.cpu for m in ms) / PROMPT_COUNT * 1000
+        rss = max(m.rss_mb for m in ms)
+        walls = ", ".join(f"{m.wall:.2f}" for m in ms)
+        return f"| {name} | {wall:.2f} ({walls}) | {cpu:.2f} | {rss:.0f} | {ratio} |"
+
     med_wall = statistics.median(m.wall for m in ours)
     lines = [
         f"Job: {PROMPT_COUNT} prompts, fake server latency {LATENCY_MS} ms, concurrency {CONCURRENCY} "
         f"(lower bound {PROMPT_COUNT // CONCURRENCY + 1} waves x 0.2 s ≈ 2.0 s). Load average before: {load_before}.",
+        f"Each tool ran {len(ours)} times, in rounds (suho, garak, inspect, pyrit), so a change in "
+        "the machine's speed touches all alike; figures are medians, all runs in brackets.",
         "",
-        "| tool | wall (s) | CPU per attempt (ms) | peak RSS (MB) | suho is faster by |",
+        "| tool | wall, median (s) | CPU per attempt (ms) | peak RSS (MB) | suho is faster by |",
         "|---|---:|---:|---:|---:|",
-        f"| suho (median of {len(ours)}) | {med_wall:.2f} | {best.cpu / PROMPT_COUNT * 1000:.2f} | {best.rss_mb:.0f} | 1.0x |",
+        row("suho", ours, "1.0x"),
     ]
-    for name, m in peer.items():
-        if isinstance(m, Measure):
-            lines.append(
-                f"| {name} | {m.wall:.2f} | {m.cpu / PROMPT_COUNT * 1000:.2f} | {m.rss_mb:.0f} | {m.wall / med_wall:.1f}x |"
-            )
+    for name, got in peer.items():
+        if isinstance(got, list) and got:
+            ratio = statistics.median(m.wall for m in got) / med_wall
+            lines.append(row(name, got, f"{ratio:.1f}x"))
         else:
-            lines.append(f"| {name} | – | – | – | {m} |")
+            lines.append(f"| {name} | – | – | – | {got or 'no run'} |")
     fixed_cpu = statistics.median(m.cpu for m in fixed)
     per_attempt = (statistics.median(m.cpu for m in ours) - fixed_cpu) / (PROMPT_COUNT - 1)
     lines += [
@@ -338,6 +398,11 @@ def main() -> None:
         f"(interpreter start-up, imports, the store, both reports; median of {len(fixed)}), "
         f"and each further attempt {per_attempt * 1000:.2f} ms (request, response parsing, "
         "detectors, store write).",
+        "",
+        f"Of that fixed cost, importing the libraries the spine is built on takes {imports['all']:.2f} s "
+        "("
+        + ", ".join(f"{name} {imports[name]:.2f}" for name in LIBRARIES)
+        + " s, each alone in a fresh interpreter; median of 3).",
         "",
         f"`suho --help`: median {statistics.median(helps):.3f} s over {len(helps)} runs.",
     ]
