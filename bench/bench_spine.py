@@ -125,27 +125,30 @@ def suho_bin() -> str:
     return str(exe) if exe.exists() else "suho"
 
 
+def scan_cmd(port: int, probes: Path, db: Path, out: Path) -> list[str]:
+    """``suho scan`` of ``probes`` against the fake server on ``port``, quietly."""
+    return [
+        suho_bin(),
+        "scan",
+        "--target",
+        "openai:fake",
+        "--base-url",
+        f"http://127.0.0.1:{port}/v1",
+        "--probes",
+        str(probes),
+        "--concurrency",
+        str(CONCURRENCY),
+        "--db",
+        str(db),
+        "--out",
+        str(out),
+        "-q",
+    ]
+
+
 def suho_scan(tmp: Path, port: int, probes: Path, tag: str) -> Measure:
     """One timed ``suho scan`` of ``probes`` into a fresh store."""
-    return timed(
-        [
-            suho_bin(),
-            "scan",
-            "--target",
-            "openai:fake",
-            "--base-url",
-            f"http://127.0.0.1:{port}/v1",
-            "--probes",
-            str(probes),
-            "--concurrency",
-            str(CONCURRENCY),
-            "--db",
-            str(tmp / f"suho-{tag}.db"),
-            "--out",
-            str(tmp / "rep"),
-            "-q",
-        ],
-    )
+    return timed(scan_cmd(port, probes, tmp / f"suho-{tag}.db", tmp / "rep"))
 
 
 def bench_suho(tmp: Path, port: int, probes: Path, repeat: int = 3) -> list[Measure]:
@@ -221,26 +224,7 @@ def bench_soak(tmp: Path, n: int) -> dict[str, Any]:
                 time.sleep(0.5)
 
         # The fake server's log would dominate the disk; run it without one for the soak.
-        m = timed(
-            [
-                suho_bin(),
-                "scan",
-                "--target",
-                "openai:fake",
-                "--base-url",
-                f"http://127.0.0.1:{port}/v1",
-                "--probes",
-                str(probes),
-                "--concurrency",
-                "32",
-                "--db",
-                str(db),
-                "--out",
-                str(tmp / "rep"),
-                "-q",
-            ],
-            sampler=sample,
-        )
+        m = timed(scan_cmd(port, probes, db, tmp / "rep"), sampler=sample)
     finally:
         proc.kill()
     scan = [r for r, done in samples if 0 < done < n]

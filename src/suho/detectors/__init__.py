@@ -5,6 +5,7 @@ Registered under the ``suho.detectors`` entry-point group.
 
 from typing import TYPE_CHECKING
 
+from suho._lazy import lazy_attributes
 from suho.detectors._base import (
     DetectInput,
     Detector,
@@ -42,13 +43,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'suho.detectors' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,9 +6,9 @@ The plain values (``AttemptResult``, ``Totals``, URL helpers) import without SQL
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from suho._lazy import lazy_attributes
 from suho.store._types import (
     DEFAULT_DB,
     AttemptResult,
@@ -35,13 +35,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'suho.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY)
 
 
 __all__ = [
