@@ -151,12 +151,6 @@ def suho_scan(tmp: Path, port: int, probes: Path, tag: str) -> Measure:
     return timed(scan_cmd(port, probes, tmp / f"suho-{tag}.db", tmp / "rep"))
 
 
-def bench_suho(tmp: Path, port: int, probes: Path, repeat: int = 3) -> list[Measure]:
-    """``repeat`` timed scans, after one untimed scan that warms the byte-code and disk caches."""
-    suho_scan(tmp, port, probes, f"warm-{probes.stem}")
-    return [suho_scan(tmp, port, probes, f"{probes.stem}-{i}") for i in range(repeat)]
-
-
 def bench_help(repeat: int = 5) -> list[float]:
     times = []
     for _ in range(repeat):
@@ -284,19 +278,23 @@ def peer_runners(tmp: Path, port: int, probes_file: Path) -> dict[str, Callable[
 
 
 def side_by_side(
-    tmp: Path, port: int, probes: Path, repeat: int, with_peers: bool
-) -> tuple[list[Measure], dict[str, list[Measure] | str]]:
-    """suho and each peer in rounds (suho, garak, inspect, pyrit; ``repeat`` times), so a
-    change in the machine's speed during the benchmark touches every tool alike; the ratios
-    compare medians."""
+    tmp: Path, port: int, probes: Path, one: Path, repeat: int, with_peers: bool
+) -> tuple[list[Measure], list[Measure], dict[str, list[Measure] | str]]:
+    """suho and each peer in rounds (suho, suho on one prompt, garak, inspect, pyrit; ``repeat``
+    times), so a change in the machine's speed during the benchmark touches every tool alike; the
+    ratios compare medians. The one-prompt scan is suho's fixed cost, measured in the same round
+    as the full scan so that their difference is what the further attempts cost."""
     runners = peer_runners(tmp, port, probes) if with_peers else {}
     suho_scan(tmp, port, probes, "warm")
+    suho_scan(tmp, port, one, "warm-one")
     ours: list[Measure] = []
+    fixed: list[Measure] = []
     theirs: dict[str, list[Measure] | str] = {
         n: [] if callable(r) else r for n, r in runners.items()
     }
     for i in range(repeat):
         ours.append(suho_scan(tmp, port, probes, f"round-{i}"))
+        fixed.append(suho_scan(tmp, port, one, f"one-{i}"))
         for name, r in runners.items():
             got = theirs[name]
             if not callable(r) or isinstance(got, str):
@@ -306,7 +304,7 @@ def side_by_side(
                 got.append(m)
             else:
                 theirs[name] = f"failed: {m.note}"
-    return ours, theirs
+    return ours, fixed, theirs
 
 
 def load_avg() -> str:
@@ -336,12 +334,9 @@ def main() -> None:
         try:
             probes = tmp / "probes.jsonl"
             write_probes(probes, prompts())
-            ours, peer = side_by_side(tmp, port, probes, a.repeat, not a.no_peers)
-            # The same scan with one prompt: its CPU is the fixed cost of a scan (start-up, the
-            # store, the reports), so the difference is what each further attempt costs.
             one = tmp / "one.jsonl"
             write_probes(one, prompts(1))
-            fixed = bench_suho(tmp, port, one, a.repeat)
+            ours, fixed, peer = side_by_side(tmp, port, probes, one, a.repeat, not a.no_peers)
             helps = bench_help()
             imports = bench_imports()
         finally:
@@ -375,18 +370,25 @@ def main() -> None:
         else:
             lines.append(f"| {name} | – | – | – | {got or 'no run'} |")
     fixed_cpu = statistics.median(m.cpu for m in fixed)
-    per_attempt = (statistics.median(m.cpu for m in ours) - fixed_cpu) / (PROMPT_COUNT - 1)
+    floor_ms = imports["all"] / PROMPT_COUNT * 1000
+    per_attempt = statistics.median(
+        (m.cpu - f.cpu) / (PROMPT_COUNT - 1) for m, f in zip(ours, fixed, strict=True)
+    )
     lines += [
         "",
-        f"suho's CPU, split: a one-prompt scan with the same options costs {fixed_cpu:.2f} s "
-        f"(interpreter start-up, imports, the store, both reports; median of {len(fixed)}), "
-        f"and each further attempt {per_attempt * 1000:.2f} ms (request, response parsing, "
-        "detectors, store write).",
+        f"suho's CPU, split: a one-prompt scan with the same options, run in each round right "
+        f"after the full one, costs {fixed_cpu:.2f} s (interpreter start-up, imports, the store, "
+        f"both reports; median of {len(fixed)}), and each further attempt "
+        f"{per_attempt * 1000:.2f} ms (request, response parsing, detectors, store write; median "
+        "of the rounds' differences).",
         "",
-        f"Of that fixed cost, importing the libraries the spine is built on takes {imports['all']:.2f} s "
-        "("
+        f"Of that fixed cost, importing the libraries the spine is built on takes "
+        f"{imports['all']:.2f} s together ("
         + ", ".join(f"{name} {imports[name]:.2f}" for name in LIBRARIES)
-        + " s, each alone in a fresh interpreter; median of 3).",
+        + " s, each alone in a fresh interpreter; medians of 3): "
+        f"{floor_ms:.1f} ms per attempt of this {PROMPT_COUNT}-prompt job before any work is "
+        f"done (so its CPU per attempt in the table {'cannot' if floor_ms > 2 else 'can'} reach "
+        "2 ms with these libraries; the soak below spreads start-up over its whole run).",
         "",
         f"`suho --help`: median {statistics.median(helps):.3f} s over {len(helps)} runs.",
     ]
