@@ -234,12 +234,16 @@ async def _execute(
         store = await asyncio.shield(executor.ready)
         store.replace_findings(run_id, compute_findings(store, run_id))
     finally:
-        # The lease is released whatever happened, once the store is there to release it in.
-        with contextlib.suppress(Exception):
-            store = (await asyncio.shield(ready))[0]
+        # The lease is released whatever happened, once the store is there to release it in. A
+        # store that never opened holds no run and no lease; its error is the one that propagates.
+        try:
+            opened: Store | None = (await asyncio.shield(ready))[0]
+        except Exception:
+            opened = None
+        if opened is not None:
             if result is not None and result.reason:
-                store.update_run(run_id, note=result.reason)
-            store.release_lease(run_id, owner, status)
+                opened.update_run(run_id, note=result.reason)
+            opened.release_lease(run_id, owner, status)
     assert result is not None
     totals = store.totals(run_id)
     return RunSummary(

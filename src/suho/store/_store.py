@@ -11,6 +11,7 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import (
@@ -559,23 +560,8 @@ class _NotAllPending(Exception):
     """Raised inside a batch write to roll it back: some attempt was no longer pending."""
 
 
-_RESULT_COLUMNS = (
-    "status",
-    "tries",
-    "response",
-    "turns",
-    "finish_reason",
-    "error_kind",
-    "error_detail",
-    "outcome",
-    "success",
-    "decided_by",
-    "latency_ms",
-    "prompt_tokens",
-    "completion_tokens",
-    "started_at",
-    "finished_at",
-)
+# Every field of a result is a column of its attempt, but the key and the verdicts (their own table).
+_RESULT_COLUMNS = tuple(f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts"))
 # SET takes its columns from the parameter names; the guard keeps a done attempt from being
 # overwritten (a result is recorded once).
 _RECORD = attempts.update().where(
