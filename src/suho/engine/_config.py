@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from suho.targets import DEFAULT_TARGET
 
@@ -70,6 +70,16 @@ class RunConfig(BaseModel):
                 out.append(x)
         return out
 
+    @model_validator(mode="after")
+    def _options_for_known_attacks(self) -> RunConfig:
+        extra = sorted(set(self.attack_options) - set(self.attacks))
+        if extra:
+            raise ValueError(
+                f"attack_options for {', '.join(extra)}, which this run does not use "
+                f"(attacks: {', '.join(self.attacks)})"
+            )
+        return self
+
     def transform_names(self) -> list[str]:
         names = list(self.transforms)
         if self.baseline and "none" not in names:
@@ -77,10 +87,10 @@ class RunConfig(BaseModel):
         return names or ["none"]
 
     def judge_role(self) -> dict[str, Any] | None:
-        """Where the judge model role comes from: the judge detector's target (``--judge``),
-        or None when the run has no judge."""
+        """Where the judge model role comes from: the judge's target in ``detector_options``
+        (``--judge SPEC``), or None when the run names no judge model."""
         opts = self.detector_options.get("judge")
-        if "judge" not in self.detectors or not opts or not opts.get("target"):
+        if not opts or not opts.get("target"):
             return None
         return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
 

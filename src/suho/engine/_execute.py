@@ -17,7 +17,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from suho.attacks import Attack, get_attack
@@ -98,6 +98,15 @@ def _record(v: Verdict, turn: int | None = None) -> VerdictRecord:
         },
         turn=turn,
     )
+
+
+def _turn_records(scored: Sequence[tuple[int, Verdict]]) -> list[VerdictRecord]:
+    """Per-turn verdicts to store: one per (detector, turn), the latest when an attack scored
+    a turn twice (the store keeps one verdict per attempt, detector and turn)."""
+    latest: dict[tuple[str, int], Verdict] = {}
+    for turn, v in scored:
+        latest[(v.detector, turn)] = v
+    return [_record(v, turn) for (_det, turn), v in latest.items()]
 
 
 async def teardown_safely(env: Environment, episode: Episode | None = None) -> None:
@@ -195,9 +204,8 @@ class Executor:
         """The planned row as an ``Attempt`` with its attack's options (a new plan's head rows
         are rows; the store's pages are already attempts)."""
         if isinstance(row, Attempt):
-            if row.options or not self.cfg.attack_options.get(row.attack):
-                return row
-            row = row.to_row()
+            options = self.cfg.attack_options.get(row.attack)
+            return replace(row, options=options) if options and not row.options else row
         return Attempt.from_row(row, self.cfg.attack_options.get(row["attack"], {}))
 
     async def _persist(self, attempt_id: str, events: list[Event]) -> None:
@@ -239,7 +247,6 @@ class Executor:
             replay=replay,
             base_secrets=self.secrets,
         )
-        checkpointed = replay is not None
         env = self.environments(attempt) if self.environments is not None else None
         try:
             try:
@@ -254,25 +261,16 @@ class Executor:
             finally:
                 if env is not None:
                     await teardown_safely(env, episode)
-            checkpointed = checkpointed or ctx.persisted > 0
             events = ctx.final_events()
         except TargetError as e:
             if e.kind is ErrorKind.AUTH or e.status in _FATAL_STATUS:
                 raise _Abort(f"{e.kind.value}: {scrub(e.message, ctx.secrets())}") from e
-            return self._error(attempt, ctx, e.kind.value, e.message, started, checkpointed)
+            return self._error(attempt, ctx, e.kind.value, e.message, started)
         except ResumeDiverged as e:
-            return self._error(
-                attempt, ctx, ErrorKind.INTERNAL.value, f"resume: {e}", started, True
-            )
+            return self._error(attempt, ctx, ErrorKind.INTERNAL.value, f"resume: {e}", started)
         except Exception as e:  # a bug in an attack, environment or target must not kill the run
-            checkpointed = checkpointed or ctx.persisted > 0
             return self._error(
-                attempt,
-                ctx,
-                ErrorKind.INTERNAL.value,
-                f"{type(e).__name__}: {e}",
-                started,
-                checkpointed,
+                attempt, ctx, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started
             )
         latency = (time.perf_counter() - t0) * 1000
         secrets = ctx.secrets()
@@ -289,7 +287,6 @@ class Executor:
                 ErrorKind.INTERNAL.value,
                 f"detector failed: {type(e).__name__}: {e}",
                 started,
-                checkpointed,
             )
         outcome = decide(attempt.expected, verdicts)
         turns = None
@@ -318,9 +315,8 @@ class Executor:
             events=events,
             attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
             judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
-            checkpointed=checkpointed,
-            verdicts=[_record(v) for v in verdicts]
-            + [_record(v, turn) for turn, v in ctx.turn_verdicts],
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
+            verdicts=[_record(v) for v in verdicts] + _turn_records(ctx.turn_verdicts),
         )
 
     async def _drive(self, attempt: Attempt, episode: Episode, ctx: EngineContext) -> None:
@@ -354,7 +350,6 @@ class Executor:
         kind: str,
         detail: str,
         started: float,
-        checkpointed: bool,
     ) -> AttemptResult:
         try:
             events: list[dict[str, Any]] | None = ctx.final_events()
@@ -371,7 +366,7 @@ class Executor:
             events=events,
             attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
             judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
-            checkpointed=checkpointed,
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
         )
 
     # -- the pipeline ---------------------------------------------------------------------------
