@@ -311,6 +311,19 @@ def test_teardown_on_error_budget_and_cancel(
     assert row["events"][-1]["data"] == {"ended_by": "budget:steps"}
     assert events() == {"setup": 1, "teardown": 1}
 
+    # Out of time inside a slow tool: the episode ends there, is judged, and torn down.
+    env_log.unlink()
+    monkeypatch.setenv("SUHO_TEST_BANK_SLOW", "5")
+    store = Store.open(f"sqlite:///{tmp_path / 't.db'}")
+    t0 = time.monotonic()
+    cfg = _bank_cfg(srv.base_url, max_episode_seconds=0.5)
+    s = asyncio.run(start_run(store, cfg, [Probe(id="x", prompt=STEAL)]))
+    assert time.monotonic() - t0 < 4
+    (row,) = store.iter_attempts(s.run_id)
+    assert row["status"] == "done" and row["tries"] == 2
+    assert row["events"][-1]["data"] == {"ended_by": "budget:seconds"}
+    assert events() == {"setup": 1, "teardown": 1}
+
     # Stopped (Ctrl-C) while a tool runs: the worker is cancelled, the tear-down still runs.
     env_log.unlink()
     monkeypatch.setenv("SUHO_TEST_BANK_SLOW", "5")

@@ -327,10 +327,10 @@ class Executor:
             if limit is None:
                 await attack.run(episode, ctx)
             else:
-                # The budget is checked before each target call; this is the backstop for an
-                # attack or tool that does not return.
+                # The budget is checked before each target call; this also ends an episode whose
+                # time runs out inside a call, a tool or the attack's own code.
                 try:
-                    async with asyncio.timeout(limit + self.cfg.timeout):
+                    async with asyncio.timeout(max(0.0, limit - episode.budget.elapsed())):
                         await attack.run(episode, ctx)
                 except TimeoutError:
                     raise BudgetExceeded("seconds") from None
