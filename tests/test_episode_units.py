@@ -233,3 +233,16 @@ def test_redacted_report_hides_answers_in_events() -> None:
     ]
     assert out["events"][1]["data"]["verdicts"][0]["evidence"]["quote"] == redact_text("harm")
     assert view["events"][0]["data"]["text"] == "the harmful answer"  # the view is not changed
+
+
+def test_secrets_scrubbed_from_every_event() -> None:
+    async def go() -> None:
+        ctx, ep, saved = _ctx(_Script([ChatResult("ok")]))
+        await ctx.target.generate([Message("user", "hi")])  # opens the model: its secrets known
+        ep.record("tool_result", "tool", content="token s3cret here", nested={"k": ["s3cret"]})
+        await ctx.checkpoint()
+        assert saved[1].data == {"content": "token *** here", "nested": {"k": ["***"]}}
+        assert ctx.final_events()[1]["data"]["content"] == "token *** here"
+        assert ep.events[1].data["content"] == "token s3cret here"  # the attack's view stays
+
+    asyncio.run(go())
