@@ -138,6 +138,12 @@ def test_three_turn_conversation_with_attacker_and_judge(
     # scripted models), each prompt once.
     reqs = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(reqs) == 8 and len({q["prompt"] for q in reqs}) == 8
+    # The HTML report's data holds one verdict per attempt and detector: the final one.
+    from suho.report._pagedata import dictionaries, iter_chunks
+
+    dicts = dictionaries(store, s.run_id)
+    chunks = list(iter_chunks(store, s.run_id, dicts, cap=1000, pcap=1000, redact=False))
+    assert sum(len(ch[17][0]) for ch in chunks) == 4
     # The JSON report carries the events in order; its verdicts stay the final ones.
     report = _report(store, s.run_id)
     by_id = {a["id"]: a for a in report["attempts"]}
