@@ -124,6 +124,11 @@ def test_three_turn_conversation_with_attacker_and_judge(
         # The second call records only what was new: the answer and the next prompt.
         assert [m["role"] for m in target_calls[1]["data"]["new"]] == ["assistant", "user"]
         assert all(e["data"]["text"].startswith("I'm sorry") for e in target_calls)
+        # Each turn's attacker prompt is a fresh conversation: recorded whole every time.
+        asks = [
+            e["data"]["new"] for e in evs if e["kind"] == "model_call" and e["role"] == "attacker"
+        ]
+        assert [len(a) for a in asks] == [2, 2] and "Turn 2" in asks[1][1]["content"]
         scores = [e for e in evs if e["kind"] == "score"]
         assert [sc["data"]["verdicts"][0]["detector"] for sc in scores] == ["refusal"] * 2
         assert all(sc["data"]["verdicts"][0]["hit"] for sc in scores)

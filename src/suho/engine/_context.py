@@ -155,7 +155,7 @@ class EngineRole:
         self.role = model.role
         self.spec = model.spec
         self.calls = 0
-        self._seen = 0  # messages of the conversation already recorded for this role
+        self._seen: tuple[Message, ...] = ()  # the conversation last sent by this role
 
     async def generate(
         self, messages: Sequence[Message], params: GenParams | None = None
@@ -167,8 +167,12 @@ class EngineRole:
         if is_target:
             ep.budget.check()
         digest = request_digest(messages, params)
-        new = messages[self._seen :] if len(messages) >= self._seen else messages
-        self._seen = len(messages)
+        # Record what this role had not seen: the whole conversation when it is not the previous
+        # one continued (a fresh attacker prompt each turn, a backtrack).
+        sent = tuple(messages)
+        n = len(self._seen)
+        new = sent[n:] if len(sent) >= n and sent[:n] == self._seen else sent
+        self._seen = sent
         recorded = ctx.replay.take("model_call", self.role) if ctx.replay is not None else None
         t0 = time.perf_counter()
         if recorded is not None:
