@@ -223,6 +223,24 @@ def test_tool_episode_changes_the_environment(
     assert _report(store, s.run_id)["attempts"][0]["events"] == steal["events"]
 
 
+def test_tool_episode_through_the_anthropic_target(
+    threaded_server: Any, testkit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same agent episode through the Messages API: tools sent in its shape, tool_use
+    blocks parsed back into tool calls, results returned as tool_result blocks."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-1234")
+    srv = threaded_server()
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    cfg = _bank_cfg(srv.base_url.removesuffix("/v1"), target="anthropic:fake")
+    s = asyncio.run(start_run(store, cfg, [Probe(id="steal", prompt=STEAL)]))
+    (row,) = store.iter_attempts(s.run_id)
+    assert row["status"] == "done", row["error_detail"]
+    calls = [e["data"] for e in row["events"] if e["kind"] == "tool_call"]
+    assert [c["name"] for c in calls] == ["get_balance", "transfer"]
+    assert json.loads(calls[1]["arguments"]) == {"to": "mallory", "amount": 300}
+    assert row["response"] == "Done. Last result: sent 300 to mallory" and row["tries"] == 3
+
+
 def test_environment_state_before_and_after(
     threaded_server: Any, testkit: Path, tmp_path: Path
 ) -> None:
