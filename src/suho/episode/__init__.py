@@ -8,6 +8,7 @@ from suho.episode._context import (
     Capabilities,
     Environment,
     EnvironmentProvider,
+    EpisodeAware,
     EpisodeContext,
     ModelRole,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Environment",
     "EnvironmentProvider",
     "Episode",
+    "EpisodeAware",
     "EpisodeContext",
     "Event",
     "EventKind",

@@ -78,6 +78,16 @@ class Environment(Protocol):
     async def teardown(self) -> None: ...
 
 
+@runtime_checkable
+class EpisodeAware(Protocol):
+    """A target that needs to know which episode it is in (a scripted agent that replays a
+    task's ground truth, a reference solver for a cyber challenge). The engine calls
+    ``for_episode`` once per attempt, after the environment is set up, and uses the target it
+    returns for that episode's ``target`` role."""
+
+    def for_episode(self, episode: Episode) -> Any: ...
+
+
 class EnvironmentProvider(Protocol):
     """Builds the environment of an attempt, or None when it needs none (plain probes)."""
 
@@ -106,6 +116,7 @@ __all__ = [
     "Environment",
     "EnvironmentProvider",
     "Episode",
+    "EpisodeAware",
     "EpisodeContext",
     "ModelRole",
 ]
