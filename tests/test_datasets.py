@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -468,8 +469,10 @@ def test_cli_language_codes_are_case_insensitive_and_empty_filters_fail(tmp_path
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert rows and {x["lang"] for x in rows} == {"ko"}
     r = run_cli("probes", "--suite", "quick", "--lang", "xx")
+    assert r.returncode == 2 and r.stdout == "" and "Traceback" not in r.stderr
+    r = run_cli("probes", "--suite", "quick", "--lang", "zh")
     assert r.returncode == 2 and r.stdout == ""
-    assert "no probes match --lang xx (languages here: en, ko)" in r.stderr
+    assert "no probes match --lang zh (languages here: en, ko)" in r.stderr
     r = run_cli(
         "probes", "--dataset", f"multijail:{DATA / 'multijail_small.csv'}", "--lang", "KO,EN"
     )
@@ -522,3 +525,39 @@ def test_cli_dataset_json_tsv_and_notes(tmp_path: Path) -> None:
     )
     r = run_cli("probes", "--dataset", f"jsonl:{f}", "--map", "prompt=question")
     assert r.returncode == 2 and "use --dataset json:FILE" in r.stderr
+
+
+def test_scan_a_json_dataset_as_korean_english_pairs(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "refuse-en")  # complies in Korean
+    f = _square_style(tmp_path)
+    bad = json.loads(f.read_text(encoding="utf-8"))
+    bad.append({"id": 103, "question": "", "question_en": "", "label": "unsafe"})
+    f.write_text(json.dumps(bad, ensure_ascii=False, indent=2), encoding="utf-8")
+    args = [
+        "scan",
+        "--target",
+        "openai:fake",
+        "--base-url",
+        srv.base_url,
+        "--db",
+        str(tmp_path / "s.db"),
+        "--out",
+        str(tmp_path / "rep"),
+        "-q",
+        "--dataset",
+        f"json:{f}",
+        "--map",
+        "prompt.ko=question,prompt.en=question_en,expected=label,category=",
+    ]
+    r = run_cli(*args)
+    assert r.returncode == 2 and "--skip-bad-rows" in r.stderr and "run " not in r.stdout
+    r = run_cli(*args, "--skip-bad-rows", "--lang", "KO,EN")
+    assert r.returncode == 0, r.stderr
+    assert "skipped 1 of 3 rows (--skip-bad-rows), lines 16" in r.stderr
+    rid = next(line.split()[1] for line in r.stdout.splitlines() if line.startswith("run "))
+    report = json.loads((tmp_path / "rep" / rid / "report.json").read_text(encoding="utf-8"))
+    gap = report["gap"]["overall"]
+    assert gap["n_pairs"] == 1  # the one harmful intent, answered in both languages
+    assert gap["a_rate"]["rate"] == 1.0 and gap["b_rate"]["rate"] == 0.0
+    r = run_cli(*args, "--skip-bad-rows", "--lang", "zh")
+    assert r.returncode == 2 and "no probes match --lang zh (languages here: en, ko)" in r.stderr

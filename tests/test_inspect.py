@@ -236,3 +236,25 @@ def test_import_rejects_what_is_not_a_suho_log(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not an Inspect log" in r.stderr
     r = run_cli("import", "inspect", str(tmp_path / "nope.eval"), "--db", str(tmp_path / "x.db"))
     assert r.returncode == 2 and "Inspect log not found" in r.stderr
+
+
+def test_suho_model_provider_sends_text_only() -> None:
+    import asyncio
+
+    from inspect_ai.model import ChatMessageTool, ChatMessageUser, GenerateConfig
+    from inspect_ai.tool import ToolInfo
+
+    from suho.integrations.inspect._model import SuhoModelAPI
+
+    api = SuhoModelAPI("openai:fake", base_url="http://127.0.0.1:9/v1", timeout="5")
+    assert api.max_connections() == 16 and api.options.timeout == 5.0
+    tool = ToolInfo(name="t", description="a tool")
+    with pytest.raises(ValueError, match="text chat only"):
+        asyncio.run(api.generate([ChatMessageUser(content="hi")], [tool], "auto", GenerateConfig()))
+    msg = ChatMessageTool(content="x", tool_call_id="1")
+    with pytest.raises(ValueError, match="no tool results"):
+        asyncio.run(api.generate([msg], [], "auto", GenerateConfig()))
+    with pytest.raises(ValueError, match="unknown model args for suho/: colour"):
+        SuhoModelAPI("openai:fake", colour="red")
+    local = SuhoModelAPI("local:qwen2.5-1.5b")  # built lazily: no model needed to construct
+    assert local.max_connections() == 4 and local.options.timeout == 600.0
