@@ -561,3 +561,25 @@ def test_scan_a_json_dataset_as_korean_english_pairs(server_factory: Any, tmp_pa
     assert gap["a_rate"]["rate"] == 1.0 and gap["b_rate"]["rate"] == 0.0
     r = run_cli(*args, "--skip-bad-rows", "--lang", "zh")
     assert r.returncode == 2 and "no probes match --lang zh (languages here: en, ko)" in r.stderr
+
+
+def test_json_array_errors_name_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "broken.json"
+    f.write_text('[\n  {"prompt": "a"},\n  {"prompt": "b",}\n]\n', encoding="utf-8")
+    with pytest.raises(SuhoInputError, match=r"broken.json:3: not valid JSON"):
+        read_dataset("json", f)
+    f.write_text('[\n  {"prompt": "a"}\n  {"prompt": "b"}\n]\n', encoding="utf-8")
+    with pytest.raises(
+        SuhoInputError, match=r"broken.json:3: not valid JSON \(expected ',' or '\]'\)"
+    ):
+        read_dataset("json", f)
+    f.write_text('[{"prompt": "a"}]\n[]\n', encoding="utf-8")
+    with pytest.raises(SuhoInputError, match=r"broken.json:2: not valid JSON: more text after"):
+        read_dataset("json", f)
+    f.write_text('[{"prompt": "a"}, "b"]', encoding="utf-8")
+    with pytest.raises(SuhoInputError, match=r"expected a JSON object in the array, got str"):
+        read_dataset("json", f)
+    # a cell holding a line separator character stays one cell
+    c = tmp_path / "sep.csv"
+    c.write_text('prompt,id\n"one\u2028two",x\n', encoding="utf-8")
+    assert read_dataset("csv", c).probes[0].prompt == "one\u2028two"

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -306,7 +307,7 @@ def _table_rows(p: Path, text: str, delimiter: str) -> tuple[list[str], list[Row
             _with_hint(f"not a {kind.upper()} file", text, f"{kind}:"), path=str(p), line=1
         )
     try:
-        reader = csv.DictReader(text.splitlines(keepends=True), delimiter=delimiter)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = [h.strip() for h in (reader.fieldnames or [])]
         if not header:
             raise SuhoInputError(f"empty {kind.upper()} file: no header row", path=str(p), line=1)
@@ -375,6 +376,13 @@ def _json_rows(p: Path, text: str) -> list[Row]:
     rows: list[Row] = []
     i = start + 1
     ws = re.compile(r"\s*")
+    seen = [0, 1]  # position and line counted up to: each newline is counted once, in order
+
+    def line_at(pos: int) -> int:
+        seen[1] += text.count("\n", seen[0], pos)
+        seen[0] = pos
+        return seen[1]
+
     while True:
         i = ws.match(text, i).end()  # type: ignore[union-attr]
         if i < len(text) and text[i] == "]":
@@ -382,10 +390,11 @@ def _json_rows(p: Path, text: str) -> list[Row]:
             break
         if rows:
             if i >= len(text) or text[i] != ",":
-                line = text.count("\n", 0, i) + 1
-                raise SuhoInputError("not valid JSON (expected ',' or ']')", path=str(p), line=line)
+                raise SuhoInputError(
+                    "not valid JSON (expected ',' or ']')", path=str(p), line=line_at(i)
+                )
             i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
-        line = text.count("\n", 0, i) + 1
+        line = line_at(i)
         try:
             obj, i = dec.raw_decode(text, i)
         except json.JSONDecodeError as e:
@@ -401,7 +410,7 @@ def _json_rows(p: Path, text: str) -> list[Row]:
         raise SuhoInputError(
             "not valid JSON: more text after the array",
             path=str(p),
-            line=text.count("\n", 0, i) + 1,
+            line=line_at(ws.match(text, i).end()),  # type: ignore[union-attr]
         )
     return rows
 
