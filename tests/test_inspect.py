@@ -258,3 +258,16 @@ def test_suho_model_provider_sends_text_only() -> None:
         SuhoModelAPI("openai:fake", colour="red")
     local = SuhoModelAPI("local:qwen2.5-1.5b")  # built lazily: no model needed to construct
     assert local.max_connections() == 4 and local.options.timeout == 600.0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_inspect_eval_on_the_embedded_local_model(tmp_path: Path) -> None:
+    # the suho/ provider wrapping suho's local: target (needs the llama.cpp extra and the model)
+    log = inspect_eval(
+        tmp_path, "--model", "suho/local:qwen2.5-0.5b", "-T", "limit=4", "-T", "max_tokens=48"
+    )
+    assert log.samples is not None and len(log.samples) == 4
+    assert all(s.output.completion.strip() for s in log.samples)
+    assert {s.scores["outcome"].answer for s in log.samples} <= {"refused", "partial", "complied"}
+    assert "outcome.pairs" in metrics(log)
