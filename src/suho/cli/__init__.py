@@ -7,7 +7,18 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import (
+    _compare,
+    _detectors,
+    _export,
+    _import,
+    _korean,
+    _models,
+    _probes,
+    _runs,
+    _scan,
+    _text,
+)
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -56,6 +67,7 @@ detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
+app.add_typer(_import.import_app, name="import")
 
 models_app = typer.Typer(
     help="Embedded local models: install and list them.",

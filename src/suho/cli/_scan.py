@@ -70,16 +70,24 @@ def scan(
         str | None,
         typer.Option(
             "--dataset",
-            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv or jsonl.",
+            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv, tsv, "
+            "jsonl or json (see docs/datasets.md).",
         ),
     ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option(
             "--map",
-            help="Dataset columns for suho's fields, e.g. prompt=question,id=qid,lang=language.",
+            help="Dataset columns for suho's fields: prompt=question,id=qid; category= (off); "
+            "prompt.ko=q_ko (one column per language); 'prompt={context} {question}'.",
         ),
     ] = None,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-rows", help="Leave out dataset rows that cannot be read, and list them."
+        ),
+    ] = False,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -176,13 +184,14 @@ def scan(
     Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
     exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
     """
+    from suho.cli._probes import no_match_message, report_dataset_load
     from suho.engine import RunConfig, start_run
     from suho.probes import (
-        load_dataset,
         load_probes_file,
         load_suite,
         parse_dataset_spec,
         parse_mapping,
+        read_dataset,
     )
     from suho.targets import DEFAULT_TARGET
 
@@ -191,6 +200,8 @@ def scan(
     mapping = parse_mapping(map_ or [])
     if mapping and not dataset:
         raise SuhoInputError("--map applies to --dataset only")
+    if skip_bad_rows and not dataset:
+        raise SuhoInputError("--skip-bad-rows applies to --dataset only")
     ds = parse_dataset_spec(dataset) if dataset else None
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
@@ -203,7 +214,7 @@ def scan(
         "probes_file": str(probes) if probes else None,
         "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
         "dataset_map": mapping,
-        "langs": split_csv(lang),
+        "langs": [x.lower() for x in split_csv(lang)],
         "categories": split_csv(category),
         "limit": limit,
         "transforms": split_csv(transforms),
@@ -236,7 +247,13 @@ def scan(
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
     if ds:
-        probe_iter = load_dataset(ds[0], ds[1], mapping, langs=cfg.langs)
+        # read whole (and checked) before anything is sent; a bad row stops the scan here
+        load = read_dataset(ds[0], ds[1], mapping, langs=cfg.langs, skip_bad_rows=skip_bad_rows)
+        report_dataset_load(load)
+        chosen = [p for p in load.probes if not cfg.langs or p.lang in cfg.langs]
+        if not chosen:
+            raise SuhoInputError(no_match_message(load.probes, cfg.langs, set()))
+        probe_iter = iter(load.probes)
     elif probes:
         probe_iter = load_probes_file(probes)
     else:

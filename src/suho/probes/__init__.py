@@ -2,9 +2,14 @@
 
 from suho.probes._datasets import (
     DATASET_KINDS,
+    MULTIJAIL_TAGS,
+    BadRow,
+    DatasetLoad,
+    category_from_tags,
     load_dataset,
     parse_dataset_spec,
     parse_mapping,
+    read_dataset,
 )
 from suho.probes._load import (
     SuiteInfo,
@@ -19,11 +24,15 @@ from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
 
 __all__ = [
     "DATASET_KINDS",
+    "MULTIJAIL_TAGS",
+    "BadRow",
+    "DatasetLoad",
     "Expected",
     "Probe",
     "SuiteInfo",
     "Taxonomy",
     "TaxonomyList",
+    "category_from_tags",
     "guess_lang",
     "list_suites",
     "load_dataset",
@@ -34,4 +43,5 @@ __all__ = [
     "parse_dataset_spec",
     "parse_mapping",
     "parse_probe_lines",
+    "read_dataset",
 ]
