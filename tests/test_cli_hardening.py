@@ -1,0 +1,164 @@
+"""End-to-end hardening (issue 13, items 1-7): the real CLI against the fake server, with the
+failures a new user runs into: gates that judged nothing, secrets in URLs, crashes, output paths,
+transform decoding, huge prompts."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import run_cli, write_probes
+
+
+def _scan(
+    srv: Any, probes: Path, tmp: Path, *extra: str, db: str | None = None, out: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        *["scan", "-q", "--target", "openai:fake", "--base-url", srv.base_url],
+        *["--probes", str(probes), "--db", db or str(tmp / "suho.db")],
+        *["--out", out or str(tmp / "reports"), *extra],
+    )
+
+
+def _run_id(out: str) -> str:
+    return next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
+
+
+def _one_line_error(r: subprocess.CompletedProcess[str]) -> str:
+    """The stderr of a failed command: exactly one ``error:`` line and no traceback."""
+    assert "Traceback" not in r.stderr, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+# -- 3. one error boundary --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["runs"],
+        ["report", "latest", "--format", "json"],
+        ["resume", "latest"],
+        ["export", "latest", "--format", "kisa"],
+        ["compare", "a", "b"],
+    ],
+)
+def test_db_that_is_not_a_database_exit_2(tmp_path: Path, args: list[str]) -> None:
+    db = tmp_path / "notes.db"
+    db.write_text("these are my notes, not a database\n", encoding="utf-8")
+    r = run_cli(*args, "--db", str(db))
+    assert r.returncode == 2, r.stderr
+    assert "is not a SQLite database" in _one_line_error(r)
+    assert db.read_text(encoding="utf-8").startswith("these are my notes")
+
+
+def test_scan_into_a_file_that_is_not_a_database_sends_nothing(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory()
+    db = tmp_path / "notes.db"
+    db.write_text("not a database\n", encoding="utf-8")
+    r = _scan(srv, write_probes(tmp_path / "p.jsonl", ["a", "b"]), tmp_path, db=str(db))
+    assert r.returncode == 2
+    assert "is not a SQLite database" in _one_line_error(r)
+    assert srv.requests() == []
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[None]:
+    """``path`` read-only for this user: immutable for root (who ignores modes), mode 0444
+    otherwise."""
+    if os.geteuid() == 0:
+        r = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot make a file immutable here: {r.stderr.strip()}")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        mode = path.stat().st_mode
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def test_read_only_store_is_found_before_a_request(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory()
+    probes = write_probes(tmp_path / "p.jsonl", ["a", "b", "c", "d", "e"])
+    assert _scan(srv, probes, tmp_path).returncode == 0
+    sent = len(srv.requests())
+    with _read_only(tmp_path / "suho.db"):
+        r = _scan(srv, probes, tmp_path)
+        assert r.returncode == 2, r.stderr
+        assert "read-only" in _one_line_error(r)
+        assert len(srv.requests()) == sent  # nothing went out
+
+
+def test_store_that_fails_after_requests_were_sent_exit_2(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    """A store that breaks mid-run (here: a trigger that fails every result write, as a full
+    disk or a vanished table would) is the environment's fault: exit 2, one line."""
+    srv = server_factory()
+    probes = write_probes(tmp_path / "p.jsonl", ["a", "b"])
+    assert _scan(srv, probes, tmp_path).returncode == 0
+    c = sqlite3.connect(tmp_path / "suho.db")
+    c.executescript(
+        "CREATE TABLE gone(x); CREATE TRIGGER breaks BEFORE UPDATE OF status ON attempts "
+        "BEGIN INSERT INTO gone VALUES (1); END; DROP TABLE gone;"
+    )
+    c.close()
+    r = _scan(srv, probes, tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "the store failed" in _one_line_error(r)
+    r = run_cli(
+        "--debug",
+        *["scan", "-q", "--target", "openai:fake", "--base-url", srv.base_url],
+        *["--probes", str(probes), "--db", str(tmp_path / "suho.db")],
+        *["--out", str(tmp_path / "reports")],
+    )
+    assert r.returncode == 2 and "Traceback" in r.stderr  # --debug shows where
+
+
+def test_internal_error_exit_3_traceback_only_with_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from suho.cli import _runs, main
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(_runs, "open_store", boom)
+    monkeypatch.delenv("SUHO_DEBUG", raising=False)
+    monkeypatch.setattr(sys, "argv", ["suho", "runs"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip() == (
+        "error: internal error: RuntimeError: a bug (a bug in suho; run again with --debug "
+        "for the traceback and please report it)"
+    )
+    for argv, env in ((["suho", "--debug", "runs"], None), (["suho", "runs"], "1")):
+        if env:
+            monkeypatch.setenv("SUHO_DEBUG", env)
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exc:
+            main()
+        assert exc.value.code == 3
+        assert "Traceback" in capsys.readouterr().err
