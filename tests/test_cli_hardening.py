@@ -162,3 +162,85 @@ def test_internal_error_exit_3_traceback_only_with_debug(
             main()
         assert exc.value.code == 3
         assert "Traceback" in capsys.readouterr().err
+
+
+# -- 4, 5. output paths -----------------------------------------------------------------------
+
+
+def test_scan_out_is_a_file_sends_nothing(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory()
+    taken = tmp_path / "reports"
+    taken.write_text("my file\n", encoding="utf-8")
+    r = _scan(srv, write_probes(tmp_path / "p.jsonl", ["a", "b"]), tmp_path, out=str(taken))
+    assert r.returncode == 2
+    assert f"--out {taken}: a file is in the way" in _one_line_error(r)
+    assert srv.requests() == []
+    assert taken.read_text(encoding="utf-8") == "my file\n"
+
+
+def test_scan_out_under_a_missing_directory_sends_nothing(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory()
+    out = tmp_path / "no" / "such" / "reports"
+    r = _scan(srv, write_probes(tmp_path / "p.jsonl", ["a"]), tmp_path, out=str(out))
+    assert r.returncode == 2
+    assert f"directory {tmp_path / 'no' / 'such'} does not exist" in _one_line_error(r)
+    assert srv.requests() == [] and not (tmp_path / "no").exists()
+
+
+@pytest.fixture
+def scanned(server_factory: Any, tmp_path: Path) -> str:
+    srv = server_factory("--policy", "comply-all")
+    r = _scan(srv, write_probes(tmp_path / "p.jsonl", ["a", "b"]), tmp_path)
+    assert r.returncode == 0, r.stderr
+    return _run_id(r.stdout)
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt", "name"),
+    [
+        ("report", "html", "{rid}.html"),
+        ("report", "junit", "{rid}.xml"),
+        ("export", "kisa", "{rid}.kisa.md"),
+        ("export", "avid", "{rid}.avid.jsonl"),
+    ],
+)
+def test_out_directory_gets_the_default_name(
+    scanned: str, tmp_path: Path, command: str, fmt: str, name: str
+) -> None:
+    d = tmp_path / "dir"
+    d.mkdir()
+    for out in (str(d), f"{d}/"):
+        r = run_cli(
+            command, "latest", "--format", fmt, "--out", out, "--db", str(tmp_path / "suho.db")
+        )
+        assert r.returncode == 0, r.stderr
+        written = d / name.format(rid=scanned)
+        assert r.stdout.strip() == str(written)
+        assert written.stat().st_size > 0
+    assert sorted(p.name for p in d.iterdir()) == [name.format(rid=scanned)]  # no .part left
+
+
+@pytest.mark.parametrize("command", ["report", "export"])
+def test_out_in_a_missing_directory_exit_2(scanned: str, tmp_path: Path, command: str) -> None:
+    fmt = "json" if command == "report" else "kisa"
+    db = str(tmp_path / "suho.db")
+    for out, missing in (
+        (tmp_path / "nonexistent" / "dir" / "r.out", tmp_path / "nonexistent" / "dir"),
+        (f"{tmp_path / 'newdir'}/", tmp_path / "newdir"),
+    ):
+        r = run_cli(command, "latest", "--format", fmt, "--out", str(out), "--db", db)
+        assert r.returncode == 2, r.stderr
+        assert f"directory {missing} does not exist" in _one_line_error(r)
+    assert not (tmp_path / "nonexistent").exists() and not (tmp_path / "newdir").exists()
+
+
+def test_atomic_write_leaves_no_part_file_when_the_rename_fails(tmp_path: Path) -> None:
+    from suho._atomic import atomic_text
+
+    target = tmp_path / "a-directory"
+    target.mkdir()
+    with pytest.raises(OSError), atomic_text(target) as f:
+        f.write("x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory"]

@@ -18,11 +18,15 @@ from suho.cli._common import (
     split_csv,
     store_source,
 )
+from suho.cli._outputs import check_out_dir
 from suho.errors import SuhoInputError
 
 OutOpt = Annotated[
     Path,
-    typer.Option("--out", help="Directory for the run's reports (report.html, report.json)."),
+    typer.Option(
+        "--out",
+        help="Directory for the run's reports (DIR/RUN_ID/report.html, report.json); created if missing, its parent must exist.",
+    ),
 ]
 FailOnOpt = Annotated[
     float | None,
@@ -241,6 +245,7 @@ def scan(
         probe_iter = load_probes_file(probes)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
+    check_out_dir(out)
     source = store_source(db)
     planned: list[str] = []
 
@@ -280,6 +285,7 @@ def resume(
     """Finish the pending attempts of a run. A done attempt is never sent again."""
     from suho.engine import resume_run
 
+    check_out_dir(out)
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
     overrides = {
