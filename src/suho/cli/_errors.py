@@ -96,7 +96,7 @@ class SuhoGroup(TyperGroup):
     Click's own exits (usage errors: 2, ``typer.Exit``) pass through unchanged.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # a Click context (typer vendors Click privately)
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.TyperException, typer.Abort, SystemExit):
