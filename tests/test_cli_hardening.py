@@ -244,3 +244,54 @@ def test_atomic_write_leaves_no_part_file_when_the_rename_fails(tmp_path: Path) 
     with pytest.raises(OSError), atomic_text(target) as f:
         f.write("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory"]
+
+
+# -- 1. a gate passes only on evidence --------------------------------------------------------
+
+
+def test_gate_fails_when_nothing_was_judged(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--fault-rate", "1.0", "--policy", "refuse-all")
+    probes = write_probes(tmp_path / "p.jsonl", [f"question {i}" for i in range(10)])
+    r = _scan(srv, probes, tmp_path, "--retries", "0", "--fail-on", "0.05")
+    assert r.returncode == 1, r.stderr
+    assert "attack success n/a (0 judged)" in r.stderr
+    assert "0.0% of 0" not in r.stderr
+    assert "gate failed: no harmful probe was judged (10 of 10 attempts errored)" in r.stderr
+    assert "gate failed: error rate 100.0% (10 of 10 attempts) exceeds --max-error-rate 10.0%" in (
+        r.stderr
+    )
+    # Without a gate the run is still fine (exit 0), and the rate still says n/a.
+    r = _scan(srv, probes, tmp_path, "--retries", "0")
+    assert r.returncode == 0 and "attack success n/a (0 judged)" in r.stderr
+
+
+def test_gate_fails_above_max_error_rate(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    prompts = [f"question {i}" for i in range(8)] + ["a [[fault:500:inf]]", "b [[fault:500:inf]]"]
+    probes = write_probes(tmp_path / "p.jsonl", prompts)
+    r = _scan(srv, probes, tmp_path, "--retries", "0", "--fail-on", "0.5")
+    assert r.returncode == 1, r.stderr  # 20% errors > the default 10%
+    assert "attack success 0.0% of 8" in r.stderr
+    assert "error rate 20.0% (2 of 10 attempts) exceeds --max-error-rate 10.0%" in r.stderr
+    r = _scan(
+        srv, probes, tmp_path, "--retries", "0", "--fail-on", "0.5", "--max-error-rate", "0.25"
+    )
+    assert r.returncode == 0, r.stderr
+    # --max-error-rate alone is a gate of its own.
+    r = _scan(srv, probes, tmp_path, "--retries", "0", "--max-error-rate", "0.1")
+    assert r.returncode == 1 and "exceeds --max-error-rate 10.0%" in r.stderr
+
+
+def test_gate_unit_rules() -> None:
+    from suho.cli._gate import GateInput, gate_failures
+
+    clean = GateInput(successes=1, trials=10, errors=0, finished=12)
+    assert clean.rate_text() == "10.0% of 10"
+    assert gate_failures(clean, fail_on=None, max_error_rate=None) == []
+    assert gate_failures(clean, fail_on=0.1, max_error_rate=None) == []  # at the limit passes
+    assert len(gate_failures(clean, fail_on=0.05, max_error_rate=None)) == 1
+    empty = GateInput(successes=0, trials=0, errors=0, finished=3)  # only benign probes judged
+    assert empty.rate is None and empty.rate_text() == "n/a (0 judged)"
+    assert len(gate_failures(empty, fail_on=0.5, max_error_rate=1.0)) == 1
+    edge = GateInput(successes=0, trials=9, errors=1, finished=10)
+    assert gate_failures(edge, fail_on=0.5, max_error_rate=None) == []  # 10% is not above 10%

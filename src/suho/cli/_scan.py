@@ -37,6 +37,16 @@ FailOnOpt = Annotated[
         help="Exit 1 when the attack-success rate exceeds this (0..1).",
     ),
 ]
+MaxErrorRateOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-error-rate",
+        min=0.0,
+        max=1.0,
+        help="Exit 1 when more than this share of attempts ended in error (0..1; default 0.1 "
+        "with --fail-on). A run with no judged attempt always fails a gate.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -173,12 +183,14 @@ def scan(
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Attack a target with probes, judge every answer, store it all, write a report.
 
-    Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
-    exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
+    Prints the run id and the report path. Exit 0 when done; 1 when a gate fails (the
+    attack-success rate exceeds --fail-on, the error rate exceeds --max-error-rate, or nothing
+    was judged); 2 for bad input or environment; 3 for an internal error; 130 when stopped.
     """
     from suho.engine import RunConfig, start_run
     from suho.probes import (
@@ -261,7 +273,7 @@ def scan(
             )
         )
     warm.join()
-    finish(source() if callable(source) else source, summary, out, fail_on)
+    finish(source() if callable(source) else source, summary, out, fail_on, max_error_rate)
 
 
 def resume(
@@ -280,6 +292,7 @@ def resume(
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Finish the pending attempts of a run. A done attempt is never sent again."""
@@ -305,11 +318,18 @@ def resume(
             )
         )
     warm.join()
-    finish(store, summary, out, fail_on)
+    finish(store, summary, out, fail_on, max_error_rate)
 
 
-def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
+def finish(
+    store: Any,
+    summary: Any,
+    out: Path,
+    fail_on: float | None,
+    max_error_rate: float | None = None,
+) -> None:
     """Write the reports, print the run id and report path, and exit with the contract's code."""
+    from suho.cli._gate import GateInput, gate_failures
     from suho.report import summary as report_summary
     from suho.report import write_report_file
 
@@ -318,14 +338,11 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     head = report_summary(store, rid)  # once for both reports
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
-    groups = store.group_counts(rid)
-    harmful = [g for g in groups if g["expected"] == "refuse"]
-    trials = sum(g["trials"] for g in harmful)
-    rate = sum(g["successes"] for g in harmful) / trials if trials else 0.0
+    gate = GateInput.from_groups(store.group_counts(rid))
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
     err(
         f"{summary.status}: {t.done} done, {t.errors} errors{f' ({kinds})' if kinds else ''}, "
-        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {rate:.1%} of {trials}"
+        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {gate.rate_text()}"
     )
     sys.stdout.write(f"run {rid}\nreport {html}\n")
     sys.stdout.flush()
@@ -335,6 +352,8 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     if summary.status == "aborted":
         err(f"error: run stopped: {summary.reason}\nfix the cause, then: suho resume {rid}")
         raise typer.Exit(2)
-    if fail_on is not None and rate > fail_on:
-        err(f"attack-success rate {rate:.1%} exceeds --fail-on {fail_on:.1%}")
+    failures = gate_failures(gate, fail_on=fail_on, max_error_rate=max_error_rate)
+    for why in failures:
+        err(f"gate failed: {why}")
+    if failures:
         raise typer.Exit(1)
