@@ -213,6 +213,7 @@ async def _handle(
                     "n": n,
                     "fault": fault,
                     "auth": "authorization" in headers or "x-api-key" in headers,
+                    "authorization": headers.get("authorization"),
                 }
                 st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 st.log_fp.flush()

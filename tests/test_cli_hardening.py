@@ -295,3 +295,99 @@ def test_gate_unit_rules() -> None:
     assert len(gate_failures(empty, fail_on=0.5, max_error_rate=1.0)) == 1
     edge = GateInput(successes=0, trials=9, errors=1, finished=10)
     assert gate_failures(edge, fail_on=0.5, max_error_rate=None) == []  # 10% is not above 10%
+
+
+# -- 2. secrets in the base URL ---------------------------------------------------------------
+
+SECRET = "QUERYSECRET0123456789"
+
+
+def _everything_written(tmp: Path) -> str:
+    """Every byte suho left on disk (store with its WAL, reports), as text."""
+    blobs = []
+    for p in sorted(tmp.rglob("*")):
+        if p.is_file() and not p.name.startswith("requests-") and p.suffix != ".jsonl":
+            blobs.append(p.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(blobs)
+
+
+def test_query_string_secret_is_sent_right_and_never_stored(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    probes = write_probes(tmp_path / "p.jsonl", ["a", "b"])
+    url = f"{srv.base_url}?api-key={SECRET}"
+    r = run_cli(
+        *["scan", "-q", "--target", "openai:fake", "--base-url", url, "--probes", str(probes)],
+        *["--db", str(tmp_path / "suho.db"), "--out", str(tmp_path / "reports")],
+    )
+    assert r.returncode == 0, r.stderr
+    # The query goes after the request's own path, so a real server finds the endpoint.
+    assert {q["path"] for q in srv.requests()} == {f"/v1/chat/completions?api-key={SECRET}"}
+    assert SECRET not in r.stdout + r.stderr
+    rid = _run_id(r.stdout)
+    report = json.loads((tmp_path / "reports" / rid / "report.json").read_text("utf-8"))
+    assert report["config"]["base_url"] == srv.base_url
+    assert report["config"]["redacted"] == ["base_url"]
+    c = sqlite3.connect(tmp_path / "suho.db")
+    (config,) = c.execute("SELECT config FROM runs").fetchone()
+    c.close()
+    assert json.loads(config)["base_url"] == srv.base_url
+    for args in (["report", rid, "--format", "html"], ["export", rid, "--format", "kisa"]):
+        out = run_cli(*args, "--db", str(tmp_path / "suho.db"))
+        assert out.returncode == 0 and SECRET not in out.stdout
+    assert SECRET not in _everything_written(tmp_path)
+
+
+def test_resume_asks_for_a_url_whose_secret_was_not_stored(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    probes = write_probes(tmp_path / "p.jsonl", ["a", "b [[fault:500:inf]]"])
+    url = f"{srv.base_url}?api-key={SECRET}"
+    db = str(tmp_path / "suho.db")
+    base = ["--db", db, "--out", str(tmp_path / "reports"), "-q"]
+    r = run_cli(
+        "scan",
+        "--target",
+        "openai:fake",
+        "--base-url",
+        url,
+        "--probes",
+        str(probes),
+        "--retries",
+        "0",
+        *base,
+    )
+    assert r.returncode == 0, r.stderr
+    r = run_cli("resume", "latest", "--retry-errors", *base)
+    assert r.returncode == 2
+    assert "give it again with --base-url" in _one_line_error(r)
+    r = run_cli("resume", "latest", "--retry-errors", "--base-url", url, *base)
+    assert r.returncode == 0, r.stderr
+    assert srv.requests()[-1]["path"] == f"/v1/chat/completions?api-key={SECRET}"
+    assert SECRET not in _everything_written(tmp_path)
+    # A finished run needs no URL: resume just writes the reports again.
+    assert run_cli("resume", "latest", *base).returncode == 0
+
+
+def test_url_credentials_are_basic_auth_and_never_stored(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    import base64
+
+    srv = server_factory("--policy", "refuse-all")
+    probes = write_probes(tmp_path / "p.jsonl", ["a"])
+    url = srv.base_url.replace("http://", f"http://suho-user:{SECRET}@")
+    args = ["scan", "-q", "--target", "openai:fake", "--base-url", url, "--probes", str(probes)]
+    args += ["--db", str(tmp_path / "suho.db"), "--out", str(tmp_path / "reports")]
+    r = run_cli(*args)
+    assert r.returncode == 0, r.stderr
+    expected = "Basic " + base64.b64encode(f"suho-user:{SECRET}".encode()).decode()
+    assert [q["authorization"] for q in srv.requests()] == [expected]
+    assert SECRET not in _everything_written(tmp_path) and SECRET not in r.stdout + r.stderr
+    # With an API key as well, both would need the Authorization header: a clear error.
+    r = run_cli(*args, env={"OPENAI_API_KEY": "sk-test-key-000"})
+    assert r.returncode == 2
+    assert "use one of them" in _one_line_error(r) and SECRET not in r.stderr
+    assert len(srv.requests()) == 1

@@ -287,7 +287,15 @@ def resume(
     retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="The target moved: send the rest here.")
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The target moved: send the rest here. Needed again when the scan's URL had credentials or a query string (never stored).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="The judge's URL, when it moved or had credentials."),
     ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
@@ -307,6 +315,7 @@ def resume(
         "retries": retries,
         "rps": rps,
         "base_url": base_url,
+        "judge_base_url": judge_base_url,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
