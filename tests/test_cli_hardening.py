@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli, write_probes
+from conftest import run_cli, suho_cmd, write_probes
 
 
 def _scan(
@@ -391,3 +391,43 @@ def test_url_credentials_are_basic_auth_and_never_stored(
     assert r.returncode == 2
     assert "use one of them" in _one_line_error(r) and SECRET not in r.stderr
     assert len(srv.requests()) == 1
+
+
+# -- 6. transform --decode ----------------------------------------------------------------------
+
+NOT_REVERSIBLE = ["choseong", "banmal", "codeswitch", "hasipsio", "leet", "official", "romanize"]
+
+
+@pytest.mark.parametrize("name", [*NOT_REVERSIBLE, "yamin", "leet+rot13"])
+def test_decode_of_a_transform_that_is_not_reversible(tmp_path: Path, name: str) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"id": "1", "text": "안녕하세요"}\n', encoding="utf-8")
+    r = run_cli("transform", name, str(f), "--decode")
+    assert r.returncode == 2
+    assert _one_line_error(r).startswith(f"error: {name} is not reversible")
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["base64", "fiction", "base64+rot13"])
+def test_decode_of_text_that_is_not_encoded_names_the_line(tmp_path: Path, name: str) -> None:
+    from suho.transforms import TransformContext, get_transform
+
+    good = get_transform(name).apply("hello there", TransformContext(lang="en", seed=0))
+    f = tmp_path / "t.jsonl"
+    lines = [{"id": "1", "text": good}, None, {"id": "2", "text": "plain text, not encoded!"}]
+    f.write_text(
+        "\n".join("" if o is None else json.dumps(o, ensure_ascii=False) for o in lines) + "\n",
+        encoding="utf-8",
+    )
+    r = run_cli("transform", name, str(f), "--decode")
+    assert r.returncode == 2
+    assert f"{f}:3: not {name}-encoded" in _one_line_error(r)
+    assert json.loads(r.stdout.splitlines()[0])["transformed"] == "hello there"  # line 1 was fine
+    r = subprocess.run(
+        [*suho_cmd(), "transform", name, "--decode"],
+        input='{"id": "x", "text": "nope!"}\n',
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2 and "<stdin>:1: not" in _one_line_error(r)
