@@ -431,3 +431,50 @@ def test_decode_of_text_that_is_not_encoded_names_the_line(tmp_path: Path, name:
         timeout=60,
     )
     assert r.returncode == 2 and "<stdin>:1: not" in _one_line_error(r)
+
+
+# -- 7. prompt size ------------------------------------------------------------------------------
+
+
+def test_prompt_above_the_limit_is_an_input_error(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    big = "x" * 100_001
+    probes = write_probes(tmp_path / "p.jsonl", ["fine", big])
+    r = _scan(srv, probes, tmp_path)
+    assert r.returncode == 2
+    assert (
+        f"{probes}:2: prompt is 100,001 characters, above the limit of 100,000 "
+        "(raise it with --max-prompt-chars)"
+    ) in _one_line_error(r)
+    assert srv.requests() == []
+    ds = tmp_path / "d.jsonl"
+    ds.write_text(json.dumps({"prompt": "ok"}) + "\n" + json.dumps({"prompt": big}) + "\n", "utf-8")
+    r = run_cli(
+        *["scan", "-q", "--target", "openai:fake", "--base-url", srv.base_url],
+        *["--dataset", f"jsonl:{ds}", "--db", str(tmp_path / "suho.db")],
+        *["--out", str(tmp_path / "reports"), "--max-prompt-chars", "1000"],
+    )
+    assert r.returncode == 2 and f"{ds}:2: prompt is 100,001 characters" in _one_line_error(r)
+    assert "above the limit of 1,000" in r.stderr and srv.requests() == []
+    r = _scan(srv, probes, tmp_path, "--max-prompt-chars", "100001")
+    assert r.returncode == 0, r.stderr
+    assert len(srv.requests()) == 2
+
+
+def test_untransformed_prompt_is_stored_once(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    prompt = "한국어 질문 " * 5000  # 35,000 characters
+    probes = write_probes(tmp_path / "p.jsonl", [prompt])
+    r = _scan(srv, probes, tmp_path, "--transforms", "base64")
+    assert r.returncode == 0, r.stderr
+    c = sqlite3.connect(tmp_path / "suho.db")
+    rows = dict(
+        c.execute("SELECT transform, length(original_prompt) + length(prompt) FROM attempts")
+    )
+    c.close()
+    assert rows["none"] == len(prompt)  # once, not twice
+    assert rows["base64"] > 2 * len(prompt)  # the original and the encoded text
+    data = json.loads((tmp_path / "reports" / _run_id(r.stdout) / "report.json").read_text("utf-8"))
+    by_transform = {a["transform"]: a for a in data["attempts"]}
+    assert by_transform["none"]["original_prompt"] == by_transform["none"]["prompt"] == prompt
+    assert by_transform["base64"]["original_prompt"] == prompt

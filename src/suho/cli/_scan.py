@@ -138,6 +138,14 @@ def scan(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="At most this many probes.")
     ] = None,
+    max_prompt_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-prompt-chars",
+            min=1,
+            help="Reject a probe file or dataset whose prompt is longer than this (default 100,000 characters).",
+        ),
+    ] = 100_000,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -252,9 +260,11 @@ def scan(
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
     if ds:
-        probe_iter = load_dataset(ds[0], ds[1], mapping, langs=cfg.langs)
+        probe_iter = load_dataset(
+            ds[0], ds[1], mapping, langs=cfg.langs, max_prompt_chars=max_prompt_chars
+        )
     elif probes:
-        probe_iter = load_probes_file(probes)
+        probe_iter = load_probes_file(probes, max_prompt_chars=max_prompt_chars)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
     check_out_dir(out)

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
-from suho.probes._model import Probe, guess_lang
+from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size, guess_lang
 
 DATASET_KINDS = ("multijail", "xstest", "csv", "jsonl")
 MAPPABLE = (
@@ -118,21 +118,23 @@ def load_dataset(
     mapping: Mapping[str, str] | None = None,
     *,
     langs: Iterable[str] = (),
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
 ) -> Iterator[Probe]:
     """Probes from a dataset file. ``langs`` limits MultiJail to those language columns
-    (default ``ko`` and ``en``); ``mapping`` renames columns for every kind."""
+    (default ``ko`` and ``en``); ``mapping`` renames columns for every kind; a prompt longer
+    than ``max_prompt_chars`` is an input error naming its line."""
     p = Path(path)
     if not p.is_file():
         raise SuhoInputError("dataset file not found", path=str(p))
     mapping = dict(mapping or {})
     if kind == "multijail":
-        return _multijail(p, mapping, tuple(langs) or ("ko", "en"))
+        return _multijail(p, mapping, tuple(langs) or ("ko", "en"), max_prompt_chars)
     if kind == "xstest":
-        return _xstest(p, mapping)
+        return _xstest(p, mapping, max_prompt_chars)
     if kind == "csv":
-        return _generic(_csv_rows(p), p, mapping)
+        return _generic(_csv_rows(p), p, mapping, max_prompt_chars)
     if kind == "jsonl":
-        return _generic(_jsonl_rows(p), p, mapping)
+        return _generic(_jsonl_rows(p), p, mapping, max_prompt_chars)
     raise SuhoInputError(f"unknown dataset kind {kind!r}; use one of {', '.join(DATASET_KINDS)}")
 
 
@@ -202,7 +204,9 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _make(obj: dict[str, Any], p: Path, line: int) -> Probe:
+def _make(obj: dict[str, Any], p: Path, line: int, max_prompt_chars: int | None) -> Probe:
+    if isinstance(obj.get("prompt"), str):
+        check_prompt_size(obj["prompt"], max_prompt_chars, str(p), line)
     try:
         return Probe.model_validate(obj)
     except ValidationError as e:
@@ -245,7 +249,9 @@ def _category_from_tags(tags: Iterable[str]) -> str:
 # -- the kinds ------------------------------------------------------------------------------------
 
 
-def _multijail(p: Path, mapping: dict[str, str], langs: tuple[str, ...]) -> Iterator[Probe]:
+def _multijail(
+    p: Path, mapping: dict[str, str], langs: tuple[str, ...], max_prompt_chars: int | None
+) -> Iterator[Probe]:
     id_col = mapping.get("id", "id")
     tags_col = mapping.get("tags", "tags")
     seen: set[str] = set()
@@ -280,10 +286,11 @@ def _multijail(p: Path, mapping: dict[str, str], langs: tuple[str, ...]) -> Iter
                 },
                 p,
                 line,
+                max_prompt_chars,
             )
 
 
-def _xstest(p: Path, mapping: dict[str, str]) -> Iterator[Probe]:
+def _xstest(p: Path, mapping: dict[str, str], max_prompt_chars: int | None) -> Iterator[Probe]:
     prompt_col = mapping.get("prompt", "prompt")
     label_col = mapping.get("expected", "label")
     for n, (line, row, header) in enumerate(_csv_rows(p), start=1):
@@ -323,11 +330,15 @@ def _xstest(p: Path, mapping: dict[str, str]) -> Iterator[Probe]:
             },
             p,
             line,
+            max_prompt_chars,
         )
 
 
 def _generic(
-    rows: Iterable[tuple[int, dict[str, Any], list[str]]], p: Path, mapping: dict[str, str]
+    rows: Iterable[tuple[int, dict[str, Any], list[str]]],
+    p: Path,
+    mapping: dict[str, str],
+    max_prompt_chars: int | None,
 ) -> Iterator[Probe]:
     seen: dict[str, int] = {}
     for line, row, header in rows:
@@ -377,4 +388,4 @@ def _generic(
             )
         seen[obj["id"]] = line
         obj["meta"] = {"source": p.name, "line": line}
-        yield _make(obj, p, line)
+        yield _make(obj, p, line, max_prompt_chars)
