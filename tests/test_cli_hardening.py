@@ -151,8 +151,8 @@ def test_internal_error_exit_3_traceback_only_with_debug(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.strip() == (
-        "error: internal error: RuntimeError: a bug (a bug in suho; run again with --debug "
-        "for the traceback and please report it)"
+        "error: internal error: RuntimeError: a bug (a bug in suho: please report it with the "
+        "traceback that `suho --debug COMMAND ...` or SUHO_DEBUG=1 prints)"
     )
     for argv, env in ((["suho", "--debug", "runs"], None), (["suho", "runs"], "1")):
         if env:

@@ -49,7 +49,8 @@ def classify(exc: BaseException) -> tuple[int, str]:
     return (
         EXIT_INTERNAL,
         f"internal error: {name}{f': {detail}' if detail else ''} "
-        "(a bug in suho; run again with --debug for the traceback and please report it)",
+        "(a bug in suho: please report it with the traceback that `suho --debug COMMAND ...` "
+        "or SUHO_DEBUG=1 prints)",
     )
 
 
