@@ -89,19 +89,22 @@ def _read_only(path: Path) -> Iterator[None]:
             subprocess.run(["chattr", "-i", str(path)], check=True)
     else:
         mode = path.stat().st_mode
-        path.chmod(0o444)
+        path.chmod(0o555 if path.is_dir() else 0o444)
         try:
             yield
         finally:
             path.chmod(mode)
 
 
-def test_read_only_store_is_found_before_a_request(server_factory: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_read_only_store_is_found_before_a_request(
+    server_factory: Any, tmp_path: Path, what: str
+) -> None:
     srv = server_factory()
     probes = write_probes(tmp_path / "p.jsonl", ["a", "b", "c", "d", "e"])
     assert _scan(srv, probes, tmp_path).returncode == 0
     sent = len(srv.requests())
-    with _read_only(tmp_path / "suho.db"):
+    with _read_only(tmp_path / "suho.db" if what == "file" else tmp_path):
         r = _scan(srv, probes, tmp_path)
         assert r.returncode == 2, r.stderr
         assert "read-only" in _one_line_error(r)
@@ -336,6 +339,21 @@ def test_query_string_secret_is_sent_right_and_never_stored(
     for args in (["report", rid, "--format", "html"], ["export", rid, "--format", "kisa"]):
         out = run_cli(*args, "--db", str(tmp_path / "suho.db"))
         assert out.returncode == 0 and SECRET not in out.stdout
+    assert SECRET not in _everything_written(tmp_path)
+
+
+def test_anthropic_target_sends_the_query_after_its_path(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    probes = write_probes(tmp_path / "p.jsonl", ["a"])
+    r = run_cli(
+        *["scan", "-q", "--target", "anthropic:fake", "--probes", str(probes)],
+        *["--base-url", f"{srv.base_url}?key={SECRET}", "--db", str(tmp_path / "suho.db")],
+        *["--out", str(tmp_path / "reports")],
+    )
+    assert r.returncode == 0, r.stderr
+    assert [q["path"] for q in srv.requests()] == [f"/v1/messages?key={SECRET}"]
     assert SECRET not in _everything_written(tmp_path)
 
 
