@@ -73,7 +73,9 @@ def _store_error(exc: BaseException) -> str | None:
         orig: Any = getattr(exc, "orig", None)
         text = str(orig) if orig is not None else str(exc)
         line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        return f"the store failed: {line} (check --db / SUHO_DB and its file's permissions)"
+        return (
+            f"the store failed: {line} (check --db or SUHO_DB, and that the store can be written)"
+        )
     return None
 
 
