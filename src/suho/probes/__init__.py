@@ -19,11 +19,12 @@ from suho.probes._load import (
     load_suite,
     parse_probe_lines,
 )
-from suho.probes._model import Expected, Probe, guess_lang
+from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Expected, Probe, guess_lang
 from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
 
 __all__ = [
     "DATASET_KINDS",
+    "DEFAULT_MAX_PROMPT_CHARS",
     "MULTIJAIL_TAGS",
     "BadRow",
     "DatasetLoad",
