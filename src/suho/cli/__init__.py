@@ -7,7 +7,19 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import (
+    _compare,
+    _detectors,
+    _export,
+    _import,
+    _korean,
+    _models,
+    _probes,
+    _runs,
+    _scan,
+    _text,
+)
+from suho.cli._errors import EXIT_INPUT, SuhoGroup
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -17,6 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=SuhoGroup,
 )
 
 
@@ -30,6 +43,12 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Print the traceback of an error too (also SUHO_DEBUG=1). Exit codes: 0 ok, "
+        "1 gate failed, 2 bad input or environment, 3 internal error, 130 interrupted.",
     ),
 ) -> None:
     """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
@@ -56,6 +75,7 @@ detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
+app.add_typer(_import.import_app, name="import")
 
 models_app = typer.Typer(
     help="Embedded local models: install and list them.",
@@ -69,12 +89,14 @@ app.add_typer(models_app, name="models")
 
 def main() -> None:
     """Run the command line in this process: bad input or configuration prints one clear line
-    and exits 2 (``SystemExit``, like any Click program)."""
+    and exits 2 (``SystemExit``, like any Click program); see ``suho.cli._errors`` for the
+    other codes. The commands run inside ``SuhoGroup``'s error boundary; this catches what
+    fails outside any command."""
     try:
         app()
     except SuhoInputError as e:
         sys.stderr.write(f"error: {e}\n")
-        sys.exit(2)
+        sys.exit(EXIT_INPUT)
     except BrokenPipeError:  # `suho probes | head`
         sys.stderr.close()
         sys.exit(0)

@@ -1,6 +1,7 @@
 """RunConfig: everything that determines what a run sends and how, stored with the run.
 
-It never holds a secret: API keys stay in the environment, named by ``api_key_env``.
+It never stores a secret: API keys stay in the environment, named by ``api_key_env``, and URLs
+are stored without credentials or query string (``stored``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from suho.targets import DEFAULT_TARGET
+from suho.targets import DEFAULT_TARGET, BaseUrl, public_url
 
 
 class RunConfig(BaseModel):
@@ -59,6 +60,9 @@ class RunConfig(BaseModel):
     max_tokens: int | None = Field(default=512, ge=1)
     temperature: float | None = 0.0
     seed: int = 0
+    # Which URLs above had credentials or a query string taken out when the config was stored
+    # ("base_url", "detector_options.judge.base_url"): a resume must be given them again.
+    redacted: list[str] = Field(default_factory=list)
 
     @field_validator("langs", "categories", "transforms", "attacks", "detectors")
     @classmethod
@@ -95,14 +99,33 @@ class RunConfig(BaseModel):
         return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
 
     def stored(self) -> dict[str, Any]:
-        """The config as stored with the run. The episode fields (issue 14) are left out while
-        they hold their defaults, so a single-turn scan's stored config, its hash and its
-        report are what they were before them."""
-        d = self.model_dump(mode="json")
+        """The config as stored and reported: URLs without credentials or query string (they
+        may hold keys), and ``redacted`` naming the URLs that lost something. The episode fields
+        (issue 14) are left out while they hold their defaults, so a single-turn scan's stored
+        config, its hash and its report are what they were before them."""
+        data = self.model_dump(mode="json")
+        redacted = set(self.redacted)
+        if self.base_url is not None and BaseUrl.parse(self.base_url).redacted:
+            redacted.add("base_url")
+        data["base_url"] = public_url(self.base_url)
+        if self.attacker_base_url is not None:
+            if BaseUrl.parse(self.attacker_base_url).redacted:
+                redacted.add("attacker_base_url")
+            data["attacker_base_url"] = public_url(self.attacker_base_url)
+        for name, opts in data["detector_options"].items():
+            url = opts.get("base_url")
+            if isinstance(url, str):
+                if BaseUrl.parse(url).redacted:
+                    redacted.add(f"detector_options.{name}.base_url")
+                opts["base_url"] = public_url(url)
+        if redacted:
+            data["redacted"] = sorted(redacted)
+        else:
+            del data["redacted"]  # the usual case: stored exactly as before this field existed
         for name in _EPISODE_FIELDS:
-            if d.get(name) == _DEFAULTS[name]:
-                d.pop(name, None)
-        return d
+            if data.get(name) == _DEFAULTS[name]:
+                data.pop(name, None)
+        return data
 
     def hash(self) -> str:
         blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)

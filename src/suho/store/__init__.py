@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         runs,
         verdicts,
     )
-    from suho.store._store import Store, display_url
+    from suho.store._store import ORIGINAL_PROMPT, Store, display_url
 
 _LAZY = {
     "HEAD_REVISION": "suho.store._schema",
@@ -40,6 +40,7 @@ _LAZY = {
     "metadata": "suho.store._schema",
     "runs": "suho.store._schema",
     "verdicts": "suho.store._schema",
+    "ORIGINAL_PROMPT": "suho.store._store",
     "Store": "suho.store._store",
     "display_url": "suho.store._store",
 }
@@ -51,6 +52,7 @@ __getattr__ = lazy_attributes(__name__, _LAZY)
 __all__ = [
     "DEFAULT_DB",
     "HEAD_REVISION",
+    "ORIGINAL_PROMPT",
     "AttemptResult",
     "Store",
     "Totals",
