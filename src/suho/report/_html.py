@@ -214,13 +214,6 @@ def _env() -> Environment:
     return make_env(suho_home() / "templates")
 
 
-def warm_up() -> None:
-    """Load the template and assets once, ahead of the first page (see ``suho.report.warm_up``)."""
-    _env().get_template("report.html.j2")
-    _asset("report.js")
-    _asset("report.css")
-
-
 def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -> tuple[str, str]:
     """The page before and after the data element, for the run summarised in ``s``."""
     rid = s["run_id"]
