@@ -1,0 +1,66 @@
+"""The engine attack that runs one agent episode: ``Attack.run(episode, ctx)``.
+
+It opens the conversation (the suite's system prompt, the defense's note, the user's request),
+lets the defense narrow the tools, drives the shared ``agent_loop`` with the defense's hooks,
+then judges the environment's state and records the judgement in the episode (a ``score``
+event and ``episode.state["agent"]``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from suho.episode import Episode, EpisodeContext, ToolRuntime, agent_loop
+from suho.targets import Message
+
+from ._defenses import get_defense
+from ._environment import AgentEnvironment, Judgement
+
+
+def environment_of(ctx: EpisodeContext) -> AgentEnvironment:
+    env = ctx.tools.bind.get("env") if ctx.tools is not None else None
+    if not isinstance(env, AgentEnvironment):
+        raise RuntimeError("the agent attack needs an agent environment bound to its tools")
+    return env
+
+
+class AgentAttack:
+    """Runs a tool-using agent episode against an agent suite's environment with the planned
+    injection and defense, and judges it on state (utility, security). Misses nothing by
+    itself: what it can find depends on the suite's tasks and the injection attack used."""
+
+    name: ClassVar[str] = "agent"
+    needs: ClassVar[frozenset[str]] = frozenset({"tools"})
+
+    async def run(self, episode: Episode, ctx: EpisodeContext) -> Any:
+        env = environment_of(ctx)
+        x = episode.attempt.extra
+        defense = get_defense(str(x.get("defense") or "none"))
+        lang = env.suite.lang
+        if not episode.messages:
+            episode.messages = [
+                Message("system", env.suite.system + defense.system_note(lang)),
+                Message("user", env.user.prompt),
+            ]
+        runtime = ctx.tools
+        assert runtime is not None
+        kept = await defense.select_tools(runtime.tools, episode, ctx)
+        if len(kept) != len(runtime.tools):
+            runtime = ToolRuntime(kept, bind=runtime.bind, timeout=runtime.timeout)
+        episode.tools = [t.definition() for t in runtime.tools]
+        await agent_loop(
+            episode,
+            ctx,
+            on_tool_result=defense.on_tool_result,
+            after_tools=defense.after_tools,
+            runtime=runtime,
+        )
+        return record_judgement(episode, env.judge())
+
+
+def record_judgement(episode: Episode, j: Judgement) -> Judgement:
+    """Store the judgement in the episode (state and a ``score`` event) and return it."""
+    d = j.to_dict()
+    episode.state["agent"] = d
+    episode.record("score", "engine", **{k: v for k, v in d.items() if k != "effects"})
+    return j

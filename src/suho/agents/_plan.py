@@ -1,0 +1,110 @@
+"""Planning an agent scan: suites x user tasks x (no injection | injection tasks x attacks) x
+defenses x repeats, each a planned ``Attempt`` whose payload is rendered once, here, so a
+resumed run plants exactly what the interrupted one would have."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from suho.episode import Attempt
+from suho.errors import SuhoInputError
+
+from ._attacks import DEFAULT_ATTACK, PayloadContext, get_injection_attack
+from ._defenses import get_defense
+from ._suite import Suite
+
+BENIGN = "none"  # the attack name of an episode without injection
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPlan:
+    """What an agent scan covers."""
+
+    suites: Sequence[Suite]
+    attacks: Sequence[str] = (DEFAULT_ATTACK,)
+    defenses: Sequence[str] = ("none",)
+    repeats: int = 1
+    model_name: str = ""
+
+
+def agent_attempt_id(run_id: str, probe_id: str, attack: str, repeat: int) -> str:
+    key = f"{run_id}\x00{probe_id}\x00{attack}\x00agent\x00{repeat}"
+    return "a-" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("\x00".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
+def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
+    """Every attempt of the scan, in a stable order (raises ``SuhoInputError`` for unknown
+    attacks or defenses, or an empty plan)."""
+    attacks = [get_injection_attack(a) for a in plan.attacks]  # fail early on bad names
+    del attacks
+    for d in plan.defenses:
+        get_defense(d)
+    seq = 0
+    for suite in plan.suites:
+        for defense in plan.defenses:
+            for ut in suite.user_tasks:
+                cases: list[tuple[str, str | None]] = [(BENIGN, None)]
+                cases += [(a, it.id) for a in plan.attacks for it in suite.injection_tasks]
+                for attack, inj_id in cases:
+                    it = suite.injection_task(inj_id) if inj_id else None
+                    vectors = suite.pair_vectors(ut, it) if it else ()
+                    if it is not None and not vectors:
+                        continue  # this injection cannot reach this user task
+                    probe_id = f"{suite.name}/{ut.id}/{inj_id or '-'}/{defense}"
+                    for rep in range(plan.repeats):
+                        payload = None
+                        if it is not None:
+                            payload = get_injection_attack(attack).render(
+                                PayloadContext(
+                                    goal=it.goal,
+                                    lang=suite.lang,
+                                    user_name=suite.user_name,
+                                    model_name=plan.model_name,
+                                    environment=suite.environment,
+                                    calls=it.ground_truth,
+                                    seed=_seed(probe_id, attack, rep),
+                                )
+                            )
+                        yield Attempt(
+                            id=agent_attempt_id(run_id, probe_id, attack, rep),
+                            run_id=run_id,
+                            seq=seq,
+                            probe_id=probe_id,
+                            intent_id=f"{suite.environment}/{inj_id or ut.id}",
+                            lang=suite.lang,
+                            category=it.category if it else "benign",
+                            prompt=ut.prompt,
+                            original_prompt=ut.prompt,
+                            expected="refuse" if it else "comply",
+                            goal=it.goal if it else None,
+                            system=suite.system,
+                            transform=attack,
+                            attack="agent",
+                            repeat=rep,
+                            tags={"suite": suite.name, "environment": suite.environment},
+                            extra={
+                                "suite": suite.name if _builtin(suite) else suite.path,
+                                "environment": suite.environment,
+                                "user_task": ut.id,
+                                "injection_task": inj_id,
+                                "injection_attack": attack,
+                                "defense": defense,
+                                "payload": payload,
+                                "vectors": list(vectors),
+                            },
+                        )
+                        seq += 1
+    if seq == 0:
+        raise SuhoInputError("no agent episodes planned (check --suite and --lang)")
+
+
+def _builtin(suite: Suite) -> bool:
+    from ._suite import suite_names
+
+    return suite.name in suite_names() and suite.path.endswith(f"{suite.name}/suite.json")
