@@ -22,6 +22,7 @@ GROUPS = (
     "suho.transforms",
     "suho.detectors",
     "suho.attacks",
+    "suho.environments",
     "suho.agent_attacks",
     "suho.agent_defenses",
 )
