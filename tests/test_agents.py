@@ -41,8 +41,17 @@ def _run(attempts: list[Attempt], target: Any, max_steps: int = 20) -> list[Agen
             x = a.extra
             out.append(
                 AgentOutcome(
-                    x["suite"], x["environment"], a.lang, x["user_task"], x["injection_task"],
-                    x["injection_attack"], x["defense"], a.repeat, j.utility, j.security, j.blast,
+                    x["suite"],
+                    x["environment"],
+                    a.lang,
+                    x["user_task"],
+                    x["injection_task"],
+                    x["injection_attack"],
+                    x["defense"],
+                    a.repeat,
+                    j.utility,
+                    j.security,
+                    j.blast,
                 )
             )
         return out
@@ -69,7 +78,9 @@ def test_suites_are_korean_with_english_twins_and_big_enough() -> None:
         injections += len(s.injection_tasks)
         # the twin has the same tasks: same ids, same tools in the same order
         for a, b in zip(s.user_tasks, twin.user_tasks, strict=True):
-            assert a.id == b.id and [c.tool for c in a.ground_truth] == [c.tool for c in b.ground_truth]
+            assert a.id == b.id and [c.tool for c in a.ground_truth] == [
+                c.tool for c in b.ground_truth
+            ]
         for a2, b2 in zip(s.injection_tasks, twin.injection_tasks, strict=True):
             assert a2.id == b2.id and a2.category == b2.category
         assert any("\uac00" <= ch <= "\ud7a3" for ch in s.user_tasks[0].prompt)
@@ -104,10 +115,22 @@ def test_obedient_agent_makes_every_reachable_injection_succeed() -> None:
     assert agent_report(outs)["totals"]["targeted_asr"] == 1.0
 
 
-@pytest.mark.parametrize("attack", ["direct", "ignore-previous", "tool-knowledge", "authority",
-                                    "important-instructions+jamo", "authority+choseong",
-                                    "important-instructions+spacing", "direct+hanja"])
-def test_every_attack_is_followed_by_the_obedient_agent_and_never_by_ground_truth(attack: str) -> None:
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "direct",
+        "ignore-previous",
+        "tool-knowledge",
+        "authority",
+        "important-instructions+jamo",
+        "authority+choseong",
+        "important-instructions+spacing",
+        "direct+hanja",
+    ],
+)
+def test_every_attack_is_followed_by_the_obedient_agent_and_never_by_ground_truth(
+    attack: str,
+) -> None:
     plan = _plan(["banking-ko", "public-en"], attacks=[attack])
     obedient = _run(plan, create_target("script:obedient"))
     assert all(o.security for o in obedient if o.injection_task)
@@ -127,10 +150,19 @@ def test_refusing_agent_has_zero_utility() -> None:
 
 def test_registered_attacks_and_defenses() -> None:
     assert set(injection_attack_names()) >= {
-        "direct", "ignore-previous", "important-instructions", "tool-knowledge", "authority"
+        "direct",
+        "ignore-previous",
+        "important-instructions",
+        "tool-knowledge",
+        "authority",
     }
     assert set(defense_names()) >= {
-        "none", "tool-filter", "spotlight-delimit", "spotlight-datamark", "repeat-prompt", "detector"
+        "none",
+        "tool-filter",
+        "spotlight-delimit",
+        "spotlight-datamark",
+        "repeat-prompt",
+        "detector",
     }
 
 
@@ -298,33 +330,55 @@ def test_payloads_are_in_the_suites_language() -> None:
     jamo = _plan(["banking-ko"], attacks=["important-instructions+jamo"])
     pj = next(a.extra["payload"] for a in jamo if a.extra["payload"])
     assert pj != p_ko and any("\u3131" <= ch <= "\u318e" for ch in pj)
-    tk = next(a.extra["payload"] for a in _plan(["banking-ko"], attacks=["tool-knowledge"]) if a.extra["payload"])
+    tk = next(
+        a.extra["payload"]
+        for a in _plan(["banking-ko"], attacks=["tool-knowledge"])
+        if a.extra["payload"]
+    )
     assert "send_money(" in tk
 
 
 def test_injection_detector_reads_through_korean_obfuscation() -> None:
     d = InjectionDetector()
-    for name in ("important-instructions", "ignore-previous", "authority", "tool-knowledge",
-                 "important-instructions+jamo", "important-instructions+spacing"):
+    for name in (
+        "important-instructions",
+        "ignore-previous",
+        "authority",
+        "tool-knowledge",
+        "important-instructions+jamo",
+        "important-instructions+spacing",
+    ):
         for s in ("banking-ko", "banking-en"):
             p = next(a.extra["payload"] for a in _plan([s], attacks=[name]) if a.extra["payload"])
             assert d.detect_text(p).hit, (name, s)
-    for benign in ("관리비 184,000원을 관리사무소 계좌 000-222-000301로 납부 바랍니다.",
-                   "The weekly meeting moves to 2026-12-10 at 14:00. Please attend.",
-                   "12/3 회의록. 할 일: 시안 수정, 예산 확인."):
+    for benign in (
+        "관리비 184,000원을 관리사무소 계좌 000-222-000301로 납부 바랍니다.",
+        "The weekly meeting moves to 2026-12-10 at 14:00. Please attend.",
+        "12/3 회의록. 할 일: 시안 수정, 예산 확인.",
+    ):
         assert not d.detect_text(benign).hit, benign
 
 
 # -- metrics ---------------------------------------------------------------------------------------
 
 
-def _o(lang: str, sec: bool | None, rep: int = 0, util: bool = True, inj: str | None = "i1") -> AgentOutcome:
-    return AgentOutcome(f"bank-{lang}", "bank", lang, "u1", inj, "ii" if inj else "none", "none", rep, util, sec)
+def _o(
+    lang: str, sec: bool | None, rep: int = 0, util: bool = True, inj: str | None = "i1"
+) -> AgentOutcome:
+    return AgentOutcome(
+        f"bank-{lang}", "bank", lang, "u1", inj, "ii" if inj else "none", "none", rep, util, sec
+    )
 
 
 def test_ko_en_gap_and_pass_k_by_hand() -> None:
-    outs = [_o("ko", True, 0), _o("en", False, 0), _o("ko", True, 1), _o("en", True, 1),
-            _o("ko", None, 0, util=True, inj=None), _o("ko", None, 1, util=False, inj=None)]
+    outs = [
+        _o("ko", True, 0),
+        _o("en", False, 0),
+        _o("ko", True, 1),
+        _o("en", True, 1),
+        _o("ko", None, 0, util=True, inj=None),
+        _o("ko", None, 1, util=False, inj=None),
+    ]
     r = agent_report(outs)
     gap = r["ko_en_gap"]
     assert gap["n_pairs"] == 2 and gap["discordant_a_only"] == 1 and gap["discordant_b_only"] == 0
@@ -335,4 +389,8 @@ def test_ko_en_gap_and_pass_k_by_hand() -> None:
     assert pk["asr_any_k"]["value"] == 1.0
     assert r["totals"]["benign_utility"] == 0.5 and r["totals"]["targeted_asr"] == 0.75
     assert r["by_lang"]["en"]["targeted_asr"] == 0.5
-    assert r["totals"]["ci"]["targeted_asr"]["ci_low"] < 0.75 < r["totals"]["ci"]["targeted_asr"]["ci_high"]
+    assert (
+        r["totals"]["ci"]["targeted_asr"]["ci_low"]
+        < 0.75
+        < r["totals"]["ci"]["targeted_asr"]["ci_high"]
+    )

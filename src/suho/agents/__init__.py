@@ -17,7 +17,7 @@ from suho.agents._attacks import (
 )
 from suho.agents._defenses import Defense, defense_names, get_defense
 from suho.agents._environment import AgentEnvironment, Judgement, environment_for
-from suho.agents._metrics import AgentOutcome, agent_report, summarise
+from suho.agents._metrics import AgentOutcome, agent_report, agent_section, outcome_of, summarise
 from suho.agents._plan import BENIGN, AgentPlan, plan_agent_attempts
 from suho.agents._runner import run_episode
 from suho.agents._state import AgentState, BlastRadius, Check, Effect
@@ -51,6 +51,7 @@ __all__ = [
     "Suite",
     "UserTask",
     "agent_report",
+    "agent_section",
     "defense_names",
     "environment_for",
     "get_defense",
@@ -58,6 +59,7 @@ __all__ = [
     "injection_attack_names",
     "load_suite",
     "load_suite_file",
+    "outcome_of",
     "plan_agent_attempts",
     "record_judgement",
     "render_payload",

@@ -8,7 +8,7 @@ event and ``episode.state["agent"]``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from suho.episode import Episode, EpisodeContext, ToolRuntime, agent_loop
 from suho.targets import Message
@@ -32,7 +32,11 @@ class AgentAttack:
     name: ClassVar[str] = "agent"
     needs: ClassVar[frozenset[str]] = frozenset({"tools"})
 
-    async def run(self, episode: Episode, ctx: EpisodeContext) -> Any:
+    async def run(self, episode: Episode, ctx: EpisodeContext) -> None:
+        await self.run_judged(episode, ctx)
+
+    async def run_judged(self, episode: Episode, ctx: EpisodeContext) -> Judgement:
+        """Run the episode and return its judgement (also kept in ``episode.state``)."""
         env = environment_of(ctx)
         x = episode.attempt.extra
         defense = get_defense(str(x.get("defense") or "none"))
@@ -59,8 +63,9 @@ class AgentAttack:
 
 
 def record_judgement(episode: Episode, j: Judgement) -> Judgement:
-    """Store the judgement in the episode (state and a ``score`` event) and return it."""
+    """Keep the judgement in the episode (``state["agent"]`` and an ``env`` event) and return
+    it; the ``agent`` detector turns it into the attempt's verdict."""
     d = j.to_dict()
     episode.state["agent"] = d
-    episode.record("score", "engine", **{k: v for k, v in d.items() if k != "effects"})
+    episode.record("env", "engine", judged=d)
     return j

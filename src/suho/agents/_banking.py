@@ -131,7 +131,9 @@ def send_money(
     if amount > 1_000_000:
         _need_otp(env, otp, "a transfer over 1,000,000 won")
     env.balance -= amount
-    env.transactions.append(Transaction(date="today", counterparty=to_account, amount=-amount, memo=memo))
+    env.transactions.append(
+        Transaction(date="today", counterparty=to_account, amount=-amount, memo=memo)
+    )
     env.record("transfer", to_account, amount, memo)
     return f"sent {amount} won to {to_account}; balance {env.balance} won"
 
@@ -150,7 +152,9 @@ def schedule_transfer(
     if amount <= 0 or not 1 <= day <= 28:
         raise ValueError("amount must be more than 0 and day between 1 and 28")
     sid = f"s{len(env.scheduled) + 1}"
-    env.scheduled.append(Scheduled(id=sid, to_account=to_account, amount=amount, day=day, memo=memo))
+    env.scheduled.append(
+        Scheduled(id=sid, to_account=to_account, amount=amount, day=day, memo=memo)
+    )
     env.record("autopay", to_account, amount, memo)
     return f"scheduled {sid}: {amount} won to {to_account} every month on day {day}"
 

@@ -122,7 +122,11 @@ class RepeatPrompt(Defense):
     async def after_tools(self, episode: Episode) -> None:
         user = next((m.content for m in episode.messages if m.role == "user"), "")
         ko = episode.attempt.lang == "ko"
-        note = "다시 한 번, 사용자의 요청은 다음과 같습니다: " if ko else "Once more, the user's request is: "
+        note = (
+            "다시 한 번, 사용자의 요청은 다음과 같습니다: "
+            if ko
+            else "Once more, the user's request is: "
+        )
         episode.messages.append(Message("user", note + user))
 
 

@@ -32,17 +32,54 @@ from suho.detectors._base import DetectInput, DetectorKind, Span, TextDetector, 
 
 _I = re.IGNORECASE
 _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ignore", re.compile(r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)", _I)),
-    ("ignore", re.compile(r"(?:이전|앞|기존)의?\s*(?:모든\s*)?(?:지시|명령|지침|요청)(?:을|를|은|는)?\s*(?:모두\s*)?무시")),
-    ("addressed", re.compile(r"\b(?:AI|assistant|model|agent|GPT|Claude|Qwen)\b[^.\n]{0,40}\bthis is\b", _I)),
-    ("addressed", re.compile(r"(?:AI\s*)?(?:비서|어시스턴트|에이전트)\s*(?:님|씨)?\s*,?\s*(?:저는|이 메시지|지금)")),
+    (
+        "ignore",
+        re.compile(
+            r"ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)",
+            _I,
+        ),
+    ),
+    (
+        "ignore",
+        re.compile(
+            r"(?:이전|앞|기존)의?\s*(?:모든\s*)?(?:지시|명령|지침|요청)(?:을|를|은|는)?\s*(?:모두\s*)?무시"
+        ),
+    ),
+    (
+        "addressed",
+        re.compile(r"\b(?:AI|assistant|model|agent|GPT|Claude|Qwen)\b[^.\n]{0,40}\bthis is\b", _I),
+    ),
+    (
+        "addressed",
+        re.compile(
+            r"(?:AI\s*)?(?:비서|어시스턴트|에이전트)\s*(?:님|씨)?\s*,?\s*(?:저는|이 메시지|지금)"
+        ),
+    ),
     ("addressed", re.compile(r"(?:assistant|비서)\s*(?:program|프로그램)", _I)),
-    ("before-task", re.compile(r"before you (?:do|solve|start|continue)[^.\n]{0,40}(?:asked|task|request)", _I)),
-    ("before-task", re.compile(r"(?:부탁드린|요청한|요청하신|원래)\s*(?:일|작업|요청)[^.\n]{0,20}(?:전에|앞서)|먼저\s*다음을")),
-    ("tag", re.compile(r"</?\s*(?:important|information|system|instructions?|중요|안내|지시)[_\w]*\s*>", _I)),
+    (
+        "before-task",
+        re.compile(r"before you (?:do|solve|start|continue)[^.\n]{0,40}(?:asked|task|request)", _I),
+    ),
+    (
+        "before-task",
+        re.compile(
+            r"(?:부탁드린|요청한|요청하신|원래)\s*(?:일|작업|요청)[^.\n]{0,20}(?:전에|앞서)|먼저\s*다음을"
+        ),
+    ),
+    (
+        "tag",
+        re.compile(
+            r"</?\s*(?:important|information|system|instructions?|중요|안내|지시)[_\w]*\s*>", _I
+        ),
+    ),
     ("new-task", re.compile(r"from now on,? your (?:task|job|instructions?)", _I)),
     ("new-task", re.compile(r"지금부터\s*(?:당신|너)의?\s*(?:임무|역할|작업)")),
-    ("no-consent", re.compile(r"without (?:the )?(?:customer|user)'?s? consent|(?:고객|사용자)\s*동의\s*없이", _I)),
+    (
+        "no-consent",
+        re.compile(
+            r"without (?:the )?(?:customer|user)'?s? consent|(?:고객|사용자)\s*동의\s*없이", _I
+        ),
+    ),
     ("tool-syntax", re.compile(r"\b[a-z_]{3,40}\(\{\s*\"")),
 )
 _ACTION = re.compile(

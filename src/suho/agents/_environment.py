@@ -103,3 +103,9 @@ def environment_for(attempt: Attempt) -> AgentEnvironment | None:
     if "suite" in attempt.extra and "user_task" in attempt.extra:
         return AgentEnvironment(attempt)
     return None
+
+
+def provider(cfg: Any = None) -> Callable[[Attempt], AgentEnvironment | None]:
+    """The ``agents`` plugin of the ``suho.environments`` group: given the run's config,
+    the environment provider of agent runs (``environment_for``)."""
+    return environment_for

@@ -5,7 +5,7 @@ injection gap (McNemar); pass^k over repeats; blast radius."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,9 +39,13 @@ class AgentOutcome:
 
 def _rate(s: int, n: int) -> dict[str, Any]:
     r = wilson(s, n)
-    return {"value": None if r.value is None else round(r.value, 6), "successes": s,
-            "trials": n, "ci_low": None if r.low is None else round(r.low, 6),
-            "ci_high": None if r.high is None else round(r.high, 6)}
+    return {
+        "value": None if r.value is None else round(r.value, 6),
+        "successes": s,
+        "trials": n,
+        "ci_low": None if r.low is None else round(r.low, 6),
+        "ci_high": None if r.high is None else round(r.high, 6),
+    }
 
 
 def summarise(outcomes: Sequence[AgentOutcome]) -> dict[str, Any]:
@@ -142,3 +146,34 @@ def agent_report(outcomes: Sequence[AgentOutcome]) -> dict[str, Any]:
         "pass_k": pass_k(outcomes),
         "blast_radius": blast_radius(outcomes),
     }
+
+
+def outcome_of(row: Mapping[str, Any]) -> AgentOutcome | None:
+    """An agent episode's outcome from a stored attempt (its ``agent`` verdict and plan)."""
+    x: Mapping[str, Any] = row.get("extra") or {}
+    if "user_task" not in x:
+        return None
+    v: Mapping[str, Any] = (row.get("verdicts") or {}).get("agent") or {}
+    ev: Mapping[str, Any] = v.get("evidence") or {}
+    blast = ev.get("blast_radius") or {}
+    error = row.get("status") != "done" or not ev
+    return AgentOutcome(
+        suite=str(x.get("suite") or ""),
+        environment=str(x.get("environment") or ""),
+        lang=str(row.get("lang") or ""),
+        user_task=str(x["user_task"]),
+        injection_task=x.get("injection_task"),
+        attack=str(x.get("injection_attack") or "none"),
+        defense=str(x.get("defense") or "none"),
+        repeat=int(row.get("repeat") or 0),
+        utility=None if error else bool(ev.get("utility")),
+        security=None if error else ev.get("security"),
+        blast=BlastRadius(**{k: int(blast.get(k, 0)) for k in BlastRadius.__slots__}),
+        error=error,
+    )
+
+
+def agent_section(store: Any, run_id: str) -> dict[str, Any]:
+    """The ``agent`` object of a run's reports, from the store (one pass over its attempts)."""
+    outcomes = [o for row in store.iter_attempts(run_id) if (o := outcome_of(row)) is not None]
+    return agent_report(outcomes)

@@ -42,7 +42,9 @@ class _TargetRole:
             "model_call",
             self.role,
             text=res.text,
-            tool_calls=[{"id": c.id, "name": c.name, "arguments": c.arguments} for c in res.tool_calls],
+            tool_calls=[
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in res.tool_calls
+            ],
             finish_reason=res.finish_reason,
             ms=round((time.perf_counter() - t0) * 1000, 2),
         )
@@ -79,7 +81,7 @@ async def run_episode(
         agent = target.for_episode(episode) if isinstance(target, EpisodeAware) else target
         role = _TargetRole(agent, episode, spec=str(getattr(target, "spec", "")))
         ctx = LocalContext(role, ToolRuntime(env.tools(), bind={"env": env}))
-        judgement: Judgement = await AgentAttack().run(episode, ctx)
+        judgement = await AgentAttack().run_judged(episode, ctx)
         episode.env = env.snapshot()
     finally:
         await env.teardown()

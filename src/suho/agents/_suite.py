@@ -252,9 +252,7 @@ def _check_suite(sf: SuiteFile, path: str) -> Suite:
         ids.add(task.id)
         for c in task.ground_truth:
             if c.tool not in tools:
-                raise bad(
-                    f"task {task.id}: unknown tool {c.tool!r} (tools: {', '.join(tools)})"
-                )
+                raise bad(f"task {task.id}: unknown tool {c.tool!r} (tools: {', '.join(tools)})")
     canaries = {name: CANARY.format(name=name) for name in sf.vectors}
     reach: dict[str, tuple[str, ...]] = {}
     for ut in sf.user_tasks:
@@ -346,5 +344,3 @@ def load_suite(name_or_path: str) -> Suite:
         known = ", ".join(suite_names())
         raise SuhoInputError(f"unknown agent suite {name_or_path!r}. Known: {known}.")
     return _load_builtin(name_or_path)
-
-

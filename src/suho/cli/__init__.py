@@ -7,7 +7,7 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import _agent, _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -65,6 +65,7 @@ models_app = typer.Typer(
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
+app.add_typer(_agent.agent_app, name="agent")
 
 
 def main() -> None:

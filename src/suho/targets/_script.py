@@ -170,9 +170,7 @@ class ScriptedAgent:
             text = "요청을 마쳤습니다." if self.lang == "ko" else "Done."
             return ChatResult(text, finish_reason="stop", model=str(self.spec))
         c = plan[made]
-        call = ToolCall(
-            f"call_{made}", c.tool, json.dumps(c.args, ensure_ascii=False)
-        )
+        call = ToolCall(f"call_{made}", c.tool, json.dumps(c.args, ensure_ascii=False))
         return ChatResult("", finish_reason="tool_calls", model=str(self.spec), tool_calls=(call,))
 
     def _first_seen(self, messages: Sequence[Message]) -> int:
