@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import run_cli, suho_cmd
-
 from suho.agents._suite import _data_dir
 
 
@@ -119,7 +118,20 @@ def test_scripted_agents_through_the_cli(tmp_path: Path) -> None:
         "0.5",
     )
     assert r.returncode == 1, r.stderr  # every injection succeeds: above --fail-on
-    rep = _report(tmp_path, _run_id(r.stdout))
+    rid = _run_id(r.stdout)
+    rep = _report(tmp_path, rid)
+    html = run_cli("report", rid, "--format", "html", "--db", str(tmp_path / "suho.db"))
+    assert html.returncode == 0, html.stderr
+    page = html.stdout
+    assert 'id="agent"' in page and "<mark>" in page and "transcript" in page
+    # the payload's pseudo-tag is shown as text, never as markup
+    assert "&lt;중요_안내&gt;" in page and "<중요_안내>" not in page
+    sarif = json.loads(
+        run_cli("report", rid, "--format", "sarif", "--db", str(tmp_path / "suho.db")).stdout
+    )
+    tags = sarif["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"]
+    assert "ASI01" in tags and "AML.T0051.001" in tags
+    assert rep["agent"]["taxonomy"]["all"]["owasp"][0] == "ASI01"
     assert rep["agent"]["totals"]["targeted_asr"] == 1.0
     assert rep["agent"]["ko_en_gap"]["n_pairs"] == 50
     assert rep["agent"]["blast_radius"]["hijacked_episodes"] == 100

@@ -155,12 +155,13 @@ class Authority:
 class Composed:
     """An attack with a suho transform applied to its payload (``ATTACK+TRANSFORM``)."""
 
-    base: InjectionAttack
+    base: InjectionAttack | Composed
     transform: str
 
     @property
     def label(self) -> str:
-        return f"{self.base.name}+{self.transform}"
+        inner = self.base.label if isinstance(self.base, Composed) else self.base.name
+        return f"{inner}+{self.transform}"
 
     def render(self, ctx: PayloadContext) -> str:
         from suho.transforms import TransformContext, get_transform

@@ -40,7 +40,8 @@ class Defense:
 
 
 class NoDefense(Defense):
-    """No defense: the agent sees tool results as they are. The baseline; defends nothing."""
+    """No defense: the agent sees tool results as they are. The baseline: it misses every
+    injection, and measures what the others add."""
 
     name: ClassVar[str] = "none"
 

@@ -31,6 +31,7 @@ class AgentOutcome:
     security: bool | None
     blast: BlastRadius = field(default_factory=BlastRadius)
     error: bool = False
+    category: str = ""  # the injection task's category ("" for a benign episode)
 
     @property
     def attacked(self) -> bool:
@@ -142,10 +143,20 @@ def agent_report(outcomes: Sequence[AgentOutcome]) -> dict[str, Any]:
         "by_attack": _by([o for o in outcomes if o.attacked], lambda o: o.attack),
         "by_defense": _by(outcomes, lambda o: o.defense),
         "by_lang": _by(outcomes, lambda o: o.lang),
+        "by_category": _by([o for o in outcomes if o.attacked], lambda o: o.category),
         "ko_en_gap": ko_en_gap(outcomes),
         "pass_k": pass_k(outcomes),
         "blast_radius": blast_radius(outcomes),
+        "taxonomy": _taxonomy(outcomes),
     }
+
+
+def _taxonomy(outcomes: Sequence[AgentOutcome]) -> dict[str, Any]:
+    """OWASP Agentic and ATLAS ids: of every agent episode, and per injection category."""
+    from ._plan import taxonomy_for
+
+    cats = sorted({o.category for o in outcomes if o.attacked and o.category})
+    return {"all": taxonomy_for(cats), "by_category": {c: taxonomy_for([c]) for c in cats}}
 
 
 def outcome_of(row: Mapping[str, Any]) -> AgentOutcome | None:
@@ -170,6 +181,7 @@ def outcome_of(row: Mapping[str, Any]) -> AgentOutcome | None:
         security=None if error else ev.get("security"),
         blast=BlastRadius(**{k: int(blast.get(k, 0)) for k in BlastRadius.__slots__}),
         error=error,
+        category=next(iter((row.get("tags") or {}).get("injection_category") or []), ""),
     )
 
 

@@ -16,6 +16,29 @@ from ._defenses import get_defense
 from ._suite import Suite
 
 BENIGN = "none"  # the attack name of an episode without injection
+CATEGORY = "agent-misuse"  # suho's risk category of every agent episode
+
+# OWASP Top 10 for Agentic Applications (2026) and MITRE ATLAS ids per injection category; every
+# agent episode also carries the goal-hijack and indirect-injection ids.
+_COMMON = {"owasp": ["ASI01"], "atlas": ["AML.T0051.001", "AML.T0053"]}
+TAXONOMY: dict[str, dict[str, list[str]]] = {
+    "fraud-transfer": {"owasp": ["ASI02"], "atlas": []},
+    "account-takeover": {"owasp": ["ASI03"], "atlas": []},
+    "data-exfiltration": {"owasp": ["ASI02"], "atlas": ["AML.T0086"]},
+    "sabotage": {"owasp": ["ASI02"], "atlas": ["AML.T0101"]},
+    "phishing-spread": {"owasp": ["ASI09"], "atlas": []},
+    "scam-lure": {"owasp": ["ASI09"], "atlas": ["AML.T0100"]},
+    "persistence": {"owasp": ["ASI06"], "atlas": []},
+}
+
+
+def taxonomy_for(categories: Sequence[str]) -> dict[str, list[str]]:
+    """The OWASP Agentic and ATLAS ids of episodes with these injection categories."""
+    out = {k: list(v) for k, v in _COMMON.items()}
+    for c in categories:
+        for k, ids in TAXONOMY.get(c, {}).items():
+            out[k] += [i for i in ids if i not in out[k]]
+    return {k: sorted(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +101,7 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                             probe_id=probe_id,
                             intent_id=f"{suite.environment}/{inj_id or ut.id}",
                             lang=suite.lang,
-                            category=it.category if it else "benign",
+                            category=CATEGORY,
                             prompt=ut.prompt,
                             original_prompt=ut.prompt,
                             expected="refuse" if it else "comply",
@@ -87,7 +110,16 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                             transform=attack,
                             attack="agent",
                             repeat=rep,
-                            tags={"suite": suite.name, "environment": suite.environment},
+                            tags={
+                                **taxonomy_for(
+                                    [it.category]
+                                    if it
+                                    else [t.category for t in suite.injection_tasks]
+                                ),
+                                "suite": [suite.name],
+                                "environment": [suite.environment],
+                                "injection_category": [it.category] if it else [],
+                            },
                             extra={
                                 "suite": suite.name if _builtin(suite) else suite.path,
                                 "environment": suite.environment,

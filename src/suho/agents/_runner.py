@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from suho.episode import Attempt, Budget, Episode, EpisodeAware, ToolRuntime
+from suho.detectors import Verdict
+from suho.episode import Attempt, Budget, Episode, EpisodeAware, ModelRole, ToolRuntime
 from suho.targets import ChatResult, GenParams, Message, Target
 
 from ._attack import AgentAttack
@@ -55,14 +56,14 @@ class _TargetRole:
 class LocalContext:
     """A minimal ``EpisodeContext``: one target role, the environment's tools, no store."""
 
-    target: _TargetRole
+    target: ModelRole
     tools: ToolRuntime | None
     params: GenParams = field(default_factory=GenParams)
     options: Mapping[str, Any] = field(default_factory=dict)
-    attacker: None = None
-    judge: None = None
+    attacker: ModelRole | None = None
+    judge: ModelRole | None = None
 
-    async def score(self, text: str | None = None, *, turn: int | None = None) -> list[Any]:
+    async def score(self, text: str | None = None, *, turn: int | None = None) -> list[Verdict]:
         return []
 
     async def checkpoint(self) -> None:

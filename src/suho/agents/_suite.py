@@ -246,7 +246,8 @@ def _check_suite(sf: SuiteFile, path: str) -> Suite:
         raise bad(f"state is invalid: {e.errors()[0]['loc']}: {e.errors()[0]['msg']}") from e
     tools = {t.name: t for t in suite.tools()}
     ids: set[str] = set()
-    for task in (*sf.user_tasks, *sf.injection_tasks):
+    every: list[UserTask | InjectionTask] = [*sf.user_tasks, *sf.injection_tasks]
+    for task in every:
         if task.id in ids:
             raise bad(f"task {task.id}: the id is used twice")
         ids.add(task.id)
