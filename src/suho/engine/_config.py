@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from suho.targets import DEFAULT_TARGET
 
@@ -70,6 +70,16 @@ class RunConfig(BaseModel):
                 out.append(x)
         return out
 
+    @model_validator(mode="after")
+    def _options_for_known_attacks(self) -> RunConfig:
+        extra = sorted(set(self.attack_options) - set(self.attacks))
+        if extra:
+            raise ValueError(
+                f"attack_options for {', '.join(extra)}, which this run does not use "
+                f"(attacks: {', '.join(self.attacks)})"
+            )
+        return self
+
     def transform_names(self) -> list[str]:
         names = list(self.transforms)
         if self.baseline and "none" not in names:
@@ -77,16 +87,36 @@ class RunConfig(BaseModel):
         return names or ["none"]
 
     def judge_role(self) -> dict[str, Any] | None:
-        """Where the judge model role comes from: the judge detector's target (``--judge``),
-        or None when the run has no judge."""
+        """Where the judge model role comes from: the judge's target in ``detector_options``
+        (``--judge SPEC``), or None when the run names no judge model."""
         opts = self.detector_options.get("judge")
-        if "judge" not in self.detectors or not opts or not opts.get("target"):
+        if not opts or not opts.get("target"):
             return None
         return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
 
     def stored(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The config as stored with the run. The episode fields (issue 14) are left out while
+        they hold their defaults, so a single-turn scan's stored config, its hash and its
+        report are what they were before them."""
+        d = self.model_dump(mode="json")
+        for name in _EPISODE_FIELDS:
+            if d.get(name) == _DEFAULTS[name]:
+                d.pop(name, None)
+        return d
 
     def hash(self) -> str:
         blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_EPISODE_FIELDS = (
+    "attack_options",
+    "attacker",
+    "attacker_base_url",
+    "attacker_api_key_env",
+    "environment",
+    "max_steps",
+    "max_episode_tokens",
+    "max_episode_seconds",
+)
+_DEFAULTS: dict[str, Any] = RunConfig().model_dump(mode="json")

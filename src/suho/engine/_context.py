@@ -25,7 +25,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from suho.detectors import DetectInput, Detector, Verdict
@@ -237,6 +237,21 @@ def _scrubbed(m: Message, secrets: Sequence[str]) -> dict[str, Any]:
     return d
 
 
+def _scrub_json(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _scrub_json(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_json(v, secrets) for v in value]
+    return value
+
+
+def _scrub_event(e: Event, secrets: Sequence[str]) -> Event:
+    """The event with every secret in its data replaced by ``***``."""
+    return replace(e, data=_scrub_json(e.data, secrets))
+
+
 def detect_input(
     attempt: Attempt, text: str, episode: Episode | None, turn: int | None = None
 ) -> DetectInput:
@@ -347,13 +362,17 @@ class EngineContext:
         new = self.episode.events[self.persisted :]
         if not new:
             return
-        await self.persist(list(new))
+        secrets = self.secrets()
+        await self.persist([_scrub_event(e, secrets) for e in new] if secrets else list(new))
         self.persisted += len(new)
 
     def final_events(self) -> list[dict[str, Any]]:
         """The whole trace, in order: the recording (stored as it first happened) followed by
         what this run added. Raises ``ResumeDiverged`` when a replay stopped short of it."""
         evs = self.episode.events
+        secrets = self.secrets()
+        if secrets:  # tool results and attack notes too, not only what the roles recorded
+            evs = [_scrub_event(e, secrets) for e in evs]
         if self.replay is None:
             return [e.to_dict() for e in evs]
         n = len(self.replay)

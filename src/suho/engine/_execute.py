@@ -108,6 +108,15 @@ def _record(v: Verdict, turn: int | None = None) -> VerdictRecord:
     )
 
 
+def _turn_records(scored: Sequence[tuple[int, Verdict]]) -> list[VerdictRecord]:
+    """Per-turn verdicts to store: one per (detector, turn), the latest when an attack scored
+    a turn twice (the store keeps one verdict per attempt, detector and turn)."""
+    latest: dict[tuple[str, int], Verdict] = {}
+    for turn, v in scored:
+        latest[(v.detector, turn)] = v
+    return [_record(v, turn) for (_det, turn), v in latest.items()]
+
+
 async def teardown_safely(env: Environment, episode: Episode | None = None) -> None:
     """Tear ``env`` down and wait for it even if the caller is cancelled meanwhile (the
     cancellation is re-raised afterwards). A failing or hanging tear-down is recorded in the
@@ -203,9 +212,8 @@ class Executor:
         """The planned row as an ``Attempt`` with its attack's options (a new plan's head rows
         are rows; the store's pages are already attempts)."""
         if isinstance(row, Attempt):
-            if row.options or not self.cfg.attack_options.get(row.attack):
-                return row
-            row = row.to_row()
+            options = self.cfg.attack_options.get(row.attack)
+            return replace(row, options=options) if options and not row.options else row
         return Attempt.from_row(row, self.cfg.attack_options.get(row["attack"], {}))
 
     async def _persist(self, attempt_id: str, events: list[Event]) -> None:
@@ -247,7 +255,6 @@ class Executor:
             replay=replay,
             base_secrets=self.secrets,
         )
-        checkpointed = replay is not None
         env = self.environments(attempt) if self.environments is not None else None
         try:
             try:
@@ -266,25 +273,16 @@ class Executor:
             finally:
                 if env is not None:
                     await teardown_safely(env, episode)
-            checkpointed = checkpointed or ctx.persisted > 0
             events = ctx.final_events()
         except TargetError as e:
             if e.kind is ErrorKind.AUTH or e.status in _FATAL_STATUS:
                 raise _Abort(f"{e.kind.value}: {scrub(e.message, ctx.secrets())}") from e
-            return self._error(attempt, ctx, e.kind.value, e.message, started, checkpointed)
+            return self._error(attempt, ctx, e.kind.value, e.message, started)
         except ResumeDiverged as e:
-            return self._error(
-                attempt, ctx, ErrorKind.INTERNAL.value, f"resume: {e}", started, True
-            )
+            return self._error(attempt, ctx, ErrorKind.INTERNAL.value, f"resume: {e}", started)
         except Exception as e:  # a bug in an attack, environment or target must not kill the run
-            checkpointed = checkpointed or ctx.persisted > 0
             return self._error(
-                attempt,
-                ctx,
-                ErrorKind.INTERNAL.value,
-                f"{type(e).__name__}: {e}",
-                started,
-                checkpointed,
+                attempt, ctx, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started
             )
         latency = (time.perf_counter() - t0) * 1000
         secrets = ctx.secrets()
@@ -301,7 +299,6 @@ class Executor:
                 ErrorKind.INTERNAL.value,
                 f"detector failed: {type(e).__name__}: {e}",
                 started,
-                checkpointed,
             )
         outcome = decide(attempt.expected, verdicts)
         turns = None
@@ -330,9 +327,8 @@ class Executor:
             events=events,
             attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
             judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
-            checkpointed=checkpointed,
-            verdicts=[_record(v) for v in verdicts]
-            + [_record(v, turn) for turn, v in ctx.turn_verdicts],
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
+            verdicts=[_record(v) for v in verdicts] + _turn_records(ctx.turn_verdicts),
         )
 
     async def _drive(self, attempt: Attempt, episode: Episode, ctx: EngineContext) -> None:
@@ -343,10 +339,10 @@ class Executor:
             if limit is None:
                 await attack.run(episode, ctx)
             else:
-                # The budget is checked before each target call; this is the backstop for an
-                # attack or tool that does not return.
+                # The budget is checked before each target call; this also ends an episode whose
+                # time runs out inside a call, a tool or the attack's own code.
                 try:
-                    async with asyncio.timeout(limit + self.cfg.timeout):
+                    async with asyncio.timeout(max(0.0, limit - episode.budget.elapsed())):
                         await attack.run(episode, ctx)
                 except TimeoutError:
                     raise BudgetExceeded("seconds") from None
@@ -366,7 +362,6 @@ class Executor:
         kind: str,
         detail: str,
         started: float,
-        checkpointed: bool,
     ) -> AttemptResult:
         try:
             events: list[dict[str, Any]] | None = ctx.final_events()
@@ -383,7 +378,7 @@ class Executor:
             events=events,
             attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
             judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
-            checkpointed=checkpointed,
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
         )
 
     # -- the pipeline ---------------------------------------------------------------------------

@@ -119,12 +119,23 @@ def check_needs(cfg: RunConfig, target: Target) -> None:
             )
         for role in sorted((needs & ROLES) - roles):
             flag = "--attacker SPEC" if role == "attacker" else "--judge SPEC"
-            problems.append(f"attack {name!r} needs a {role} model ({flag})")
+            article = "an" if role[0] in "aeiou" else "a"
+            problems.append(f"attack {name!r} needs {article} {role} model ({flag})")
         unknown = needs - ROLES - {"tools", "json_mode", "system_prompt"}
         if unknown:
             problems.append(f"attack {name!r} needs {', '.join(sorted(unknown))}, unknown to suho")
     if problems:
         raise SuhoInputError("; ".join(problems))
+
+
+async def preflight_roles(cfg: RunConfig, roles: dict[str, RoleModel]) -> None:
+    """Check the roles the run's attacks need are reachable, before anything is sent."""
+    needed: set[str] = set()
+    for name in cfg.attacks:
+        needed |= attack_needs(get_attack(name)) & ROLES
+    for role in sorted(needed):
+        if role in roles:
+            await roles[role].target.preflight()
 
 
 def build_environments(cfg: RunConfig) -> EnvironmentProvider | None:
@@ -177,6 +188,7 @@ async def start_run(
         environments = environments or build_environments(cfg)
         roles = build_roles(cfg)
         await target.preflight()
+        await preflight_roles(cfg, roles)
         run_id = new_run_id()
         owner = lease_owner_id()
         writer = PlanWriter(
@@ -266,6 +278,7 @@ async def resume_run(
         roles = build_roles(cfg)
         if store.totals(run_id).pending:
             await target.preflight()
+            await preflight_roles(cfg, roles)
         owner = lease_owner_id()
         ready: asyncio.Future[tuple[Store, Totals]] = asyncio.get_running_loop().create_future()
         ready.set_result((store, begin_execution(store, run_id, owner)))
