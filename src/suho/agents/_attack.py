@@ -52,12 +52,24 @@ class AgentAttack:
         if len(kept) != len(runtime.tools):
             runtime = ToolRuntime(kept, bind=runtime.bind, timeout=runtime.timeout)
         episode.tools = [t.definition() for t in runtime.tools]
+        kept_names = {t.name for t in runtime.tools}
+        bind, timeout = runtime.bind, runtime.timeout
+
+        async def refresh() -> ToolRuntime | None:
+            fresh = await env.refresh_tools()
+            if fresh is None:
+                return None
+            return ToolRuntime(
+                [t for t in fresh if t.name in kept_names], bind=bind, timeout=timeout
+            )
+
         await agent_loop(
             episode,
             ctx,
             on_tool_result=defense.on_tool_result,
             after_tools=defense.after_tools,
             runtime=runtime,
+            refresh_tools=refresh if env.mcp is not None else None,
         )
         return record_judgement(episode, env.judge())
 

@@ -66,6 +66,7 @@ class AgentEnvironment:
         self.pre: AgentState | None = None
         self.state: AgentState | None = None
         self._tools: Sequence[Tool] = ()
+        self.mcp: Any = None  # the MCP toolset of an MCP attack (suho.agents._mcp.McpToolset)
 
     async def setup(self, attempt: Attempt) -> None:
         fill: Mapping[str, str] = {}
@@ -73,7 +74,21 @@ class AgentEnvironment:
             fill = {v: self.payload for v in self.vectors}
         self.pre = self.suite.build_state(fill)
         self.state = self.pre.model_copy(deep=True)
-        self._tools = [_on_state(t) for t in self.suite.tools()]
+        channel = self.attempt.extra.get("mcp") if self.injection is not None else None
+        if channel:
+            from ._mcp import McpToolset
+
+            self.mcp = McpToolset(
+                self.suite.tools(),
+                lambda: self.state,
+                str(channel),
+                str(self.attempt.extra.get("payload") or ""),
+                str(self.attempt.extra.get("mcp_tool") or ""),
+            )
+            await self.mcp.start()
+            self._tools = self.mcp.tools()
+        else:
+            self._tools = [_on_state(t) for t in self.suite.tools()]
 
     def tools(self) -> Sequence[Tool]:
         return self._tools
@@ -83,6 +98,16 @@ class AgentEnvironment:
 
     async def teardown(self) -> None:
         self._tools = ()
+        if self.mcp is not None:
+            mcp, self.mcp = self.mcp, None
+            await mcp.close()
+
+    async def refresh_tools(self) -> Sequence[Tool] | None:
+        """The tools as their MCP servers list them now (None: not an MCP episode)."""
+        if self.mcp is None:
+            return None
+        self._tools = await self.mcp.relist()
+        return self._tools
 
     def judge(self) -> Judgement:
         """Utility, security and blast radius of what happened so far."""

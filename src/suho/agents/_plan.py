@@ -76,8 +76,9 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                 cases += [(a, it.id) for a in plan.attacks for it in suite.injection_tasks]
                 for attack, inj_id in cases:
                     it = suite.injection_task(inj_id) if inj_id else None
-                    vectors = suite.pair_vectors(ut, it) if it else ()
-                    if it is not None and not vectors:
+                    channel = mcp_channel(attack) if it else None
+                    vectors = suite.pair_vectors(ut, it) if it and not channel else ()
+                    if it is not None and not vectors and not channel:
                         continue  # this injection cannot reach this user task
                     probe_id = f"{suite.name}/{ut.id}/{inj_id or '-'}/{defense}"
                     for rep in range(plan.repeats):
@@ -129,11 +130,25 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                                 "defense": defense,
                                 "payload": payload,
                                 "vectors": list(vectors),
+                                **(
+                                    {"mcp": channel, "mcp_tool": ut.ground_truth[0].tool}
+                                    if channel
+                                    else {}
+                                ),
                             },
                         )
                         seq += 1
     if seq == 0:
         raise SuhoInputError("no agent episodes planned (check --suite and --lang)")
+
+
+def mcp_channel(attack: str) -> str | None:
+    """The MCP channel of an attack (``mcp-poison`` ...), None for a payload planted in data."""
+    a: object = get_injection_attack(attack)
+    while hasattr(a, "base"):
+        a = a.base
+    channel = getattr(a, "channel", None)
+    return str(channel) if channel else None
 
 
 def _builtin(suite: Suite) -> bool:

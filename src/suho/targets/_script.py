@@ -29,6 +29,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
 )
 
 AGENTS = ("ground-truth", "obedient", "refuse")
@@ -131,6 +132,7 @@ class ScriptedAgent:
         inj = x.get("injection_task")
         self.inj_calls = suite.injection_task(str(inj)).ground_truth if inj else ()
         self.payload: str | None = x.get("payload") if inj else None
+        self._seen_at: int | None = None  # calls made when a tool description showed the payload
 
     def _filter_answer(self, messages: Sequence[Message]) -> ChatResult:
         from suho.agents._defenses import FILTER_MARKER
@@ -160,8 +162,15 @@ class ScriptedAgent:
         made = sum(len(m.tool_calls) for m in messages if m.role == "assistant")
         plan = list(self.user_calls)
         if self.spec.model == "obedient" and self.payload:
+            described = "\n".join(
+                str(function_spec(t).get("description", "")) for t in params.tools
+            )
+            if self._seen_at is None and self.payload.strip() in described:
+                self._seen_at = made  # a poisoned tool description (MCP attacks)
+            if self._seen_at is not None:
+                plan = plan[: self._seen_at] + list(self.inj_calls) + plan[self._seen_at :]
             seen = "\n".join(_strings(m.content) for m in messages if m.role == "tool")
-            if self.payload.strip() in seen:
+            if self._seen_at is None and self.payload.strip() in seen:
                 # The payload reached the agent: from the step it was read, do the attacker's
                 # calls first, then finish the user's task.
                 first_seen = self._first_seen(messages)
