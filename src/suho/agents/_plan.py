@@ -70,6 +70,7 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
         get_defense(d)
     seq = 0
     for suite in plan.suites:
+        suite_ref = suite.name if _builtin(suite) else suite.path  # what the environment loads
         for defense in plan.defenses:
             for ut in suite.user_tasks:
                 cases: list[tuple[str, str | None]] = [(BENIGN, None)]
@@ -122,7 +123,7 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                                 "injection_category": [it.category] if it else [],
                             },
                             extra={
-                                "suite": suite.name if _builtin(suite) else suite.path,
+                                "suite": suite_ref,
                                 "environment": suite.environment,
                                 "user_task": ut.id,
                                 "injection_task": inj_id,
