@@ -267,3 +267,17 @@ def test_kill_9_then_resume_finishes_every_episode_once(
     assert baseline <= sent <= baseline + 2
     rep = _report(tmp_path, "latest")
     assert rep["agent"]["totals"]["targeted_asr"] == HIJACKABLE * 5 / 50
+
+
+def test_a_suite_file_of_your_own_scans_and_resumes(tmp_path: Path) -> None:
+    raw = json.loads((_data_dir() / "messenger-en" / "suite.json").read_text(encoding="utf-8"))
+    raw["name"] = "my-messenger"
+    raw["user_tasks"] = raw["user_tasks"][:3]
+    p = tmp_path / "suite.json"
+    p.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    r = _scan(tmp_path, "--target", "script:ground-truth", "--suite", str(p))
+    assert r.returncode == 0, r.stderr
+    rep = _report(tmp_path, _run_id(r.stdout))
+    assert list(rep["agent"]["by_suite"]) == ["my-messenger"]
+    assert rep["agent"]["totals"]["episodes"] == 3 * (1 + 5)
+    assert rep["agent"]["totals"]["benign_utility"] == 1.0

@@ -167,9 +167,10 @@ def outcome_of(row: Mapping[str, Any]) -> AgentOutcome | None:
     v: Mapping[str, Any] = (row.get("verdicts") or {}).get("agent") or {}
     ev: Mapping[str, Any] = v.get("evidence") or {}
     blast = ev.get("blast_radius") or {}
+    tags: Mapping[str, Any] = row.get("tags") or {}
     error = row.get("status") != "done" or not ev
     return AgentOutcome(
-        suite=str(x.get("suite") or ""),
+        suite=str(next(iter(tags.get("suite") or []), None) or x.get("suite") or ""),
         environment=str(x.get("environment") or ""),
         lang=str(row.get("lang") or ""),
         user_task=str(x["user_task"]),
@@ -181,7 +182,7 @@ def outcome_of(row: Mapping[str, Any]) -> AgentOutcome | None:
         security=None if error else ev.get("security"),
         blast=BlastRadius(**{k: int(blast.get(k, 0)) for k in BlastRadius.__slots__}),
         error=error,
-        category=next(iter((row.get("tags") or {}).get("injection_category") or []), ""),
+        category=next(iter(tags.get("injection_category") or []), ""),
     )
 
 
