@@ -115,8 +115,11 @@ class Replay:
         self.events = [dict(e) for e in events]
         self._queues: dict[tuple[str, str | None], deque[dict[str, Any]]] = {}
         for e in self.events:
-            if e["kind"] in REPLAYED:
-                self._queues.setdefault((e["kind"], e.get("role")), deque()).append(e)
+            kind, role = e["kind"], e.get("role")
+            if kind == "error" and role in ("target", "attacker", "judge"):
+                kind = "model_call"  # a role's failed call is replayed as the same failure
+            if kind in REPLAYED:
+                self._queues.setdefault((kind, role), deque()).append(e)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -155,7 +158,7 @@ class EngineRole:
         self.role = model.role
         self.spec = model.spec
         self.calls = 0
-        self._seen = 0  # messages of the conversation already recorded for this role
+        self._seen: tuple[Message, ...] = ()  # the conversation last sent by this role
 
     async def generate(
         self, messages: Sequence[Message], params: GenParams | None = None
@@ -167,10 +170,27 @@ class EngineRole:
         if is_target:
             ep.budget.check()
         digest = request_digest(messages, params)
-        new = messages[self._seen :] if len(messages) >= self._seen else messages
-        self._seen = len(messages)
+        # Record what this role had not seen: the whole conversation when it is not the previous
+        # one continued (a fresh attacker prompt each turn, a backtrack).
+        sent = tuple(messages)
+        n = len(self._seen)
+        new = sent[n:] if len(sent) >= n and sent[:n] == self._seen else sent
+        self._seen = sent
         recorded = ctx.replay.take("model_call", self.role) if ctx.replay is not None else None
         t0 = time.perf_counter()
+        if recorded is not None and recorded["kind"] == "error":
+            data = recorded.get("data") or {}
+            if data.get("digest") != digest:
+                raise ResumeDiverged(
+                    f"the resumed attack's {self.role} call {self.calls + 1} differs from the "
+                    "recorded one"
+                )
+            tries = int(data.get("tries", 1))
+            self.calls += tries
+            ep.record("error", self.role, **data)
+            err = TargetError(ErrorKind(data.get("error_kind", "internal")), data.get("detail", ""))
+            err.tries = tries  # type: ignore[attr-defined]
+            raise err
         if recorded is not None:
             data = recorded.get("data") or {}
             if data.get("digest") != digest:
@@ -190,8 +210,9 @@ class EngineRole:
             tries = int(data.get("tries", 1))
             latency = float(data.get("latency_ms", 0.0))
         else:
-            if ctx.model_calls:  # everything up to the previous answer survives a kill
-                await ctx.checkpoint()
+            # Everything recorded so far (the previous answers) survives a kill; a no-op for a
+            # single-turn episode, whose only call comes before any event.
+            await ctx.checkpoint()
             try:
                 result, tries = await self._model.send(messages, params, ctx.rng)
             except TargetError as e:
@@ -202,6 +223,7 @@ class EngineRole:
                     error_kind=e.kind.value,
                     detail=scrub(e.message, ctx.secrets())[:500],
                     tries=getattr(e, "tries", 1),
+                    digest=digest,
                 )
                 raise
             latency = round((time.perf_counter() - t0) * 1000, 2)
@@ -326,6 +348,14 @@ class EngineContext:
         self.judge = EngineRole(self, j) if j is not None else None
         if self.replay is not None:
             self.persisted = len(self.replay)
+
+    def use_target(self, target: Target) -> None:
+        """Send this episode's target calls to ``target`` (what an ``EpisodeAware`` target gave
+        for it), with the run's limiter, retries and timeout; before any call is made."""
+        base = self.models["target"]
+        model = replace(base, open=lambda: target, _target=target)
+        self.models = {**self.models, "target": model}
+        self.target = EngineRole(self, model)
 
     def secrets(self) -> list[str]:
         out = list(self.base_secrets)

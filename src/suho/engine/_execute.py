@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from suho.attacks import Attack, get_attack
 from suho.detectors import Detector, Verdict, decide
@@ -37,14 +37,7 @@ from suho.store import AttemptResult, VerdictRecord
 from suho.targets import ErrorKind, GenParams, Target, TargetError, scrub
 
 from ._config import RunConfig
-from ._context import (
-    EngineContext,
-    EngineRole,
-    Replay,
-    ResumeDiverged,
-    RoleModel,
-    detect_input,
-)
+from ._context import EngineContext, Replay, ResumeDiverged, RoleModel, detect_input
 from ._limits import RateLimiter, RetryPolicy
 
 if TYPE_CHECKING:
@@ -202,6 +195,7 @@ class Executor:
         }
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
+        self._episode_aware = isinstance(target, EpisodeAware)
         self.abort_reason: str | None = None
         self.error_kinds: dict[str, int] = {}
         self._consecutive_errors = 0
@@ -237,8 +231,7 @@ class Executor:
             max_seconds=c.max_episode_seconds,
         )
 
-    async def run_one(self, row: Mapping[str, Any] | Attempt) -> AttemptResult:
-        attempt = self.attempt_of(row)
+    async def run_one(self, attempt: Attempt) -> AttemptResult:
         started = time.time()
         t0 = time.perf_counter()
         episode = Episode(attempt, budget=self._budget())
@@ -263,10 +256,8 @@ class Executor:
                     episode.env_before = env.snapshot()
                     ctx.tools = ToolRuntime(env.tools(), bind={"env": env})
                     episode.tools = list(ctx.tools.definitions())
-                if isinstance(self.target, EpisodeAware):
-                    # A scripted agent or reference solver learns its episode once set up.
-                    own = replace(self.roles["target"], _target=self.target.for_episode(episode))
-                    ctx.target = EngineRole(ctx, own)
+                if self._episode_aware:  # a scripted agent, a reference solver
+                    ctx.use_target(cast(EpisodeAware, self.target).for_episode(episode))
                 await self._drive(attempt, episode, ctx)
                 if env is not None:
                     episode.env = env.snapshot()
@@ -383,16 +374,14 @@ class Executor:
 
     # -- the pipeline ---------------------------------------------------------------------------
 
-    async def _produce(
-        self, work: asyncio.Queue[Mapping[str, Any] | Attempt | None], n_workers: int
-    ) -> None:
+    async def _produce(self, work: asyncio.Queue[Attempt | None], n_workers: int) -> None:
         after = -1
         for row in self.head:  # a new plan's first rows, sent while it is being stored
             if self.stop.is_set():
                 break
             if work.full():  # every worker has a row: the first requests are going out
                 self._sending()
-            await work.put(row)
+            await work.put(self.attempt_of(row))
             after = row["seq"]
         self._sending()
         store = await asyncio.shield(self.ready)
@@ -401,7 +390,7 @@ class Executor:
             if not page:
                 break
             for attempt in page:
-                await work.put(attempt)
+                await work.put(self.attempt_of(attempt))
             after = page[-1].seq
         # On a stop the workers are cancelled instead; no sentinel is needed then.
         for _ in range(n_workers):
@@ -416,14 +405,14 @@ class Executor:
 
     async def _work(
         self,
-        work: asyncio.Queue[Mapping[str, Any] | Attempt | None],
+        work: asyncio.Queue[Attempt | None],
         results: asyncio.Queue[AttemptResult | None],
     ) -> None:
-        while (row := await work.get()) is not None:
+        while (attempt := await work.get()) is not None:
             if self.stop.is_set():
                 continue  # drain: leave the rest pending
             try:
-                res = await self.run_one(row)
+                res = await self.run_one(attempt)
             except _Abort as a:
                 self.abort_reason = self.abort_reason or a.reason
                 self.stop.set()
@@ -484,7 +473,7 @@ class Executor:
 
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
-        work: asyncio.Queue[Mapping[str, Any] | Attempt | None] = asyncio.Queue(maxsize=2 * n)
+        work: asyncio.Queue[Attempt | None] = asyncio.Queue(maxsize=2 * n)
         results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=4 * n)
         writer = asyncio.create_task(self._write(results), name="suho-writer")
         beat = asyncio.create_task(self._heartbeat(), name="suho-heartbeat")
