@@ -8,6 +8,7 @@ import typer
 
 from suho import __version__
 from suho.cli import (
+    _agent,
     _compare,
     _detectors,
     _export,
@@ -85,6 +86,7 @@ models_app = typer.Typer(
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
+app.add_typer(_agent.agent_app, name="agent")
 
 
 def main() -> None:
