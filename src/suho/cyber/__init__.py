@@ -3,7 +3,18 @@
 See docs/cyber.md.
 """
 
+from suho.cyber._attack import CyberTask
+from suho.cyber._challenge import (
+    FAMILIES,
+    Challenge,
+    builtin_challenges,
+    load_challenge,
+    load_dir,
+    render,
+    select,
+)
 from suho.cyber._check import Check, Escape, escape_battery, probe
+from suho.cyber._env import CyberEnvironment, Grade
 from suho.cyber._sandbox import (
     ExecResult,
     Sandbox,
@@ -13,6 +24,16 @@ from suho.cyber._sandbox import (
 )
 
 __all__ = [
+    "FAMILIES",
+    "Challenge",
+    "CyberEnvironment",
+    "CyberTask",
+    "Grade",
+    "builtin_challenges",
+    "load_challenge",
+    "load_dir",
+    "render",
+    "select",
     "Check",
     "Escape",
     "ExecResult",

@@ -321,6 +321,7 @@ def _write_bin(d: Path) -> None:
     d.mkdir(parents=True)
     src = resources.files("suho.cyber").joinpath("_pod.py").read_bytes()
     (d / "pod.py").write_bytes(src)
+    (d / "detect.py").write_bytes(resources.files("suho.cyber").joinpath("_detect.py").read_bytes())
     (d / "inner.bpf").write_bytes(build_filter(inner=True))
     (d / "pod.bpf").write_bytes(build_filter(inner=False))
 
