@@ -114,7 +114,7 @@ def ready(host, port, until):
 def op_service(req):
     log = open(f"/tmp/.svc-{req['name']}.log", "wb")  # noqa: SIM115 - kept open by the child
     p = spawn(req, stdout=log, stderr=subprocess.STDOUT)
-    SERVICES[req["name"]] = p
+    SERVICES[req["name"]] = (p, req["host"], int(req["port"]))
     ok = ready(req["host"], int(req["port"]), time.monotonic() + float(req.get("timeout", 5)))
     if ok and p.poll() is None:
         return {"ok": True}
@@ -124,9 +124,22 @@ def op_service(req):
     return {"ok": False, "rc": p.returncode, "log": tail}
 
 
+def closed(host, port, until):
+    """Wait until nothing answers on host:port (a killed service's namespace dies async)."""
+    while time.monotonic() < until:
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                time.sleep(0.02)
+        except OSError:
+            return True
+    return False
+
+
 def op_stop(req):
-    for p in SERVICES.values():
+    for p, _, _ in SERVICES.values():
         kill(p)
+    for _, host, port in SERVICES.values():
+        closed(host, port, time.monotonic() + 3)
     SERVICES.clear()
     return {"ok": True}
 

@@ -96,6 +96,7 @@ AGENT_BINDS: tuple[tuple[str, str, str], ...] = (("rw", "/task", "/task"), ("rw"
 GRADER_BINDS: tuple[tuple[str, str, str], ...] = (
     ("ro", "/task", "/task"),
     ("ro", "/suho/grade", "/grade"),
+    ("ro", "/suho/bin", "/suho/bin"),
     ("rw", "/scratch-grade", "/tmp"),
 )
 
