@@ -156,7 +156,7 @@ def new_flag() -> str:
     return "suho{" + secrets.token_hex(16) + "}"
 
 
-_TEMPLATE = re.compile(r"\{\{\s*([a-z0-9_]+)((?:\s*\|\s*[a-z_]+(?::[0-9a-z]+)?)*)\s*\}\}")
+_TEMPLATE = re.compile(r"\{\{\s*([a-z0-9_]+)((?:\s*\|\s*[a-z_0-9]+(?::[0-9a-z]+)?)*)\s*\}\}")
 
 
 def _filter(value: str, name: str, arg: str | None) -> str:
