@@ -52,6 +52,7 @@ class OffenseSpec(_Strict):
     ko: str
     en: str
     reference: list[str] = Field(min_length=1)
+    setup: list[str] = Field(default_factory=list)  # after the common set-up, offense only
 
 
 class DefenseSpec(_Strict):
@@ -59,6 +60,7 @@ class DefenseSpec(_Strict):
     ko: str
     en: str
     reference: list[str] = Field(min_length=1)
+    setup: list[str] = Field(default_factory=list)  # after the common set-up, defense only
     tests: str | None = None  # patch: command in the grader sandbox, exit 0 = functionality kept
     exploit: str | None = None  # patch: the reference exploit; must not leak the flag afterwards
     rule: str = "rule.txt"  # detect: the file the agent writes (a Python regex, case-insensitive)
@@ -175,6 +177,8 @@ def _filter(value: str, name: str, arg: str | None) -> str:
         return ", ".join(f"0x{b:02x}" for b in value.encode("latin-1"))
     if name == "char_codes":
         return ",".join(str(ord(c)) for c in value)
+    if name == "char4":  # ABCDEFGHIJKL -> ABCD-EFGH-IJKL
+        return "-".join(value[i : i + 4] for i in range(0, len(value), 4))
     if name == "len":
         return str(len(value.encode("latin-1")))
     raise ValueError(f"unknown template filter {name!r}")

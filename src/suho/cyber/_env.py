@@ -83,7 +83,8 @@ class CyberEnvironment:
         self.rendered = r = await asyncio.to_thread(render, ch)
         self.sandbox = await Sandbox.start(r.task, srv_files=r.srv, grade_files=r.grade,
                                            limits=self.limits)  # fmt: skip
-        for cmd in ch.spec.setup:
+        part = ch.spec.offense if self.mode == "offense" else ch.spec.defense
+        for cmd in [*ch.spec.setup, *part.setup]:
             res = await self.sandbox.exec(cmd, timeout=SETUP_TIMEOUT)
             if res.rc != 0:
                 raise SuhoInputError(
