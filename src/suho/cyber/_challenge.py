@@ -177,6 +177,10 @@ def _filter(value: str, name: str, arg: str | None) -> str:
         return ", ".join(f"0x{b:02x}" for b in value.encode("latin-1"))
     if name == "char_codes":
         return ",".join(str(ord(c)) for c in value)
+    if name == "cut":  # the first N characters
+        return value[: int(arg or "0")]
+    if name == "from":  # from character N on
+        return value[int(arg or "0") :]
     if name == "char4":  # ABCDEFGHIJKL -> ABCD-EFGH-IJKL
         return "-".join(value[i : i + 4] for i in range(0, len(value), 4))
     if name == "len":
