@@ -77,6 +77,7 @@ class VarSpec(_Strict):
     choice: list[str] | None = None
     hex: int | None = Field(None, ge=2, le=64)
     upper: int | None = Field(None, ge=2, le=32)  # random A-Z0-9 characters
+    template: str | None = None  # text rendered with the values drawn before it (the flag, ...)
 
 
 class ChallengeFile(_Strict):
@@ -218,6 +219,8 @@ def render(ch: Challenge) -> Rendered:
         elif spec.upper:
             alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
             values[name] = "".join(secrets.choice(alphabet) for _ in range(spec.upper))
+        elif spec.template is not None:
+            values[name] = render_text(spec.template, values)
     trees = {t: ch.files(t) for t in ("task", "srv", "grade")}
     for tpl in ch.spec.templates:
         tree, _, rel = tpl.partition("/")
