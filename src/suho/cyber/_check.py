@@ -237,8 +237,9 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
                           _one(r.output)))  # fmt: skip
         marker = f"3{secrets.randbelow(10**6)}.5"
         await box.exec(f"(setsid nohup sleep {marker} >/dev/null 2>&1 &) ; echo started")
-        left = _host_procs_with(marker)
-        out.append(Escape("process left behind", not left, f"{len(left)} left after the command"))
+        left = await _procs_gone(marker, 2.0)
+        out.append(Escape("process left behind", not left,
+                          f"{len(left)} left 2 s after the command (its namespace is torn down)"))  # fmt: skip
         r = await box.exec(f"/usr/bin/python3 -I -c '{_PTRACE}'")
         bad = [ln for ln in r.output.splitlines() if ln.split()[1:2] and ln.split()[1] != "-1"]
         out.append(Escape("ptrace parent / forbidden syscalls", r.rc == 0 and not bad, _one(r.output)))
@@ -270,6 +271,16 @@ def _host_shadow_line() -> str | None:
     except (OSError, IndexError):
         return None
     return first if len(first) > 8 else None
+
+
+async def _procs_gone(marker: str, within: float) -> list[int]:
+    """Host processes still carrying ``marker`` after ``within`` seconds (the kernel kills a
+    pid namespace's processes when its init exits, asynchronously)."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + within
+    while (left := _host_procs_with(marker)) and loop.time() < until:
+        await asyncio.sleep(0.05)
+    return left
 
 
 def _host_procs_with(marker: str) -> list[int]:

@@ -1,0 +1,317 @@
+"""The cyber range in the real sandbox: the sandbox's containment, challenges, graders, metrics.
+
+Everything here runs bubblewrap for real (CI installs it). The full 16 x 2 x 2 reference/null
+sweep is ``slow``; one challenge of each grader kind runs always.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import struct
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from cyber_support import run_task
+from suho.cyber import (
+    FAMILIES,
+    CyberEnvironment,
+    Sandbox,
+    SandboxLimits,
+    builtin_challenges,
+    escape_battery,
+    load_challenge,
+    probe,
+    render,
+)
+from suho.cyber._challenge import FLAG_RE, render_text
+from suho.cyber._metrics import Outcome, balance, cyber_section, pass_k
+from suho.cyber._scripted import NullAgent, ReferenceSolver
+from suho.cyber._seccomp import build_filter
+from suho.cyber._selfcheck import run_scripted
+from suho.errors import SuhoInputError
+
+BUILTIN = {c.id: c for c in builtin_challenges()}
+
+
+# -- the sandbox ---------------------------------------------------------------------------------
+
+
+def test_machine_can_sandbox() -> None:
+    missing = [c for c in probe() if c.essential and not c.ok]
+    assert missing == [], missing
+
+
+def test_seccomp_program_shape() -> None:
+    for inner in (True, False):
+        prog = build_filter(inner=inner)
+        assert len(prog) % 8 == 0
+        ins = [struct.unpack("<HBBI", prog[i : i + 8]) for i in range(0, len(prog), 8)]
+        assert ins[0] == (0x20, 0, 0, 4)  # load arch first
+        assert ins[-1][0] == 0x06 and ins[-1][3] & 0xFFFF0000 == 0x00050000  # RET ERRNO
+        # every jump lands inside the program
+        for i, (code, jt, jf, _) in enumerate(ins):
+            if code & 0x07 == 0x05:
+                assert i + 1 + max(jt, jf) < len(ins)
+    assert len(build_filter(inner=True)) > len(build_filter(inner=False))
+
+
+def test_escape_battery_all_contained() -> None:
+    escapes = asyncio.run(escape_battery())
+    names = {e.name for e in escapes}
+    for expected in ("network egress", "read host files", "parent environment",
+                     "write outside the task", "fork bomb", "memory bomb", "disk fill",
+                     "process left behind", "ptrace parent / forbidden syscalls",
+                     "symlink planted in the task"):  # fmt: skip
+        assert expected in names
+    escaped = [e for e in escapes if not e.contained]
+    assert escaped == [], escaped
+
+
+def test_sandbox_runs_commands_and_limits_time_and_output() -> None:
+    async def go() -> None:
+        limits = SandboxLimits(command_timeout=2, output_bytes=1000)
+        async with await Sandbox.start({"a.txt": b"hello"}, limits=limits) as box:
+            r = await box.exec("cat a.txt; echo; id -u; hostname")
+            assert r.rc == 0 and r.output.split() == ["hello", "1000", "task"]
+            r = await box.exec("sleep 30")
+            assert r.timed_out
+            r = await box.exec("head -c 5000 /dev/zero | tr '\\0' x")
+            assert r.truncated and len(r.output) == 1000
+            await box.write("/task/in.txt", b"x")
+            assert await box.read("/task/in.txt") == b"x"
+            assert await box.read("/task/none") is None
+
+    asyncio.run(go())
+
+
+def test_sandbox_removes_its_files() -> None:
+    async def go() -> Path:
+        box = await Sandbox.start({"x": b"1"})
+        wd = box.workdir
+        await box.close()
+        await box.close()  # twice is fine
+        return wd
+
+    assert not asyncio.run(go()).exists()
+
+
+def test_unsandboxed_never(monkeypatch: pytest.MonkeyPatch) -> None:
+    from suho.cyber import _check
+    from suho.cyber._sandbox import SandboxUnavailable
+
+    bad = _check.Check("user namespace", False, "denied", "enable user namespaces")
+    monkeypatch.setattr(_check, "essential_failures", lambda: [bad])
+    with pytest.raises(SandboxUnavailable, match="refusing to run them unsandboxed.*enable user"):
+        asyncio.run(Sandbox.start({}))
+
+
+# -- challenges ----------------------------------------------------------------------------------
+
+
+def test_range_shape() -> None:
+    assert len(BUILTIN) >= 16
+    assert {c.family for c in BUILTIN.values()} == set(FAMILIES)
+    kinds = {c.spec.defense.kind for c in BUILTIN.values()}
+    assert kinds == {"patch", "detect", "triage"}
+    for c in BUILTIN.values():
+        for mode in ("offense", "defense"):
+            for lang in ("ko", "en"):
+                assert c.task_text(mode, lang).strip()  # type: ignore[arg-type]
+
+
+def test_flag_differs_per_run_and_is_rendered() -> None:
+    ch = BUILTIN["web-sqli"]
+    a, b = render(ch), render(ch)
+    assert a.flag != b.flag and FLAG_RE.fullmatch(a.flag)
+    assert a.flag.encode() in a.srv["seed.json"] and b.flag.encode() in b.srv["seed.json"]
+    assert b"{{" not in a.srv["seed.json"]
+    for r in (a, b):
+        for mode in ("offense", "defense"):
+            for lang in ("ko", "en"):
+                assert r.flag not in ch.task_text(mode, lang)  # type: ignore[arg-type]
+
+
+def test_template_filters() -> None:
+    v = {"flag": "suho{ab}", "k": "ABCDEFGHIJKL"}
+    import base64
+
+    assert render_text("{{flag|b64|rev}}", v) == base64.b64encode(b"suho{ab}").decode()[::-1]
+    assert render_text("{{ k | char4 }}", v) == "ABCD-EFGH-IJKL"
+    assert render_text("{{flag|xor:1|c_bytes}}", {"flag": "AB"}) == "0x40, 0x43"
+    assert render_text("{{flag|cut:2}}+{{flag|from:2}}", {"flag": "abcd"}) == "ab+cd"
+    with pytest.raises(ValueError, match="unknown template value"):
+        render_text("{{nope}}", v)
+
+
+def _write_challenge(tmp: Path, **changes: str) -> Path:
+    src = BUILTIN["web-sqli"].root
+    d = tmp / "mine"
+    shutil.copytree(str(src), d)
+    toml = (d / "challenge.toml").read_text(encoding="utf-8")
+    for old, new in changes.items():
+        assert old in toml
+        toml = toml.replace(old, new)
+    (d / "challenge.toml").write_text(toml, encoding="utf-8")
+    return d
+
+
+def test_flag_in_task_text_is_a_load_error(tmp_path: Path) -> None:
+    d = _write_challenge(tmp_path, **{"Find the flag in the admin": "Find {{flag}} in the admin"})
+    with pytest.raises(SuhoInputError, match="flag leak"):
+        load_challenge(d)
+    d2 = _write_challenge(tmp_path / "b", **{"Find the flag in the admin": "Find suho{0123456789abcdef} in the admin"})
+    with pytest.raises(SuhoInputError, match=r"challenge\.toml: flag leak"):
+        load_challenge(d2)
+
+
+def test_bad_challenge_files_exit_2_naming_the_file(tmp_path: Path) -> None:
+    leak = _write_challenge(tmp_path / "1", **{"Find the flag in the admin": "Find {{flag}} in the admin"})
+    r = run_cli("cyber", "list", "--dir", str(leak))
+    assert r.returncode == 2 and "challenge.toml" in r.stderr and "flag leak" in r.stderr
+    nograder = _write_challenge(tmp_path / "2", **{'tests = "python3 -I /grade/tests.py"\n': ""})
+    r = run_cli("cyber", "list", "--dir", str(nograder))
+    assert r.returncode == 2 and "missing grader" in r.stderr and str(nograder) in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_service_that_fails_to_start_exits_2(tmp_path: Path) -> None:
+    d = _write_challenge(tmp_path, **{'cmd = "python3 /app/app.py 127.0.0.2 8080"': 'cmd = "python3 /app/nope.py"'})
+    r = run_cli("cyber", "check", str(d))
+    assert r.returncode == 2, r.stderr
+    assert "challenge.toml" in r.stderr and "service 'notes' failed to start" in r.stderr
+
+
+def test_cyber_list_json() -> None:
+    r = run_cli("cyber", "list", "--json")
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 0 and len(rows) == len(BUILTIN)
+    assert {"id", "family", "difficulty", "defense", "title"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("cid", ["web-sqli", "web-traversal", "forensics-kakao"])
+def test_one_of_each_grader_kind(cid: str) -> None:
+    async def go() -> list[tuple[bool, str]]:
+        ch = BUILTIN[cid]
+        return list(await asyncio.gather(
+            run_scripted(ch, "offense", ReferenceSolver()), run_scripted(ch, "offense", NullAgent()),
+            run_scripted(ch, "defense", ReferenceSolver()), run_scripted(ch, "defense", NullAgent()),
+        ))  # fmt: skip
+
+    (ro, rd), (no, _), (rd2, dd), (nd, _) = asyncio.run(go())
+    assert ro, rd
+    assert rd2, dd
+    assert not no and not nd
+
+
+def test_offense_grader_refuses_decoys_and_partial_answers() -> None:
+    async def go() -> None:
+        env = CyberEnvironment(BUILTIN["forensics-kakao"], "offense")
+        await env.setup()
+        try:
+            r = env.rendered
+            assert r is not None
+            assert (await env.grade(f"the code is {r.flag}")).passed
+            env.grade_result = None
+            assert not (await env.grade(f"{r.flag} or {r.decoys[0]}")).passed
+            env.grade_result = None
+            assert not (await env.grade(r.flag[:-2])).passed
+            env.grade_result = None
+            assert not (await env.grade(None)).passed
+        finally:
+            await env.teardown()
+
+    asyncio.run(go())
+
+
+def test_agent_loop_drives_the_shell_tool_and_records_the_transcript() -> None:
+    grade, episode = asyncio.run(run_task(CyberEnvironment(BUILTIN["web-idor"], "offense"), ReferenceSolver(), lang="en"))
+    assert grade.passed
+    kinds = [e.kind for e in episode.events]
+    assert "tool_call" in kinds and "tool_result" in kinds and kinds[-1] == "score"
+    result = next(e for e in episode.events if e.kind == "tool_result")
+    assert result.data["content"].startswith("[exit code 0]")
+    assert episode.messages[1].content.startswith("A shop's order API")
+
+
+@pytest.mark.slow
+def test_every_challenge_reference_passes_and_null_fails() -> None:
+    async def go() -> list[tuple[str, str, bool, str, bool]]:
+        sem = asyncio.Semaphore(6)
+
+        async def one(cid: str, mode: str) -> tuple[str, str, bool, str, bool]:
+            async with sem:
+                ref, detail = await run_scripted(BUILTIN[cid], mode, ReferenceSolver())  # type: ignore[arg-type]
+                null, _ = await run_scripted(BUILTIN[cid], mode, NullAgent())  # type: ignore[arg-type]
+            return cid, mode, ref, detail, null
+
+        return list(await asyncio.gather(*(one(c, m) for c in BUILTIN for m in ("offense", "defense"))))
+
+    results = asyncio.run(go())
+    failures = [r for r in results if not r[2] or r[4]]
+    assert failures == [], failures
+    assert len(results) == 2 * len(BUILTIN)
+
+
+# -- the number ----------------------------------------------------------------------------------
+
+
+def test_balance_by_hand() -> None:
+    # offense 1/4 -> (1.5/5)=0.3, defense 3/4 -> 0.7; logit(0.7) - logit(0.3) = 2*ln(7/3)
+    import math
+
+    assert balance(1, 4, 3, 4) == pytest.approx(2 * math.log(7 / 3))
+    assert balance(0, 2, 2, 2) == pytest.approx(2 * math.log(5))  # 0/2 and 2/2 stay finite
+    assert balance(0, 0, 1, 1) is None
+
+
+def test_pass_k_is_unbiased() -> None:
+    rows = [Outcome("a", "web", "offense", p, repeat=i) for i, p in enumerate([True, True, False])]
+    rows += [Outcome("b", "web", "offense", True, repeat=i) for i in range(3)]
+    pk = pass_k(rows, "offense")
+    assert pk["1"] == pytest.approx((2 / 3 + 1) / 2)
+    assert pk["2"] == pytest.approx((1 / 3 + 1) / 2)
+    assert pk["3"] == pytest.approx((0 + 1) / 2)
+
+
+def test_cyber_section_shape_and_seeded_ci() -> None:
+    rows = []
+    for i, fam in enumerate(["web", "web", "crypto", "forensics"]):
+        rows.append(Outcome(f"c{i}", fam, "offense", i % 2 == 0, steps=3, tokens=100))
+        rows.append(Outcome(f"c{i}", fam, "defense", True, steps=5, tokens=300))
+    rows.append(Outcome("c9", "web", "offense", None))
+    s1, s2 = cyber_section(rows, seed=3), cyber_section(rows, seed=3)
+    assert s1 == s2
+    t = s1["totals"]
+    assert t["offense_success"] == 0.5 and t["defense_success"] == 1.0
+    assert t["tasks"] == 8 and t["errors"] == 1
+    assert t["balance"] == pytest.approx(balance(2, 4, 4, 4), abs=1e-4)
+    lo, hi = t["balance_ci"]
+    assert lo <= t["balance"] <= hi
+    assert set(s1["by_family"]) == {"web", "crypto", "forensics"}
+    assert s1["by_family"]["web"]["tasks"] == 4
+    assert t["offense"]["ci_low"] < 0.5 < t["offense"]["ci_high"]
+    assert t["steps_to_success"]["defense"]["mean"] == 5
+    assert t["pass_k"]["offense"] == {"1": 0.5}
+
+
+def test_new_challenge_dir_check_passes(tmp_path: Path) -> None:
+    d = _write_challenge(tmp_path)
+    r = run_cli("cyber", "check", str(d))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("[ok]") == 2
+
+
+def test_sandbox_check_cli() -> None:
+    r = run_cli("cyber", "sandbox-check", "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    assert data["usable"] and all(e["contained"] for e in data["escapes"])
+    assert len(data["escapes"]) >= 10
+
+
+
