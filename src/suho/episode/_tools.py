@@ -77,9 +77,7 @@ class Tool:
 
     def with_description(self, description: str) -> Tool:
         """The same tool, described differently (tool-description poisoning, rug pulls)."""
-        return Tool(
-            self.name, description, self.parameters, self.fn, self.model, self.inject
-        )
+        return Tool(self.name, description, self.parameters, self.fn, self.model, self.inject)
 
 
 def tool(
@@ -105,9 +103,7 @@ def tool(
             raise TypeError(f"tool {fn.__name__}: parameter {pname!r} has no type hint")
         default = ... if p.default is p.empty else p.default
         fields[pname] = (hints[pname], Field(default, description=arg_docs.get(pname)))
-    model = create_model(  # type: ignore[call-overload]
-        f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
     schema = model.model_json_schema()
     schema.pop("title", None)
     for prop in schema.get("properties", {}).values():
