@@ -128,7 +128,8 @@ def run_cmd(
     directory: DirOpt = None,
     base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible base URL.")] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Tasks at once.")] = 2,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON report here.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Directory for the run's reports "
+                   "(report.html, report.json).")] = Path("suho-reports"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Run the cyber range against a target: every selected challenge's offense task and its

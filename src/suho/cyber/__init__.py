@@ -15,6 +15,7 @@ from suho.cyber._challenge import (
 )
 from suho.cyber._check import Check, Escape, escape_battery, probe
 from suho.cyber._env import CyberEnvironment, Grade
+from suho.cyber._metrics import cyber_section, cyber_store_section
 from suho.cyber._sandbox import (
     ExecResult,
     Sandbox,
@@ -30,6 +31,8 @@ __all__ = [
     "CyberTask",
     "Grade",
     "builtin_challenges",
+    "cyber_section",
+    "cyber_store_section",
     "load_challenge",
     "load_dir",
     "render",

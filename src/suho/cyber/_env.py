@@ -226,3 +226,24 @@ async def _read_safely(box: Sandbox, path: str) -> str | None:
 
 
 _SHELL_TOOL = tool(shell)  # built after CyberEnvironment exists (its type hint names it)
+
+
+class CyberEnvironments:
+    """The ``cyber`` environment provider: an attempt's ``extra`` names its challenge and mode
+    (``challenge``, ``mode``, and ``challenge_dir`` for a user's challenges)."""
+
+    def __init__(self, limits: SandboxLimits | None = None) -> None:
+        self.limits = limits
+
+    def __call__(self, attempt: Attempt) -> CyberEnvironment | None:
+        from ._scripted import challenge_from_extra
+
+        if "challenge" not in attempt.extra:
+            return None
+        ch, mode = challenge_from_extra(attempt.extra)
+        return CyberEnvironment(ch, mode, self.limits)
+
+
+def provider(cfg: object) -> CyberEnvironments:
+    """The ``suho.environments`` entry point: built from the run's config (resume included)."""
+    return CyberEnvironments()

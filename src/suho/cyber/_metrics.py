@@ -157,3 +157,32 @@ def cyber_section(
             "intervals": "95% Wilson score",
         },
     }
+
+
+def outcome_of(row: dict[str, Any]) -> Outcome | None:
+    """A cyber task's outcome from a stored attempt (its ``cyber`` verdict and plan)."""
+    x = row.get("extra") or {}
+    if "challenge" not in x:
+        return None
+    v = (row.get("verdicts") or {}).get("cyber")
+    error = row.get("status") != "done" or v is None or v.get("label") == "ungraded"
+    tokens = (row.get("prompt_tokens") or 0) + (row.get("completion_tokens") or 0)
+    return Outcome(
+        challenge=str(x["challenge"]),
+        family=str(x.get("family") or row.get("category") or ""),
+        mode=str(x.get("mode") or "offense"),
+        passed=None if error else bool(v and v.get("hit")),
+        steps=int(row.get("tries") or 0),
+        tokens=int(tokens),
+        repeat=int(row.get("repeat") or 0),
+    )
+
+
+def cyber_store_section(store: Any, run_id: str) -> dict[str, Any]:
+    """The ``cyber`` object of a run's reports, from the store (one pass over its attempts)."""
+    run = store.get_run(run_id)
+    cfg = run.get("config") or {}
+    rows = [o for r in store.iter_attempts(run["id"]) if (o := outcome_of(r)) is not None]
+    budget = {"steps": cfg.get("max_steps"), "tokens": cfg.get("max_episode_tokens"),
+              "seconds": cfg.get("max_episode_seconds")}  # fmt: skip
+    return cyber_section(rows, seed=int(run.get("seed") or 0), budget=budget)

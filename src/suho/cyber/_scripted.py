@@ -9,26 +9,31 @@ solves is broken). Both learn their challenge through ``for_episode`` (``Episode
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from suho.episode import Capabilities, Episode
 from suho.targets import ChatResult, GenParams, Message, TargetSpec, ToolCall
 
-from ._challenge import Challenge, builtin_challenges, load_challenge
+from ._challenge import Challenge, Mode, builtin_challenges, load_challenge
 
 
-def challenge_of(episode: Episode) -> tuple[Challenge, str]:
-    """The challenge and mode an episode's attempt names (``extra``: challenge, mode, dir)."""
-    extra = episode.attempt.extra
-    cid, mode = str(extra.get("challenge", "")), str(extra.get("mode", "offense"))
+def challenge_from_extra(extra: Mapping[str, Any]) -> tuple[Challenge, Mode]:
+    """The challenge and mode an attempt's ``extra`` names (challenge, mode, challenge_dir)."""
+    cid = str(extra.get("challenge", ""))
+    mode: Mode = "defense" if extra.get("mode") == "defense" else "offense"
     if extra.get("challenge_dir"):
         return load_challenge(Path(str(extra["challenge_dir"]))), mode
     for ch in builtin_challenges():
         if ch.id == cid:
             return ch, mode
     raise LookupError(f"no cyber challenge {cid!r}")
+
+
+def challenge_of(episode: Episode) -> tuple[Challenge, Mode]:
+    """The challenge and mode of an episode's attempt."""
+    return challenge_from_extra(episode.attempt.extra)
 
 
 class _ScriptBase:

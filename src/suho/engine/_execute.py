@@ -29,6 +29,7 @@ from suho.episode import (
     Environment,
     EnvironmentProvider,
     Episode,
+    EpisodeAware,
     Event,
     ToolRuntime,
 )
@@ -36,7 +37,14 @@ from suho.store import AttemptResult, VerdictRecord
 from suho.targets import ErrorKind, GenParams, Target, TargetError, scrub
 
 from ._config import RunConfig
-from ._context import EngineContext, Replay, ResumeDiverged, RoleModel, detect_input
+from ._context import (
+    EngineContext,
+    EngineRole,
+    Replay,
+    ResumeDiverged,
+    RoleModel,
+    detect_input,
+)
 from ._limits import RateLimiter, RetryPolicy
 
 if TYPE_CHECKING:
@@ -255,6 +263,10 @@ class Executor:
                     episode.env_before = env.snapshot()
                     ctx.tools = ToolRuntime(env.tools(), bind={"env": env})
                     episode.tools = list(ctx.tools.definitions())
+                if isinstance(self.target, EpisodeAware):
+                    # A scripted agent or reference solver learns its episode once set up.
+                    own = replace(self.roles["target"], _target=self.target.for_episode(episode))
+                    ctx.target = EngineRole(ctx, own)
                 await self._drive(attempt, episode, ctx)
                 if env is not None:
                     episode.env = env.snapshot()

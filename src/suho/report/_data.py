@@ -44,6 +44,11 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         for a in sorted({g["attack"] for g in harmful})
     }
     config = dict(run["config"])
+    cyber: dict[str, Any] = {}
+    if config.get("environment") == "cyber":
+        from suho.cyber import cyber_store_section
+
+        cyber = {"cyber": cyber_store_section(store, rid)}
     return {
         "schema": "suho.report/1",
         "run_id": rid,
@@ -72,6 +77,7 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             {k: v for k, v in f.items() if k not in ("id", "run_id")}
             for f in store.get_findings(rid)
         ],
+        **cyber,
     }
 
 
