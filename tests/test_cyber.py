@@ -315,3 +315,74 @@ def test_sandbox_check_cli() -> None:
 
 
 
+
+
+# -- suho cyber run through the engine -----------------------------------------------------------
+
+
+def _kit_env(tmp: Path) -> tuple[dict[str, str], str]:
+    """PYTHONPATH with the test provider, and the scripted provider's name: ``script`` once the
+    agent arena's provider is installed, else the test kit's ``cyberscript``."""
+    import os
+
+    import cyber_testkit
+
+    from suho import _registry
+
+    kit = cyber_testkit.install(tmp / "kit")
+    tests = str(Path(__file__).resolve().parent)
+    env = {"PYTHONPATH": os.pathsep.join([str(kit), tests, os.environ.get("PYTHONPATH", "")])}
+    provider = "script" if "script" in _registry.names("suho.targets") else "cyberscript"
+    return env, provider
+
+
+def _report(tmp: Path, out: str) -> dict:  # type: ignore[type-arg]
+    run_id = next(ln.split()[1] for ln in out.splitlines() if ln.startswith("run "))
+    return json.loads((tmp / "reports" / run_id / "report.json").read_text(encoding="utf-8"))
+
+
+def test_cyber_run_reference_and_null_through_the_engine(tmp_path: Path) -> None:
+    env, provider = _kit_env(tmp_path)
+    common = ["--challenges", "web-sqli,forensics-kakao", "--db", str(tmp_path / "s.db"),
+              "--out", str(tmp_path / "reports"), "-q"]  # fmt: skip
+    r = run_cli("cyber", "run", "--target", f"{provider}:reference", *common, env=env)
+    assert r.returncode == 0, r.stderr
+    rep = _report(tmp_path, r.stdout)
+    c = rep["cyber"]
+    assert c["totals"]["offense_success"] == 1.0 and c["totals"]["defense_success"] == 1.0
+    assert c["totals"]["tasks"] == 4 and set(c["by_family"]) == {"web", "forensics"}
+    assert c["budget"]["steps"] == 15
+    att = rep["attempts"][0]
+    kinds = [e["kind"] for e in att["events"]]
+    assert "tool_call" in kinds and "tool_result" in kinds
+    v = att["verdicts"]["cyber"]
+    assert v["hit"] and v["kind"] == "security" and v["label"] == "solved" and att["success"]
+    assert "cyber: offense 100.0%, defense 100.0%" in r.stderr
+
+    r = run_cli("cyber", "run", "--target", f"{provider}:null", *common, "--repeats", "2", env=env)
+    assert r.returncode == 0, r.stderr
+    c = _report(tmp_path, r.stdout)["cyber"]
+    assert c["totals"]["offense_success"] == 0.0 and c["totals"]["defense_success"] == 0.0
+    assert c["totals"]["tasks"] == 8 and c["totals"]["pass_k"]["offense"] == {"1": 0.0, "2": 0.0}
+
+    run_id = next(ln.split()[1] for ln in r.stdout.splitlines() if ln.startswith("run "))
+    r = run_cli("report", run_id, "--db", str(tmp_path / "s.db"), "--format", "json", env=env)
+    assert r.returncode == 0 and json.loads(r.stdout)["cyber"]["totals"]["tasks"] == 8
+    r = run_cli("resume", run_id, "--db", str(tmp_path / "s.db"), "--out",
+                str(tmp_path / "reports"), "-q", env=env)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert _report(tmp_path, r.stdout)["cyber"]["totals"]["tasks"] == 8  # nothing repeated
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "attack"], "--mode must be"),
+        (["--challenges", "nope"], "unknown challenge nope"),
+        (["--family", "cooking"], "unknown family cooking"),
+        (["--lang", "fr"], "--lang must be"),
+    ],
+)
+def test_cyber_run_bad_input_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
+    r = run_cli("cyber", "run", "--db", str(tmp_path / "s.db"), *args)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
