@@ -20,7 +20,9 @@ class _Role:
     spec: str = "script:test"
     calls: int = 0
 
-    async def generate(self, messages: Sequence[Message], params: GenParams | None = None) -> ChatResult:
+    async def generate(
+        self, messages: Sequence[Message], params: GenParams | None = None
+    ) -> ChatResult:
         self.episode.budget.check()
         self.calls += 1
         self.episode.budget.steps += 1
@@ -45,10 +47,13 @@ class Ctx:
         return None
 
 
-async def run_task(env: CyberEnvironment, agent: Any, *, lang: str = "ko", max_steps: int = 30) -> tuple[Grade, Episode]:
+async def run_task(
+    env: CyberEnvironment, agent: Any, *, lang: str = "ko", max_steps: int = 30
+) -> tuple[Grade, Episode]:
     """Set up, drive with ``agent`` (a Target, EpisodeAware ones resolved), grade, tear down."""
-    attempt = Attempt(id="t", lang=lang, attack="cyber",
-                      extra={"challenge": env.challenge.id, "mode": env.mode})
+    attempt = Attempt(
+        id="t", lang=lang, attack="cyber", extra={"challenge": env.challenge.id, "mode": env.mode}
+    )
     episode = Episode(attempt, budget=Budget(max_steps=max_steps))
     try:
         await env.setup(attempt)

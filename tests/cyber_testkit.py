@@ -11,7 +11,7 @@ from suho.cyber._scripted import NullAgent, ReferenceSolver
 from suho.targets import TargetOptions, TargetSpec
 
 
-def CyberScript(spec: TargetSpec, options: TargetOptions | None = None) -> Any:  # noqa: N802
+def CyberScript(spec: TargetSpec, options: TargetOptions | None = None) -> Any:
     """The scripted solver ``spec.model`` names (reference or null)."""
     return {"reference": ReferenceSolver, "null": NullAgent}[spec.model](spec, options)
 
@@ -19,6 +19,10 @@ def CyberScript(spec: TargetSpec, options: TargetOptions | None = None) -> Any: 
 def install(where: Path) -> Path:
     info = where / "suho_cyber_testkit-0.1.dist-info"
     info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: suho-cyber-testkit\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text('[suho.targets]\ncyberscript = cyber_testkit:CyberScript\n')
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: suho-cyber-testkit\nVersion: 0.1\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[suho.targets]\ncyberscript = cyber_testkit:CyberScript\n"
+    )
     return where

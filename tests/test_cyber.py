@@ -10,7 +10,6 @@ import asyncio
 import json
 import shutil
 import struct
-
 from pathlib import Path
 
 import pytest
@@ -106,7 +105,7 @@ def test_unsandboxed_never(monkeypatch: pytest.MonkeyPatch) -> None:
 
     bad = _check.Check("user namespace", False, "denied", "enable user namespaces")
     monkeypatch.setattr(_check, "essential_failures", lambda: [bad])
-    with pytest.raises(SandboxUnavailable, match="refusing to run them unsandboxed.*enable user"):
+    with pytest.raises(SandboxUnavailable, match=r"refusing to run them unsandboxed.*enable user"):
         asyncio.run(Sandbox.start({}))
 
 
@@ -164,13 +163,17 @@ def test_flag_in_task_text_is_a_load_error(tmp_path: Path) -> None:
     d = _write_challenge(tmp_path, **{"Find the flag in the admin": "Find {{flag}} in the admin"})
     with pytest.raises(SuhoInputError, match="flag leak"):
         load_challenge(d)
-    d2 = _write_challenge(tmp_path / "b", **{"Find the flag in the admin": "Find suho{0123456789abcdef} in the admin"})
+    d2 = _write_challenge(
+        tmp_path / "b", **{"Find the flag in the admin": "Find suho{0123456789abcdef} in the admin"}
+    )
     with pytest.raises(SuhoInputError, match=r"challenge\.toml: flag leak"):
         load_challenge(d2)
 
 
 def test_bad_challenge_files_exit_2_naming_the_file(tmp_path: Path) -> None:
-    leak = _write_challenge(tmp_path / "1", **{"Find the flag in the admin": "Find {{flag}} in the admin"})
+    leak = _write_challenge(
+        tmp_path / "1", **{"Find the flag in the admin": "Find {{flag}} in the admin"}
+    )
     r = run_cli("cyber", "list", "--dir", str(leak))
     assert r.returncode == 2 and "challenge.toml" in r.stderr and "flag leak" in r.stderr
     nograder = _write_challenge(tmp_path / "2", **{'tests = "python3 -I /grade/tests.py"\n': ""})
@@ -180,7 +183,9 @@ def test_bad_challenge_files_exit_2_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_service_that_fails_to_start_exits_2(tmp_path: Path) -> None:
-    d = _write_challenge(tmp_path, **{'cmd = "python3 /app/app.py 127.0.0.2 8080"': 'cmd = "python3 /app/nope.py"'})
+    d = _write_challenge(
+        tmp_path, **{'cmd = "python3 /app/app.py 127.0.0.2 8080"': 'cmd = "python3 /app/nope.py"'}
+    )
     r = run_cli("cyber", "check", str(d))
     assert r.returncode == 2, r.stderr
     assert "challenge.toml" in r.stderr and "service 'notes' failed to start" in r.stderr
@@ -229,7 +234,9 @@ def test_offense_grader_refuses_decoys_and_partial_answers() -> None:
 
 
 def test_agent_loop_drives_the_shell_tool_and_records_the_transcript() -> None:
-    grade, episode = asyncio.run(run_task(CyberEnvironment(BUILTIN["web-idor"], "offense"), ReferenceSolver(), lang="en"))
+    grade, episode = asyncio.run(
+        run_task(CyberEnvironment(BUILTIN["web-idor"], "offense"), ReferenceSolver(), lang="en")
+    )
     assert grade.passed
     kinds = [e.kind for e in episode.events]
     assert "tool_call" in kinds and "tool_result" in kinds and kinds[-1] == "score"
@@ -249,7 +256,9 @@ def test_every_challenge_reference_passes_and_null_fails() -> None:
                 null, _ = await run_scripted(BUILTIN[cid], mode, NullAgent())  # type: ignore[arg-type]
             return cid, mode, ref, detail, null
 
-        return list(await asyncio.gather(*(one(c, m) for c in BUILTIN for m in ("offense", "defense"))))
+        return list(
+            await asyncio.gather(*(one(c, m) for c in BUILTIN for m in ("offense", "defense")))
+        )
 
     results = asyncio.run(go())
     failures = [r for r in results if not r[2] or r[4]]
@@ -314,9 +323,6 @@ def test_sandbox_check_cli() -> None:
     assert len(data["escapes"]) >= 10
 
 
-
-
-
 # -- suho cyber run through the engine -----------------------------------------------------------
 
 
@@ -326,7 +332,6 @@ def _kit_env(tmp: Path) -> tuple[dict[str, str], str]:
     import os
 
     import cyber_testkit
-
     from suho import _registry
 
     kit = cyber_testkit.install(tmp / "kit")

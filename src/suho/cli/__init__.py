@@ -7,7 +7,18 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _cyber, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import (
+    _compare,
+    _cyber,
+    _detectors,
+    _export,
+    _korean,
+    _models,
+    _probes,
+    _runs,
+    _scan,
+    _text,
+)
 from suho.errors import SuhoInputError
 
 app = typer.Typer(

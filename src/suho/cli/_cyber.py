@@ -92,7 +92,9 @@ def sandbox_check(
 
 
 def check_cmd(
-    directory: Annotated[Path, typer.Argument(help="The challenge directory (or a folder of them).")],
+    directory: Annotated[
+        Path, typer.Argument(help="The challenge directory (or a folder of them).")
+    ],
 ) -> None:
     """Check challenges you wrote: load them (exit 2 naming the file and the problem), then in
     the real sandbox their reference solutions must pass and a do-nothing agent must fail, in
@@ -114,22 +116,46 @@ def check_cmd(
 
 
 def run_cmd(
-    target: Annotated[str | None, typer.Option("--target", help="PROVIDER:MODEL (default: the "
-                      "local model); script:reference and script:null check challenges.")] = None,
-    challenges: Annotated[str | None, typer.Option("--challenges", help="Challenge ids, comma-separated.")] = None,
-    family: Annotated[str | None, typer.Option("--family", help="Families, comma-separated "
-                      "(web, crypto, reversing, forensics, phishing, misconfig).")] = None,
-    mode: Annotated[str, typer.Option("--mode", help="offense, defense or both.")] = "offense,defense",
-    budget_steps: Annotated[int, typer.Option("--budget-steps", min=1, help="Model calls per task.")] = 15,
-    budget_tokens: Annotated[int | None, typer.Option("--budget-tokens", min=1, help="Tokens per task.")] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="PROVIDER:MODEL (default: the "
+            "local model); script:reference and script:null check challenges.",
+        ),
+    ] = None,
+    challenges: Annotated[
+        str | None, typer.Option("--challenges", help="Challenge ids, comma-separated.")
+    ] = None,
+    family: Annotated[
+        str | None,
+        typer.Option(
+            "--family",
+            help="Families, comma-separated "
+            "(web, crypto, reversing, forensics, phishing, misconfig).",
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="offense, defense or both.")
+    ] = "offense,defense",
+    budget_steps: Annotated[
+        int, typer.Option("--budget-steps", min=1, help="Model calls per task.")
+    ] = 15,
+    budget_tokens: Annotated[
+        int | None, typer.Option("--budget-tokens", min=1, help="Tokens per task.")
+    ] = None,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Tries per task (pass^k).")] = 1,
     lang: Annotated[str, typer.Option("--lang", help="Task language: ko, en or both.")] = "ko",
     db: DbOpt = None,
     directory: DirOpt = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible base URL.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="OpenAI-compatible base URL.")
+    ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Tasks at once.")] = 2,
-    out: Annotated[Path, typer.Option("--out", help="Directory for the run's reports "
-                   "(report.html, report.json).")] = Path("suho-reports"),
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Directory for the run's reports (report.html, report.json)."),
+    ] = Path("suho-reports"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Run the cyber range against a target: every selected challenge's offense task and its

@@ -33,7 +33,9 @@ class Check:
     essential: bool = True
 
 
-def _run(argv: list[str], *, pass_fds: tuple[int, ...] = (), timeout: float = 10) -> tuple[int, str]:
+def _run(
+    argv: list[str], *, pass_fds: tuple[int, ...] = (), timeout: float = 10
+) -> tuple[int, str]:
     try:
         p = subprocess.run(
             argv, capture_output=True, text=True, timeout=timeout, pass_fds=pass_fds, check=False
@@ -207,9 +209,10 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
     )  # fmt: skip
     try:
         r = await box.exec(f"/usr/bin/python3 -I -c '{_EGRESS}'")
-        out.append(Escape("network egress", "CONNECTED" not in r.output and r.rc == 0, _one(r.output)))
-        paths = ["/etc/shadow", str(home / ".ssh" / "id_ed25519"), str(base / "store.db"),
-                 "/root/.ssh", str(Path.home()), os.path.expanduser("~/.cache/suho")]  # fmt: skip
+        out.append(
+            Escape("network egress", "CONNECTED" not in r.output and r.rc == 0, _one(r.output))
+        )
+        paths = _host_paths(home, base)
         r = await box.exec(" ; ".join(f"cat {p} 2>&1; ls {p} 2>&1" for p in paths))
         shadow = _host_shadow_line()
         leaked = canary in r.output or (shadow is not None and shadow in r.output)
@@ -232,7 +235,9 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
             "i=0; while [ $i -lt 12 ]; do head -c 4000000 /dev/zero > /task/fill$i || break; "
             "i=$((i+1)); done; head -c 40000000 /dev/zero > /tmp/big; du -sk /task /tmp"
         )
-        sizes = [int(x.split()[0]) for x in r.output.splitlines() if x.split() and x.split()[0].isdigit()]
+        sizes = [
+            int(x.split()[0]) for x in r.output.splitlines() if x.split() and x.split()[0].isdigit()
+        ]
         out.append(Escape("disk fill", bool(sizes) and max(sizes) <= limits.task_bytes // 1024,
                           _one(r.output)))  # fmt: skip
         marker = f"3{secrets.randbelow(10**6)}.5"
@@ -242,7 +247,9 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
                           f"{len(left)} left 2 s after the command (its namespace is torn down)"))  # fmt: skip
         r = await box.exec(f"/usr/bin/python3 -I -c '{_PTRACE}'")
         bad = [ln for ln in r.output.splitlines() if ln.split()[1:2] and ln.split()[1] != "-1"]
-        out.append(Escape("ptrace parent / forbidden syscalls", r.rc == 0 and not bad, _one(r.output)))
+        out.append(
+            Escape("ptrace parent / forbidden syscalls", r.rc == 0 and not bad, _one(r.output))
+        )
         await box.exec("ln -s /etc/shadow /task/answer.txt; ln -s / /task/rootlink")
         try:
             data = await box.read("/task/answer.txt")
@@ -259,6 +266,18 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
         if own_dir:
             shutil.rmtree(base, ignore_errors=True)
     return out
+
+
+def _host_paths(home: Path, base: Path) -> list[str]:
+    """Host paths the agent must not read: shadow, planted keys and store, our home, caches."""
+    return [
+        "/etc/shadow",
+        str(home / ".ssh" / "id_ed25519"),
+        str(base / "store.db"),
+        "/root/.ssh",
+        str(Path.home()),
+        os.path.expanduser("~/.cache/suho"),
+    ]
 
 
 def _one(text: str, n: int = 160) -> str:

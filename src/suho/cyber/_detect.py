@@ -5,12 +5,14 @@ line is a Python regular expression, matched case-insensitively with ``re.search
 line. Prints one JSON object: ``{"tp", "attack", "fp", "benign"}`` or ``{"error"}``.
 """
 
+from __future__ import annotations
+
 import json
 import re
 import sys
 
 
-def main():
+def main() -> None:
     with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
         lines = [ln.strip() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
@@ -22,7 +24,7 @@ def main():
         print(json.dumps({"error": f"not a regular expression: {e}"}))
         return
 
-    def hits(path):
+    def hits(path: str) -> tuple[int, int]:
         with open(path, encoding="utf-8") as f:
             logs = [ln.rstrip("\n") for ln in f if ln.strip()]
         return sum(1 for ln in logs if rx.search(ln)), len(logs)

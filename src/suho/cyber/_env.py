@@ -28,7 +28,7 @@ from suho.episode import Attempt, Tool, tool
 from suho.errors import SuhoInputError
 
 from ._challenge import Challenge, Mode, Rendered, cc_available, render
-from ._sandbox import AGENT_BINDS, GRADER_BINDS, Sandbox, SandboxLimits, service_binds
+from ._sandbox import GRADER_BINDS, Sandbox, SandboxLimits, service_binds
 
 SETUP_TIMEOUT = 90.0
 GRADE_TIMEOUT = 30.0
@@ -57,7 +57,6 @@ async def shell(command: str, env: CyberEnvironment) -> str:
     """
     res = await env.box().exec(command)
     return res.render()
-
 
 
 class CyberEnvironment:
@@ -170,7 +169,9 @@ class CyberEnvironment:
         exploited = r.flag in exploit.output or "EXPLOITED" in exploit.output
         ok = tests.rc == 0 and not exploited
         detail = []
-        detail.append("tests pass" if tests.rc == 0 else f"tests fail: {tests.output.strip()[-200:]}")
+        detail.append(
+            "tests pass" if tests.rc == 0 else f"tests fail: {tests.output.strip()[-200:]}"
+        )
         detail.append("exploit still works" if exploited else "exploit fails")
         score = (0.5 if tests.rc == 0 else 0.0) + (0.5 if not exploited else 0.0)
         return Grade(ok, score, "; ".join(detail),

@@ -61,7 +61,9 @@ def _counts(rows: Iterable[Outcome], mode: str) -> tuple[int, int]:
     return sum(1 for r in graded if r.passed), len(graded)
 
 
-def balance_ci(rows: Sequence[Outcome], *, seed: int = 0, reps: int = BOOTSTRAP) -> list[float] | None:
+def balance_ci(
+    rows: Sequence[Outcome], *, seed: int = 0, reps: int = BOOTSTRAP
+) -> list[float] | None:
     """Percentile bootstrap interval of ``balance`` over challenges."""
     by_ch: dict[str, list[Outcome]] = defaultdict(list)
     for r in rows:
@@ -80,7 +82,7 @@ def balance_ci(rows: Sequence[Outcome], *, seed: int = 0, reps: int = BOOTSTRAP)
         return None
     stats.sort()
     lo = stats[int(0.025 * (len(stats) - 1))]
-    hi = stats[int(math.ceil(0.975 * (len(stats) - 1)))]
+    hi = stats[math.ceil(0.975 * (len(stats) - 1))]
     return [round(lo, 4), round(hi, 4)]
 
 

@@ -16,7 +16,10 @@ Services and the agent's commands never share a pid namespace or a mount view, s
 neither read a service's data in ``/srv`` nor signal or trace it.
 """
 
+from __future__ import annotations
+
 import base64
+import contextlib
 import json
 import os
 import resource
@@ -26,6 +29,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 BASE = [
     "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
@@ -35,13 +40,14 @@ BASE = [
     "--new-session", "--uid", "1000", "--gid", "1000", "--hostname", "task", "--clearenv",
 ]  # fmt: skip
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/task", "LANG": "C.UTF-8", "TERM": "dumb"}
-SERVICES = {}
+Req = dict[str, Any]
+SERVICES: dict[str, tuple[subprocess.Popen[bytes], str, int]] = {}
 
 
-def limits(req):
+def limits(req: Req) -> Callable[[], None]:
     lim = req.get("limits") or {}
 
-    def apply():
+    def apply() -> None:
         os.setsid()
         for name, key in (
             ("cpu", resource.RLIMIT_CPU),
@@ -57,7 +63,7 @@ def limits(req):
     return apply
 
 
-def argv(req, seccomp_fd):
+def argv(req: Req, seccomp_fd: int) -> list[str]:
     a = ["bwrap", *BASE]
     for mode, src, dst in req.get("binds", []):
         a += ["--bind" if mode == "rw" else "--ro-bind", src, dst]
@@ -68,7 +74,7 @@ def argv(req, seccomp_fd):
     return [*a, "--", "/bin/sh", "-c", req["cmd"]]
 
 
-def spawn(req, **kw):
+def spawn(req: Req, **kw: Any) -> subprocess.Popen[bytes]:
     fd = os.open("/suho/bin/inner.bpf", os.O_RDONLY)
     try:
         return subprocess.Popen(
@@ -78,15 +84,13 @@ def spawn(req, **kw):
         os.close(fd)
 
 
-def kill(p):
-    try:
+def kill(p: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     p.wait()
 
 
-def op_exec(req):
+def op_exec(req: Req) -> Req:
     cap = int(req.get("max_output", 65536))
     p = spawn(req, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     timed_out = False
@@ -101,7 +105,7 @@ def op_exec(req):
     return {"rc": p.returncode, "output": text, "timed_out": timed_out, "truncated": truncated}
 
 
-def ready(host, port, until):
+def ready(host: str, port: int, until: float) -> bool:
     while time.monotonic() < until:
         try:
             with socket.create_connection((host, port), timeout=0.2):
@@ -111,7 +115,7 @@ def ready(host, port, until):
     return False
 
 
-def op_service(req):
+def op_service(req: Req) -> Req:
     log = open(f"/tmp/.svc-{req['name']}.log", "wb")  # noqa: SIM115 - kept open by the child
     p = spawn(req, stdout=log, stderr=subprocess.STDOUT)
     SERVICES[req["name"]] = (p, req["host"], int(req["port"]))
@@ -124,7 +128,7 @@ def op_service(req):
     return {"ok": False, "rc": p.returncode, "log": tail}
 
 
-def closed(host, port, until):
+def closed(host: str, port: int, until: float) -> bool:
     """Wait until nothing answers on host:port (a killed service's namespace dies async)."""
     while time.monotonic() < until:
         try:
@@ -135,7 +139,7 @@ def closed(host, port, until):
     return False
 
 
-def op_stop(req):
+def op_stop(req: Req) -> Req:
     for p, _, _ in SERVICES.values():
         kill(p)
     for _, host, port in SERVICES.values():
@@ -144,21 +148,21 @@ def op_stop(req):
     return {"ok": True}
 
 
-def op_init(req):
+def op_init(req: Req) -> Req:
     for src, dst in (("/suho/stage/task", "/task"), ("/suho/stage/srv", "/srv")):
         if os.path.isdir(src):
             shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True)
     return {"ok": True}
 
 
-def inside(path):
+def inside(path: str) -> str:
     real = os.path.realpath(path)
     if not (real == "/task" or real.startswith("/task/")):
         raise ValueError(f"{path} is outside /task")
     return real
 
 
-def op_read(req):
+def op_read(req: Req) -> Req:
     path = inside(req["path"])
     if not os.path.isfile(path):
         return {"ok": False, "data": None}
@@ -166,7 +170,7 @@ def op_read(req):
         return {"ok": True, "data": base64.b64encode(f.read(int(req.get("max", 1 << 20)))).decode()}
 
 
-def op_write(req):
+def op_write(req: Req) -> Req:
     path = inside(req["path"])
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
@@ -174,13 +178,13 @@ def op_write(req):
     return {"ok": True}
 
 
-OPS = {
+OPS: dict[str, Callable[[Req], Req]] = {
     "init": op_init, "exec": op_exec, "service": op_service, "stop": op_stop,
     "read": op_read, "write": op_write,
 }  # fmt: skip
 
 
-def main():
+def main() -> None:
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         req = json.loads(line)

@@ -92,7 +92,10 @@ class ExecResult:
 
 
 # The binds of the three kinds of nested sandbox.
-AGENT_BINDS: tuple[tuple[str, str, str], ...] = (("rw", "/task", "/task"), ("rw", "/scratch", "/tmp"))
+AGENT_BINDS: tuple[tuple[str, str, str], ...] = (
+    ("rw", "/task", "/task"),
+    ("rw", "/scratch", "/tmp"),
+)
 GRADER_BINDS: tuple[tuple[str, str, str], ...] = (
     ("ro", "/task", "/task"),
     ("ro", "/suho/grade", "/grade"),
@@ -174,7 +177,7 @@ class Sandbox:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def _call(self, req: Mapping[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+    async def _call(self, req: Mapping[str, Any], timeout: float = 60.0) -> dict[str, Any]:  # noqa: ASYNC109
         if self.closed:
             raise SandboxError("the sandbox is closed")
         stdin, stdout = self.proc.stdin, self.proc.stdout
@@ -201,7 +204,7 @@ class Sandbox:
         self,
         cmd: str,
         *,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - enforced inside the pod
         binds: Sequence[tuple[str, str, str]] = AGENT_BINDS,
         env: Mapping[str, str] | None = None,
         cwd: str = "/task",
@@ -232,7 +235,7 @@ class Sandbox:
         host: str,
         port: int,
         binds: Sequence[tuple[str, str, str]] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the port wait, inside the pod
     ) -> tuple[bool, str]:
         """Start a service and wait until ``host:port`` accepts; (ok, log tail when not)."""
         res = await self._call(
@@ -300,7 +303,18 @@ def _pod_argv(workdir: Path, limits: SandboxLimits, uid: int | None, bpf_fd: int
         argv += ["--size", str(size), "--tmpfs", path]
     for d in ("/scratch", "/scratch-srv", "/scratch-grade"):
         argv += ["--size", str(limits.tmp_bytes), "--tmpfs", d]
-    argv += ["--remount-ro", "/", "--uid", "1000", "--gid", "1000", "--hostname", "task", "--chdir", "/"]
+    argv += [
+        "--remount-ro",
+        "/",
+        "--uid",
+        "1000",
+        "--gid",
+        "1000",
+        "--hostname",
+        "task",
+        "--chdir",
+        "/",
+    ]
     argv += ["--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8"]
     argv += ["--add-seccomp-fd", str(bpf_fd), "--", PYTHON, "-I", "-S", "/suho/bin/pod.py"]
     return argv
@@ -338,7 +352,7 @@ def _write_etc(d: Path) -> None:
 
 
 def _chown_tree(root: Path, uid: int) -> None:
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         os.chown(dirpath, uid, uid)
         for n in filenames:
             os.chown(os.path.join(dirpath, n), uid, uid)

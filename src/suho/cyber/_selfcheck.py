@@ -17,7 +17,7 @@ from suho.targets import ChatResult, GenParams, Message
 from ._attack import CyberTask
 from ._challenge import Challenge, Mode
 from ._env import CyberEnvironment
-from ._scripted import NullAgent, ReferenceSolver
+from ._scripted import NullAgent, ReferenceSolver, _Replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,9 @@ class _Role:
     def __init__(self, agent: object, episode: Episode) -> None:
         self.agent, self.episode, self.calls = agent, episode, 0
 
-    async def generate(self, messages: Sequence[Message], params: GenParams | None = None) -> ChatResult:
+    async def generate(
+        self, messages: Sequence[Message], params: GenParams | None = None
+    ) -> ChatResult:
         self.episode.budget.check()
         self.calls += 1
         self.episode.budget.steps += 1
@@ -70,10 +72,12 @@ async def run_scripted(ch: Challenge, mode: Mode, agent: object) -> tuple[bool, 
     episode = Episode(attempt, budget=Budget(max_steps=len(ch.spec.offense.reference) + 12))
     try:
         await env.setup(attempt)
-        target = agent.for_episode(episode) if hasattr(agent, "for_episode") else agent
-        if isinstance(agent, ReferenceSolver):
+        target: object = agent
+        if isinstance(agent, ReferenceSolver):  # the challenge we hold (a user's), not by id
             part = ch.spec.offense if mode == "offense" else ch.spec.defense
-            target = type(target)(target.spec, part.reference)  # the challenge we hold, not by id
+            target = _Replay(agent.spec, part.reference)
+        elif isinstance(agent, NullAgent):
+            target = agent.for_episode(episode)
         ctx = _Ctx(_Role(target, episode), ToolRuntime(env.tools(), bind={"env": env}, timeout=120))
         await CyberTask().run(episode, ctx)  # type: ignore[arg-type]
     finally:
