@@ -39,7 +39,7 @@ def test_plugin_loads_and_is_documented(group: str, name: str) -> None:
         )
         assert "miss" in doc.lower(), f"{group}:{name}: the docstring must say what it misses"
     if group == "suho.detectors":
-        assert obj.kind in ("refusal", "harm")
+        assert obj.kind in ("refusal", "harm", "utility", "security")
     if group == "suho.transforms":
         assert isinstance(obj.reversible, bool)
     page = DOC_PAGE.get(group)
