@@ -391,3 +391,22 @@ def test_cyber_run_reference_and_null_through_the_engine(tmp_path: Path) -> None
 def test_cyber_run_bad_input_exits_2(tmp_path: Path, args: list[str], message: str) -> None:
     r = run_cli("cyber", "run", "--db", str(tmp_path / "s.db"), *args)
     assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_html_cyber_section_escapes_transcripts_and_charts_each_family() -> None:
+    from suho.cyber._html import charts
+    from suho.report._html import _pct, make_env
+
+    rows = [Outcome("c1", "web", "offense", True), Outcome("c1", "web", "defense", False),
+            Outcome("c2", "crypto<b>", "offense", False), Outcome("c2", "crypto<b>", "defense", True)]  # fmt: skip
+    section = cyber_section(rows)
+    evil = "<script>alert(1)</script>"
+    html = make_env(None).get_template("cyber.html.j2").render(
+        cyber=section, pct=_pct, cyber_charts=charts(section), cyber_total=1,
+        cyber_transcripts=[{"challenge": "c1", "mode": "offense", "lang": "ko", "repeat": 0,
+                            "status": "done", "solved": True, "detail": "flag found",
+                            "answer": evil, "steps": [{"command": f"echo '{evil}'", "output": evil}]}],
+    )  # fmt: skip
+    assert "<script>" not in html and html.count("&lt;script&gt;") == 3
+    assert html.count("<svg") == 3  # web, crypto<b>, all
+    assert "crypto&lt;b&gt;: balance" in html and "<b>" not in html
