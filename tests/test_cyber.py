@@ -112,6 +112,16 @@ def test_unsandboxed_never(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- challenges ----------------------------------------------------------------------------------
 
 
+def test_taxonomy_ids_are_known() -> None:
+    from suho.export._taxonomy import attack_techniques, reference_names
+
+    known = attack_techniques()
+    atlas = reference_names()
+    for c in BUILTIN.values():
+        assert c.spec.attack_ids and set(c.spec.attack_ids) <= set(known), c.id
+        assert set(c.spec.atlas_ids) <= set(atlas), c.id
+
+
 def test_range_shape() -> None:
     assert len(BUILTIN) >= 16
     assert {c.family for c in BUILTIN.values()} == set(FAMILIES)
@@ -363,6 +373,17 @@ def test_cyber_run_reference_and_null_through_the_engine(tmp_path: Path) -> None
     v = att["verdicts"]["cyber"]
     assert v["hit"] and v["kind"] == "security" and v["label"] == "solved" and att["success"]
     assert "cyber: offense 100.0%, defense 100.0%" in r.stderr
+    run_id = rep["run_id"]
+    db = str(tmp_path / "s.db")
+    sarif = json.loads(run_cli("report", run_id, "--db", db, "--format", "sarif", env=env).stdout)
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert {r["id"] for r in rules} == {"suho/web", "suho/forensics"}  # offense tasks only
+    web = next(r for r in rules if r["id"] == "suho/web")
+    assert "T1190" in web["properties"]["tags"] and "AML.T0053" in web["properties"]["tags"]
+    stix = json.loads(run_cli("export", run_id, "--db", db, "--format", "stix", env=env).stdout)
+    refs = {(x["source_name"], x["external_id"]) for o in stix["objects"]
+            for x in o.get("external_references", [])}  # fmt: skip
+    assert ("mitre-attack", "T1190") in refs and ("mitre-atlas", "AML.T0053") in refs
 
     r = run_cli("cyber", "run", "--target", f"{provider}:null", *common, "--repeats", "2", env=env)
     assert r.returncode == 0, r.stderr
