@@ -34,12 +34,17 @@ class Check:
 
 
 def _run(
-    argv: list[str], *, pass_fds: tuple[int, ...] = (), timeout: float = 10
+    argv: list[str], *, pass_fds: tuple[int, ...] = (), timeout: float = 10, user: int | None = None
 ) -> tuple[int, str]:
+    """Run a probe (as ``user`` when given: root checks what an unprivileged pod can do)."""
     try:
-        p = subprocess.run(
-            argv, capture_output=True, text=True, timeout=timeout, pass_fds=pass_fds, check=False
-        )
+        if user is None:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                               pass_fds=pass_fds, check=False)  # fmt: skip
+        else:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                               pass_fds=pass_fds, check=False, user=user, group=user,
+                               extra_groups=[])  # fmt: skip
     except FileNotFoundError as e:
         return 127, str(e)
     except subprocess.TimeoutExpired:
@@ -62,7 +67,7 @@ _USERNS_FIX = (
 def probe() -> list[Check]:
     """Every capability the sandbox uses, in order; the first failure explains the rest."""
     checks: list[Check] = []
-    root = os.geteuid() == 0 and shutil.which("setpriv") is not None
+    root = os.geteuid() == 0
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return [Check("bubblewrap", False, "bwrap not found on PATH", "apt-get install bubblewrap")]
@@ -100,23 +105,19 @@ def probe() -> list[Check]:
               "ptrace, mount, kexec, bpf, keyctl, unshare refused (EPERM)" if rc == 0 else out,
               "a kernel with CONFIG_SECCOMP_FILTER and a bubblewrap that supports --add-seccomp-fd")
     )  # fmt: skip
-    prefix = ["setpriv", "--reuid=200998", "--regid=200998", "--clear-groups"] if root else []
-    rc, out = _run([*prefix, bwrap, *_MIN, "--tmpfs", "/tmp", "--unshare-all", bwrap, *_MIN, "--unshare-user",
-                    "--unshare-pid", "--disable-userns", "true"])  # fmt: skip
+    rc, out = _run([bwrap, *_MIN, "--tmpfs", "/tmp", "--unshare-all", bwrap, *_MIN, "--unshare-user",
+                    "--unshare-pid", "--disable-userns", "true"], user=200998 if root else None)  # fmt: skip
     checks.append(
         Check("nested sandbox", rc == 0, "commands get their own sandbox inside the pod"
               if rc == 0 else out, "user.max_user_namespaces must allow nesting (>= 3); "
               + _USERNS_FIX)
     )  # fmt: skip
     if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        rc, out = (127, "setpriv not found") if setpriv is None else _run(
-            [setpriv, "--reuid=200999", "--regid=200999", "--clear-groups", bwrap, *_MIN,
-             "--unshare-all", "true"]
-        )  # fmt: skip
+        rc, out = _run([bwrap, *_MIN, "--unshare-all", "true"], user=200999)
         checks.append(
             Check("unprivileged uid", rc == 0, "root here: each pod runs as a fresh uid "
-                  ">= 200000" if rc == 0 else out, "apt-get install util-linux (setpriv)")
+                  ">= 200000" if rc == 0 else out,
+                  "unprivileged user namespaces must work for a non-root uid (see above)")
         )  # fmt: skip
     else:
         checks.append(Check("unprivileged uid", True, f"running as uid {os.geteuid()}"))

@@ -156,6 +156,10 @@ class Sandbox:
                     stderr=asyncio.subprocess.PIPE,
                     pass_fds=(pod_bpf,),
                     env=dict(parent_env) if parent_env is not None else None,
+                    # As root: drop to the pod's own unprivileged uid in the child (no setpriv).
+                    user=uid,
+                    group=uid,
+                    extra_groups=[] if uid is not None else None,
                     limit=8 * MiB,
                 )
             finally:
@@ -283,10 +287,7 @@ class Sandbox:
 
 def _pod_argv(workdir: Path, limits: SandboxLimits, uid: int | None, bpf_fd: int) -> list[str]:
     w = str(workdir)
-    argv: list[str] = []
-    if uid is not None:
-        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-    argv += [BWRAP, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    argv: list[str] = [BWRAP, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/bin", "usr/bin")):
         argv += ["--symlink", target, link]
