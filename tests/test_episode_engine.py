@@ -124,6 +124,11 @@ def test_three_turn_conversation_with_attacker_and_judge(
         # The second call records only what was new: the answer and the next prompt.
         assert [m["role"] for m in target_calls[1]["data"]["new"]] == ["assistant", "user"]
         assert all(e["data"]["text"].startswith("I'm sorry") for e in target_calls)
+        # Each turn's attacker prompt is a fresh conversation: recorded whole every time.
+        asks = [
+            e["data"]["new"] for e in evs if e["kind"] == "model_call" and e["role"] == "attacker"
+        ]
+        assert [len(a) for a in asks] == [2, 2] and "Turn 2" in asks[1][1]["content"]
         scores = [e for e in evs if e["kind"] == "score"]
         assert [sc["data"]["verdicts"][0]["detector"] for sc in scores] == ["refusal"] * 2
         assert all(sc["data"]["verdicts"][0]["hit"] for sc in scores)
@@ -138,6 +143,12 @@ def test_three_turn_conversation_with_attacker_and_judge(
     # scripted models), each prompt once.
     reqs = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(reqs) == 8 and len({q["prompt"] for q in reqs}) == 8
+    # The HTML report's data holds one verdict per attempt and detector: the final one.
+    from suho.report._pagedata import dictionaries, iter_chunks
+
+    dicts = dictionaries(store, s.run_id)
+    chunks = list(iter_chunks(store, s.run_id, dicts, cap=1000, pcap=1000, redact=False))
+    assert sum(len(ch[17][0]) for ch in chunks) == 4
     # The JSON report carries the events in order; its verdicts stay the final ones.
     report = _report(store, s.run_id)
     by_id = {a["id"]: a for a in report["attempts"]}
@@ -309,6 +320,19 @@ def test_teardown_on_error_budget_and_cancel(
     (row,) = store.iter_attempts(s.run_id)
     assert row["status"] == "done" and row["tries"] == 1
     assert row["events"][-1]["data"] == {"ended_by": "budget:steps"}
+    assert events() == {"setup": 1, "teardown": 1}
+
+    # Out of time inside a slow tool: the episode ends there, is judged, and torn down.
+    env_log.unlink()
+    monkeypatch.setenv("SUHO_TEST_BANK_SLOW", "5")
+    store = Store.open(f"sqlite:///{tmp_path / 't.db'}")
+    t0 = time.monotonic()
+    cfg = _bank_cfg(srv.base_url, max_episode_seconds=0.5)
+    s = asyncio.run(start_run(store, cfg, [Probe(id="x", prompt=STEAL)]))
+    assert time.monotonic() - t0 < 4
+    (row,) = store.iter_attempts(s.run_id)
+    assert row["status"] == "done" and row["tries"] == 2
+    assert row["events"][-1]["data"] == {"ended_by": "budget:seconds"}
     assert events() == {"setup": 1, "teardown": 1}
 
     # Stopped (Ctrl-C) while a tool runs: the worker is cancelled, the tear-down still runs.

@@ -95,8 +95,28 @@ class RunConfig(BaseModel):
         return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
 
     def stored(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The config as stored with the run. The episode fields (issue 14) are left out while
+        they hold their defaults, so a single-turn scan's stored config, its hash and its
+        report are what they were before them."""
+        d = self.model_dump(mode="json")
+        for name in _EPISODE_FIELDS:
+            if d.get(name) == _DEFAULTS[name]:
+                d.pop(name, None)
+        return d
 
     def hash(self) -> str:
         blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_EPISODE_FIELDS = (
+    "attack_options",
+    "attacker",
+    "attacker_base_url",
+    "attacker_api_key_env",
+    "environment",
+    "max_steps",
+    "max_episode_tokens",
+    "max_episode_seconds",
+)
+_DEFAULTS: dict[str, Any] = RunConfig().model_dump(mode="json")

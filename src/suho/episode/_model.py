@@ -176,6 +176,10 @@ class Budget:
             return "seconds"
         return None
 
+    def elapsed(self) -> float:
+        """Seconds since the episode started."""
+        return time.monotonic() - self.started
+
     def check(self) -> None:
         if (what := self.exhausted()) is not None:
             raise BudgetExceeded(what)

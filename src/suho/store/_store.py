@@ -330,9 +330,8 @@ class Store:
 
     def reset_errors(self, run_id: str) -> int:
         """Put errored attempts back to pending (``suho resume --retry-errors``); they start
-        their episodes afresh."""
+        their episodes afresh (an error's checkpoints were cleared when it was recorded)."""
         with self.engine.begin() as c:
-            c.execute(attempt_events.delete().where(attempt_events.c.run_id == run_id))
             n = c.execute(
                 attempts.update()
                 .where(and_(attempts.c.run_id == run_id, attempts.c.status == "error"))
