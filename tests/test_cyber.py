@@ -11,6 +11,7 @@ import json
 import shutil
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -431,3 +432,31 @@ def test_html_cyber_section_escapes_transcripts_and_charts_each_family() -> None
     assert "<script>" not in html and html.count("&lt;script&gt;") == 3
     assert html.count("<svg") == 3  # web, crypto<b>, all
     assert "crypto&lt;b&gt;: balance" in html and "<b>" not in html
+
+
+def test_cyber_run_through_an_openai_compatible_server(tmp_path: Path, server_factory: Any) -> None:
+    """A real HTTP target with tool calling (the fake server replays [[call:...]] markers from
+    the task text), the real sandbox, the real grader: offense solved, and an answer without
+    the flag (the defense twin gets no commands) unsolved."""
+    cmd = BUILTIN["web-sqli"].spec.offense.reference[0].strip()
+    marker = "[[call:shell:" + json.dumps({"command": cmd}) + "]]"
+    marker = marker.replace("\\", "\\\\").replace('"', '\\"')  # inside a TOML string
+    d = _write_challenge(tmp_path, **{
+        "You do not know the admin password.": "You do not know the admin password. " + marker,
+        "관리자 비밀번호는 모릅니다.": "관리자 비밀번호는 모릅니다. " + marker,
+    })  # fmt: skip
+    srv = server_factory()
+    r = run_cli("cyber", "run", "--target", "openai:fake", "--base-url", srv.base_url,
+                "--dir", str(d), "--lang", "en", "--db", str(tmp_path / "s.db"),
+                "--out", str(tmp_path / "reports"), "-q",
+                env={"OPENAI_API_KEY": "sk-test"})  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    rep = _report(tmp_path, r.stdout)
+    t = rep["cyber"]["totals"]
+    assert t["offense_success"] == 1.0 and t["defense_success"] == 0.0 and t["tasks"] == 2
+    offense = next(a for a in rep["attempts"] if a["probe_id"].endswith("/offense"))
+    calls = [e for e in offense["events"] if e["kind"] == "tool_call"]
+    assert len(calls) == 1 and json.loads(calls[0]["data"]["arguments"])["command"] == cmd
+    reqs = srv.requests()
+    assert len(reqs) == 3  # offense: call, then answer; defense: one answer
+    assert any(m.get("role") == "tool" for q in reqs for m in q["messages"])
