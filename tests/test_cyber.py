@@ -460,3 +460,63 @@ def test_cyber_run_through_an_openai_compatible_server(tmp_path: Path, server_fa
     reqs = srv.requests()
     # offense: the call, then the answer after the tool result; defense: one answer
     assert sorted(q["messages"] for q in reqs) == [2, 2, 4]
+
+
+def test_kill_9_mid_run_then_resume_finishes_exactly_once(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+
+    from conftest import suho_cmd
+
+    env, provider = _kit_env(tmp_path)
+    db = tmp_path / "s.db"
+    proc = subprocess.Popen(
+        [*suho_cmd(), "cyber", "run", "--target", f"{provider}:null", "--family", "web,crypto",
+         "--concurrency", "1", "--db", str(db), "--out", str(tmp_path / "reports"), "-q"],
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    done = 0
+    while time.monotonic() < deadline and done < 2:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as c:
+                    done = c.execute(
+                        "select count(*) from attempts where status='done'"
+                    ).fetchone()[0]
+            except sqlite3.Error:
+                continue
+    assert done >= 2, proc.stderr.read() if proc.poll() is not None and proc.stderr else "slow"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    with sqlite3.connect(db) as c:
+        (run_id,) = c.execute("select id from runs").fetchone()
+        before = c.execute("select count(*) from attempts where status='done'").fetchone()[0]
+    assert before < 12
+    time.sleep(0.5)  # the pods die with their parent (--die-with-parent)
+    stray = [
+        p
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _cmdline_has(p, b"/suho/bin/pod.py")
+    ]
+    assert stray == []
+    r = run_cli(
+        "resume", run_id, "--db", str(db), "--out", str(tmp_path / "reports"), "-q", env=env
+    )
+    assert r.returncode == 0, r.stderr
+    c = _report(tmp_path, r.stdout)["cyber"]
+    assert c["totals"]["tasks"] == 12 and c["totals"]["errors"] == 0
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("select id from attempts where status='done'")]
+    assert len(ids) == len(set(ids)) == 12
+
+
+def _cmdline_has(p: Path, needle: bytes) -> bool:
+    try:
+        return needle in (p / "cmdline").read_bytes()
+    except OSError:
+        return False
