@@ -515,6 +515,13 @@ def test_kill_9_mid_run_then_resume_finishes_exactly_once(tmp_path: Path) -> Non
     assert len(ids) == len(set(ids)) == 12
 
 
+def _owner(d: Path) -> int | None:
+    try:
+        return int((d / "owner").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _cmdline_has(p: Path, needle: bytes) -> bool:
     try:
         return needle in (p / "cmdline").read_bytes()

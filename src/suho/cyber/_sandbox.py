@@ -137,8 +137,10 @@ class Sandbox:
         limits = limits or SandboxLimits()
         require_sandbox()
         uid = _UID_BASE + secrets.randbelow(_UID_SPAN) if os.geteuid() == 0 else None
+        await asyncio.to_thread(sweep_stale)
         workdir = Path(tempfile.mkdtemp(prefix="suho-cyber-"))
         try:
+            (workdir / "owner").write_text(str(os.getpid()))
             _write_tree(workdir / "stage" / "task", task_files or {})
             _write_tree(workdir / "stage" / "srv", srv_files or {})
             _write_tree(workdir / "grade", grade_files or {})
@@ -283,6 +285,24 @@ class Sandbox:
                 self.proc.kill()
             await self.proc.wait()
         await asyncio.to_thread(shutil.rmtree, self.workdir, True)
+
+
+def sweep_stale(tmp: str | None = None) -> int:
+    """Remove pod directories whose owning process is gone (a run killed with -9 could not
+    clean up); returns how many were removed."""
+    removed = 0
+    for d in Path(tmp or tempfile.gettempdir()).glob("suho-cyber-*"):
+        try:
+            pid = int((d / "owner").read_text())
+            os.kill(pid, 0)
+            continue  # its owner is alive
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not ours to judge (no owner file yet, or not readable)
+        shutil.rmtree(d, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def _pod_argv(workdir: Path, limits: SandboxLimits, uid: int | None, bpf_fd: int) -> list[str]:
