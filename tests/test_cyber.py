@@ -527,3 +527,30 @@ def _cmdline_has(p: Path, needle: bytes) -> bool:
         return needle in (p / "cmdline").read_bytes()
     except OSError:
         return False
+
+
+def test_unknown_template_value_is_a_load_error(tmp_path: Path) -> None:
+    d = _write_challenge(tmp_path)
+    seed = d / "srv" / "seed.json"
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("{{adminpw}}", "{{nope}}"), encoding="utf-8"
+    )
+    with pytest.raises(SuhoInputError, match="template problem: unknown template value 'nope'"):
+        load_challenge(d)
+
+
+def test_a_cancelled_command_never_desyncs_the_sandbox() -> None:
+    from suho.cyber import SandboxError
+
+    async def go() -> None:
+        box = await Sandbox.start({})
+        try:
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await box.exec("sleep 5; echo late")
+            with pytest.raises(SandboxError):
+                await box.exec("echo next")
+        finally:
+            await box.close()
+
+    asyncio.run(go())

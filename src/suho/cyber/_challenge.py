@@ -246,6 +246,10 @@ def _check(ch: Challenge) -> None:
         tree, _, rel = tpl.partition("/")
         if tree not in ("task", "srv", "grade") or not ch.root.joinpath(tree, rel).is_file():
             raise _bad(src, f"template {tpl!r} is not a file under task/, srv/ or grade/")
+    try:
+        render(ch)  # every template renders: known values, known filters
+    except (ValueError, KeyError, UnicodeDecodeError) as e:
+        raise _bad(src, f"template problem: {e}") from e
     d = spec.defense
     if d.kind == "patch" and (not d.tests or not d.exploit):
         raise _bad(src, "missing grader: a patch defense needs [defense] tests and exploit")

@@ -194,7 +194,11 @@ class Sandbox:
                 await stdin.drain()
                 line = await asyncio.wait_for(stdout.readline(), timeout)
             except (TimeoutError, ConnectionError) as e:
+                self._broken()
                 raise SandboxError(f"the sandbox stopped answering ({type(e).__name__})") from e
+            except asyncio.CancelledError:
+                self._broken()  # a reply may still come: never read it as the next one's
+                raise
         if not line:
             err = b""
             if self.proc.stderr is not None:
@@ -205,6 +209,11 @@ class Sandbox:
         if "error" in res:
             raise SandboxError(f"sandbox: {res['error']}")
         return res
+
+    def _broken(self) -> None:
+        """Stop the pod now (its protocol is out of step); ``close`` still removes its files."""
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
 
     async def exec(
         self,
