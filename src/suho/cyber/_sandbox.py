@@ -119,6 +119,9 @@ class Sandbox:
     proc: asyncio.subprocess.Process
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closed: bool = False
+    # RLIMIT_NPROC counts every process of the host uid: a pod's own uid (as root) has none
+    # besides the pod's; as a normal user, the user's other processes count too.
+    nproc_base: int = 0
 
     @classmethod
     async def start(
@@ -170,6 +173,8 @@ class Sandbox:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
         box = cls(limits, workdir, uid, proc)
+        if uid is None:
+            box.nproc_base = await asyncio.to_thread(_count_procs, os.getuid())
         try:
             await box._call({"op": "init"})
         except BaseException:
@@ -210,6 +215,11 @@ class Sandbox:
             raise SandboxError(f"sandbox: {res['error']}")
         return res
 
+    def _rlimits(self) -> dict[str, int]:
+        r = self.limits.rlimits()
+        r["nproc"] += self.nproc_base
+        return r
+
     def _broken(self) -> None:
         """Stop the pod now (its protocol is out of step); ``close`` still removes its files."""
         with contextlib.suppress(ProcessLookupError):
@@ -235,7 +245,7 @@ class Sandbox:
                 "binds": [list(b) for b in binds],
                 "env": dict(env or {}),
                 "cwd": cwd,
-                "limits": self.limits.rlimits(),
+                "limits": self._rlimits(),
                 "max_output": self.limits.output_bytes,
             },
             timeout=t + 10,
@@ -263,7 +273,7 @@ class Sandbox:
                 "timeout": timeout,
                 "cwd": "/app",
                 "binds": [list(b) for b in (binds or service_binds())],
-                "limits": {**self.limits.rlimits(), "cpu": 3600},
+                "limits": {**self._rlimits(), "cpu": 3600},
             },
             timeout=timeout + 10,
         )
@@ -294,6 +304,18 @@ class Sandbox:
                 self.proc.kill()
             await self.proc.wait()
         await asyncio.to_thread(shutil.rmtree, self.workdir, True)
+
+
+def _count_procs(uid: int) -> int:
+    """Processes of ``uid`` running now (what RLIMIT_NPROC already counts)."""
+    n = 0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                n += d.stat().st_uid == uid
+            except OSError:
+                continue
+    return n
 
 
 def sweep_stale(tmp: str | None = None) -> int:
