@@ -313,7 +313,3 @@ def _host_procs_with(marker: str) -> list[int]:
             except OSError:
                 continue
     return pids
-
-
-def run_battery() -> list[Escape]:
-    return asyncio.run(escape_battery())

@@ -23,7 +23,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -421,7 +421,3 @@ def require_sandbox() -> None:
             "cannot sandbox cyber tasks on this machine, refusing to run them unsandboxed: "
             + "; ".join(f"{c.name}: {c.detail} (fix: {c.fix})" for c in failures)
         )
-
-
-def limits_dict(limits: SandboxLimits) -> dict[str, Any]:
-    return asdict(limits)
