@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from suho.attacks import Attack, get_attack
 from suho.detectors import Detector, Verdict, decide
@@ -37,14 +37,7 @@ from suho.store import AttemptResult, VerdictRecord
 from suho.targets import ErrorKind, GenParams, Target, TargetError, scrub
 
 from ._config import RunConfig
-from ._context import (
-    EngineContext,
-    EngineRole,
-    Replay,
-    ResumeDiverged,
-    RoleModel,
-    detect_input,
-)
+from ._context import EngineContext, Replay, ResumeDiverged, RoleModel, detect_input
 from ._limits import RateLimiter, RetryPolicy
 
 if TYPE_CHECKING:
@@ -202,6 +195,7 @@ class Executor:
         }
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
+        self._episode_aware = isinstance(target, EpisodeAware)
         self.abort_reason: str | None = None
         self.error_kinds: dict[str, int] = {}
         self._consecutive_errors = 0
@@ -262,10 +256,8 @@ class Executor:
                     episode.env_before = env.snapshot()
                     ctx.tools = ToolRuntime(env.tools(), bind={"env": env})
                     episode.tools = list(ctx.tools.definitions())
-                if isinstance(self.target, EpisodeAware):
-                    # A scripted agent or reference solver learns its episode once set up.
-                    own = replace(self.roles["target"], _target=self.target.for_episode(episode))
-                    ctx.target = EngineRole(ctx, own)
+                if self._episode_aware:  # a scripted agent, a reference solver
+                    ctx.use_target(cast(EpisodeAware, self.target).for_episode(episode))
                 await self._drive(attempt, episode, ctx)
                 if env is not None:
                     episode.env = env.snapshot()
