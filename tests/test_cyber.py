@@ -554,3 +554,18 @@ def test_a_cancelled_command_never_desyncs_the_sandbox() -> None:
             await box.close()
 
     asyncio.run(go())
+
+
+def test_select_by_ids_and_families() -> None:
+    from suho.cyber import select
+
+    pool = list(BUILTIN.values())
+    assert [c.id for c in select(pool, ["web-sqli", "crypto-md5"], None)] == [
+        "web-sqli",
+        "crypto-md5",
+    ]
+    assert {c.family for c in select(pool, None, ["web"])} == {"web"}
+    assert [c.id for c in select(pool, ["web-sqli", "crypto-md5"], ["crypto"])] == ["crypto-md5"]
+    assert len(select(pool, None, None)) == len(pool)
+    with pytest.raises(SuhoInputError, match="unknown family"):
+        select(pool, None, ["cooking"])

@@ -311,21 +311,23 @@ def load_dir(path: Path) -> list[Challenge]:
 def select(
     challenges: list[Challenge], ids: list[str] | None, families: list[str] | None
 ) -> list[Challenge]:
-    """Filter by ``--challenges`` ids or ``--family`` names; unknown names are input errors."""
-    if ids:
-        by_id = {c.id: c for c in challenges}
-        unknown = [i for i in ids if i not in by_id]
-        if unknown:
-            raise SuhoInputError(f"unknown challenge {', '.join(unknown)} (see suho cyber list)")
-        return [by_id[i] for i in ids]
+    """Filter by ``--challenges`` ids and ``--family`` names (both: the ids in those families);
+    unknown names are input errors."""
     if families:
         unknown = [f for f in families if f not in FAMILIES]
         if unknown:
             raise SuhoInputError(
                 f"unknown family {', '.join(unknown)}; families: {', '.join(FAMILIES)}"
             )
-        return [c for c in challenges if c.family in families]
-    return list(challenges)
+    chosen = [c for c in challenges if not families or c.family in families]
+    if ids:
+        known = {c.id for c in challenges}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise SuhoInputError(f"unknown challenge {', '.join(unknown)} (see suho cyber list)")
+        by_id = {c.id: c for c in chosen}
+        chosen = [by_id[i] for i in ids if i in by_id]
+    return chosen
 
 
 def cc_available() -> bool:

@@ -12,8 +12,9 @@ For every group (all tasks, and each family):
   offense and defense attempts, all repeats, because the twins share one weakness), 2000
   resamples, seeded, so a report is reproducible.
 - ``steps_to_success`` / ``tokens_to_success``: mean and median over solved tasks, per mode.
-- ``pass_k``: per mode, for k = 1..(fewest repeats of a challenge), the unbiased estimate of the
-  chance that k independent tries all succeed, C(c, k) / C(n, k), averaged over challenges.
+- ``pass_k``: per mode, for k = 1..(fewest repeats of a task), the unbiased estimate of the
+  chance that k independent tries all succeed, C(c, k) / C(n, k), averaged over tasks (a task:
+  one challenge in one mode and language).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Outcome:
     steps: int = 0
     tokens: int = 0
     repeat: int = 0
+    lang: str = ""
 
 
 def _corrected_logit(s: int, n: int) -> float:
@@ -88,10 +90,10 @@ def balance_ci(
 
 def pass_k(rows: Sequence[Outcome], mode: str) -> dict[str, float]:
     """``{"1": ..., "2": ...}``: chance that k tries of a challenge all succeed."""
-    per: dict[str, list[bool]] = defaultdict(list)
-    for r in rows:
+    per: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for r in rows:  # the repeats of one task: same challenge, mode and language
         if r.mode == mode and r.passed is not None:
-            per[r.challenge].append(r.passed)
+            per[(r.challenge, r.lang)].append(r.passed)
     if not per:
         return {}
     kmax = min(len(v) for v in per.values())
@@ -177,6 +179,7 @@ def outcome_of(row: dict[str, Any]) -> Outcome | None:
         steps=int(row.get("tries") or 0),
         tokens=int(tokens),
         repeat=int(row.get("repeat") or 0),
+        lang=str(row.get("lang") or ""),
     )
 
 
