@@ -31,21 +31,21 @@ def _bar(x: float, y: float, w: float, rate: dict[str, Any], colour: str, label:
         parts.append(f'<line x1="{x + w * lo:.1f}" x2="{x + w * hi:.1f}" y1="{y + 9}" '
                      f'y2="{y + 9}" stroke="#1b1b1b" stroke-width="1.5"/>')  # fmt: skip
     text = f"{v * 100:.0f}% ({rate['successes']}/{rate['trials']})"
-    parts.append(f'<text x="{x + w + 8}" y="{y + 14}" font-size="12">{escape(text)}</text>')
+    parts.append(f'<text x="{x + w + 6}" y="{y + 14}" font-size="11">{escape(text)}</text>')
     return "".join(parts)
 
 
 def family_chart(family: str, group: dict[str, Any]) -> Markup:
     """Offense and defense success of one family, with 95% Wilson whiskers and the balance."""
-    x, w = 90, 240
+    x, w = 88, 150
     b = group.get("balance")
     title = f"{family}: balance {'n/a' if b is None else f'{b:+.2f}'}"
     svg = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="440" height="86" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="330" height="86" role="img" '
         f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
         f'<text x="4" y="14" font-size="13" font-weight="600">{escape(title)}</text>',
-        _bar(x, 24, w, group["offense"], OFFENSE, "offense 공격"),
-        _bar(x, 52, w, group["defense"], DEFENSE, "defense 방어"),
+        _bar(x, 24, w, group["offense"], OFFENSE, "공격 offense"),
+        _bar(x, 52, w, group["defense"], DEFENSE, "방어 defense"),
         f'<line x1="{x}" x2="{x}" y1="20" y2="74" stroke="#5a5a5a"/>',
         "</svg>",
     ]
