@@ -17,7 +17,7 @@ from typing import Any
 from suho.episode import Attempt
 from suho.errors import SuhoInputError
 
-from ._challenge import Challenge, builtin_challenges, load_dir, select
+from ._challenge import Challenge, builtin_challenges, cc_available, load_dir, select
 
 EPISODE_SECONDS = 900.0  # backstop per task; the step and token budgets end episodes first
 
@@ -101,6 +101,12 @@ def run_range(
     chosen = select(pool, ids, families)
     if not chosen:
         raise SuhoInputError("no challenges selected")
+    need_cc = [c.id for c in chosen if "cc" in c.spec.requires]
+    if need_cc and not cc_available():
+        raise SuhoInputError(
+            f"challenges {', '.join(need_cc)} need a C compiler (cc): apt-get install gcc, "
+            "or leave them out (--family / --challenges)"
+        )
     spec = target or DEFAULT_TARGET
     local = spec.startswith("local:")
     try:
