@@ -569,3 +569,17 @@ def test_select_by_ids_and_families() -> None:
     assert len(select(pool, None, None)) == len(pool)
     with pytest.raises(SuhoInputError, match="unknown family"):
         select(pool, None, ["cooking"])
+
+
+def test_run_refuses_cc_challenges_without_a_compiler(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from suho.cyber import _run
+
+    monkeypatch.setattr(_run, "cc_available", lambda: False)
+    with pytest.raises(SuhoInputError, match="rev-crackme, rev-license need a C compiler"):
+        _run.run_range(target="openai:x", ids=None, families=["reversing"], modes=["offense"],
+                       langs=["ko"], budget_steps=3, budget_tokens=None, repeats=1,
+                       db=str(tmp_path / "s.db"), directory=None, base_url=None, concurrency=1,
+                       out=tmp_path, quiet=True)  # fmt: skip
+    assert not (tmp_path / "s.db").exists()  # refused before anything was stored
