@@ -583,3 +583,23 @@ def test_run_refuses_cc_challenges_without_a_compiler(
                        db=str(tmp_path / "s.db"), directory=None, base_url=None, concurrency=1,
                        out=tmp_path, quiet=True)  # fmt: skip
     assert not (tmp_path / "s.db").exists()  # refused before anything was stored
+
+
+def test_no_bubblewrap_refuses_with_the_fix(tmp_path: Path) -> None:
+    r = run_cli("cyber", "sandbox-check", env={"PATH": str(tmp_path)})
+    assert (
+        r.returncode == 2
+        and "bwrap not found" in r.stdout
+        and "apt-get install bubblewrap" in r.stdout
+    )
+    r = run_cli(
+        "cyber",
+        "run",
+        "--target",
+        "openai:x",
+        "--db",
+        str(tmp_path / "s.db"),
+        env={"PATH": str(tmp_path)},
+    )
+    assert r.returncode == 2 and "refusing to run them unsandboxed" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "s.db").exists()
