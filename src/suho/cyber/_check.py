@@ -204,10 +204,15 @@ async def escape_battery(host_dir: Path | None = None) -> list[Escape]:
         task_bytes=16 * MiB, tmp_bytes=16 * MiB, command_timeout=8,
     )  # fmt: skip
     out: list[Escape] = []
-    box = await Sandbox.start(
-        {"README": b"escape battery"}, limits=limits,
-        parent_env={**os.environ, "SUHO_ESCAPE_CANARY": env_canary},
-    )  # fmt: skip
+    try:
+        box = await Sandbox.start(
+            {"README": b"escape battery"}, limits=limits,
+            parent_env={**os.environ, "SUHO_ESCAPE_CANARY": env_canary},
+        )  # fmt: skip
+    except BaseException:
+        if own_dir:
+            shutil.rmtree(base, ignore_errors=True)
+        raise
     try:
         r = await box.exec(f"/usr/bin/python3 -I -c '{_EGRESS}'")
         out.append(
