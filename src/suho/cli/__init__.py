@@ -7,7 +7,18 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import (
+    _compare,
+    _detectors,
+    _export,
+    _gateway,
+    _korean,
+    _models,
+    _probes,
+    _runs,
+    _scan,
+    _text,
+)
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -65,6 +76,23 @@ models_app = typer.Typer(
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
+
+gateway_app = typer.Typer(
+    help="The trusted-access gateway: serve it, manage keys, verify the audit log, evaluate it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+gateway_app.command(name="serve")(_gateway.serve)
+gateway_app.command(name="verify-log")(_gateway.verify_log)
+gateway_app.command(name="evaluate")(_gateway.evaluate)
+gateway_keys_app = typer.Typer(
+    help="API keys: add (printed once), list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
+gateway_keys_app.command(name="add")(_gateway.keys_add)
+gateway_keys_app.command(name="list")(_gateway.keys_list)
+gateway_keys_app.command(name="revoke")(_gateway.keys_revoke)
+gateway_app.add_typer(gateway_keys_app, name="keys")
+app.add_typer(gateway_app, name="gateway")
 
 
 def main() -> None:
