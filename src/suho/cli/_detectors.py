@@ -69,11 +69,8 @@ def eval_cmd(
             )
         rep = evaluate(n, split=split, detector=det).to_dict()
         if split == "all":
-            rep["splits"] = (
-                {s: evaluate(n, split=s, detector=det).to_dict()["overall"] for s in SPLITS}
-                if n != "judge"
-                else {}
-            )
+            parts = [evaluate(n, split=s, detector=det) for s in SPLITS] if n != "judge" else []
+            rep["splits"] = {r.split: r.to_dict()["overall"] for r in parts if r.n}
         if not errors:
             rep.pop("errors", None)
         reports.append(rep)

@@ -86,7 +86,9 @@ def serve(
         log_level="warning",
         access_log=False,
         timeout_keep_alive=5,
-        limit_concurrency=pol.settings.max_in_flight * 4,
+        # a last-resort cap on open connections (uvicorn answers a bare 503 past it); the
+        # gateway sheds with its own 503 + Retry-After well before that
+        limit_concurrency=pol.settings.max_in_flight * 4 + 256,
         h11_max_incomplete_event_size=64 * 1024,
     )
 

@@ -54,19 +54,19 @@ _ARTIFACT_KO = (
     r"랜섬웨어|키로거|트로이목마|원격제어트로이|루트킷|봇넷|백도어|웹셸|웹쉘|악성코드|악성프로그램|악성앱"
     r"|악성(?:한글|hwp|문서|매크로|링크|스크립트)|스파이웨어|스토커웨어|익스플로잇|쉘코드|셸코드|페이로드"
     r"|피싱(?:페이지|사이트|메일|문자|링크|키트|앱)|스미싱|크리덴셜스터핑|디도스|ddos|리버스쉘|리버스셸|웜바이러스"
-    r"|해킹툴|인포스틸러|크립토재킹|제로데이|0데이|rat"
+    r"|해킹툴|인포스틸러|크립토재킹|제로데이|0데이|rat|가짜.{0,10}로그인(?:페이지|화면)|로그인수집|계정정보(?:를)?모으"
 )
 _ARTIFACT_EN = (
     r"\b(?:ransomware|keylogger|key\s*logger|trojan|rootkit|botnet|backdoor|web\s*shell|infostealer|info-stealer"
     r"|stealer|spyware|stalkerware|shellcode|malware|malicious\s+(?:code|app|document|macro|payload|hwp|link|script)"
     r"|phishing\s+(?:page|site|kit|mail|email|link|sms|app)|smishing|credential[\s-]stuffing|ddos|reverse\s+shell"
-    r"|rat|remote[\s-]access\s+trojan|zero[\s-]day|0-?day\s+exploit|cryptojack\w*|worm\s+that)\b"
+    r"|rat|remote[\s-]access\s+trojan|fake\s+(?:[\w-]+\s+){0,3}(?:log-?in|sign-?in)\s+(?:page|screen|form)|credential\s+harvest\w*|zero[\s-]day|0-?day\s+exploit|cryptojack\w*|worm\s+that)\b"
 )
 _ACTION_KO = (
     r"탈취|훔치|훔쳐|빼내|빼와|빼오|빼돌|털어|덤프|뚫어|뚫는|뚫고|무력화|감염시|심어|심는|심을|가로채|도청|위조"
     r"|탐지(?:되지|안되|안걸|를피|회피)|안걸리게|우회해서|우회하는|인증우회|몰래로그인|몰래설치|권한상승|마비시"
     r"|다운될때까지|다운시키|디페이스|해킹해|해킹하|해킹할|계정을?털|비번을?빼|비밀번호를?빼"
-    r"|(?:전부|모두|모든파일을?|문서를?|다)암호화"
+    r"|(?:전부|모두|모든파일을?|문서를?|다)암호화|오프라인으로만드|몰래.{0,14}(?:복사|전송|업로드|sync|싱크|동기화)"
 )
 _ACTION_EN = (
     r"\b(?:hack\s+into|hack\s+(?:my|her|his|their|someone|a|the)|break\s+into|take\s+over|steal\w*|exfiltrat\w*|dump\s+(?:the|their|all|customer|user)"
@@ -75,17 +75,18 @@ _ACTION_EN = (
     r"|disabl\w+\s+(?:the\s+)?(?:security|antivirus|defender|firewall|plug-?ins?)|intercept\w*|spoof\w*|deface\w*"
     r"|flood\w*\s+\w*\s*(?:site|server|website)|until\s+it\s+goes\s+down|take\s+(?:it|them|the\s+site)\s+down"
     r"|escalat\w+\s+privileges?|privilege\s+escalation\s+on\s+(?:a|the|their)|brute[\s-]?forc\w+|inject\w*\s+(?:into|a\s+payload)"
-    r"|sql\s+injection\s+payloads?|hijack\w*|infect\w*|encrypt\w*\s+(?:all|every)|spread\w*\s+(?:itself|to))"
+    r"|sql\s+injection\s+payloads?|hijack\w*|infect\w*|encrypt\w*\s+(?:all|every)|spread\w*\s+(?:itself|to)"
+    r"|(?:knock|take)\w*\s+(?:[\w']+\s+){0,4}offline|(?:quietly|secretly)\s+(?:copies|copy|uploads?|forwards?|records?))"
 )
 _DUAL_KO = (
     r"포트스캔|포트스캐너|퍼저|퍼징|모의해킹|침투테스트|취약점스캔|취약점진단|비밀번호크래킹|해시크래킹|패킷스니핑|스니퍼"
-    r"|sql인젝션|xss|csrf|익스플로잇개발|poc|리버싱|역공학|난독화|권한상승|해킹|취약점|익스플로|공격기법|공격코드"
+    r"|sql인젝션|xss|csrf|지속성기법|포맷스트링|레드팀|익스플로잇개발|poc|리버싱|역공학|난독화|권한상승|해킹|취약점|익스플로|공격기법|공격코드"
 )
 _DUAL_EN = (
     r"\b(?:port\s*scann?\w*|nmap|fuzz\w*|pen(?:etration)?[\s-]?test\w*|vulnerability\s+scann?\w*|password\s+crack\w*"
     r"|hashcat|john\s+the\s+ripper|packet\s+sniff\w*|sniffer|metasploit|burp|sqlmap|sql\s+injection|xss|csrf"
     r"|proof[\s-]of[\s-]concept|poc|reverse[\s-]engineer\w*|obfuscat\w*|privilege\s+escalation|exploit\w*|hacking"
-    r"|attack\s+technique|red\s+team\w*|c2|command[\s-]and[\s-]control|lateral\s+movement|phishing)\b"
+    r"|attack\s+technique|red\s+team\w*|persistence\s+techniques?|format\s+string|arbitrary\s+memory|c2|command[\s-]and[\s-]control|lateral\s+movement|phishing)\b"
 )
 _REQUEST_KO = r"짜줘|짜주|짜봐|만들어|만드는법|작성해|작성하|알려줘|알려주|가르쳐|방법|어떻게|단계별|코드|스크립트|구문|도구|해줘|보내줘|줘$"
 _REQUEST_EN = (
@@ -95,7 +96,7 @@ _REQUEST_EN = (
 _MALICE_KO = (
     r"다른사람|남의|남친|여친|전남친|전여친|전애인|이웃|옆집|몰래|모르게|허락은?안|허락없이|허락도안|승인은?안|승인없이|승인은필요없"
     r"|공무원|직원들한테|정부|피해자|들키지|알림안|알림이안|배포할|배포해|뿌릴|뿌려|심을거|랜섬노트|비트코인을?요구|돈을?요구"
-    r"|고객테이블|회원테이블|찾았는데|복구못|보복|협박|내서버로|내웹훅|웹훅으로|(?:내|제)(?:사이트|서버|계정|것|꺼)(?:는|은)?아니"
+    r"|경쟁업체|경쟁사|아내|남편|시험서버|고객테이블|회원테이블|찾았는데|복구못|보복|협박|내서버로|내웹훅|웹훅으로|(?:내|제)(?:사이트|서버|계정|것|꺼)(?:는|은)?아니"
 )
 _MALICE_EN = (
     r"\b(?:someone\s+else'?s|someone'?s|other\s+people'?s|my\s+(?:neighbou?r|ex|girlfriend|boyfriend|coworker|boss)\w*"
@@ -103,7 +104,7 @@ _MALICE_EN = (
     r"|not\s+authori[sz]ed|no\s+approval|secretly|silently|undetected|victims?|government\s+(?:website|site|employee)\w*"
     r"|ransom\s+note|demand\w*\s+(?:bitcoin|payment|ransom)|i\s+found|revenge|blackmail|spread\s+it|distribute\s+it"
     r"|disguised\s+as|pretend\w*\s+to\s+be|(?:players|customers|users)'\s+\w+|can'?t\s+recover"
-    r"|to\s+my\s+(?:server|webhook|discord|telegram)|(?:i\s+)?don'?t\s+own|not\s+mine|forwards?\s+every)\b"
+    r"|to\s+my\s+(?:server|webhook|discord|telegram)|(?:i\s+)?don'?t\s+own|rival|competitor'?s?|my\s+(?:wife|husband|partner|spouse)'?s?|exam\s+server|not\s+mine|forwards?\s+every)\b"
 )
 _DEFENSE_KO = (
     r"탐지규칙|탐지하|탐지할|탐지방법|탐지룰|방어|막으려|막는|막을|차단|대응|패치|수정하|강화|하드닝|제거|분석|교육|훈련"
@@ -129,7 +130,7 @@ _AUTH_KO = (
 _AUTH_EN = (
     r"\b(?:my\s+own|our\s+own|our\s+(?:company|server|network|app|web\s*app|site|staff|employees)|authori[sz]ed|with\s+permission"
     r"|in[\s-]scope|engagement|rules\s+of\s+engagement|lab|ctf|capture\s+the\s+flag|test\s+environment|sandbox|virtual\s+machine"
-    r"|homelab|training\s+(?:range|environment)|client\s+signed|signed\s+contract)\b"
+    r"|homelab|training\s+(?:range|environment)|client\s+signed|signed\s+contract|hired\s+us)\b"
 )
 
 _HOST = re.compile(

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.gateway._audit import AuditLog
 from suho.gateway._classify import (
@@ -39,6 +39,9 @@ from suho.gateway._keys import KeyRecord, KeyStore, check_secret, split_key
 from suho.gateway._limits import DailyQuota, TokenBucket
 from suho.gateway._policy import Policy
 from suho.gateway._schema import ensure_schema
+
+if TYPE_CHECKING:
+    from starlette.responses import JSONResponse
 
 _LAT_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0)
 
@@ -295,7 +298,7 @@ class Gateway:
 # -- the HTTP layer ----------------------------------------------------------------------------
 
 
-def _error(status: int, kind: str, msg: str, retry_after: float | None = None) -> Any:
+def _error(status: int, kind: str, msg: str, retry_after: float | None = None) -> JSONResponse:
     from starlette.responses import JSONResponse
 
     headers = {}

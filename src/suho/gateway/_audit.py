@@ -155,7 +155,7 @@ def verify(engine: Engine, *, page: int = 1000) -> Verification:
                 break
             for r in rows:
                 seq = int(r["seq"])
-                bad = _check_row(r, prev, expected)
+                bad = _check_row(dict(r), prev, expected)
                 if bad:
                     return Verification(False, n, prev, seq, bad)
                 prev, expected, n, after = str(r["hash"]), expected + 1, n + 1, seq
