@@ -472,3 +472,17 @@ def test_policy_not_toml() -> None:
     with pytest.raises(SuhoInputError) as e:
         parse_policy("[settings\nx=1", "p.toml")
     assert e.value.line == 1
+
+
+def test_accumulated_risk_trips_on_related_requests_only(make_gw: Any) -> None:
+    pol = _policy("session_threshold = 1.0")
+    gw = make_gw(pol)
+    for _ in range(3):
+        assert gw.ask("T1", OFFENSIVE_EN).headers["X-Suho-Action"] == "block"
+    # the key's risk is now past the threshold: a dual-use request needs step-up ...
+    r = gw.ask("T1", DUAL_EN)
+    assert r.status_code == 403 and r.json()["error"]["type"] == "step_up_required"
+    # ... while a plainly benign one is still answered
+    assert gw.ask("T1", BENIGN_EN).headers["X-Suho-Action"] == "allow"
+    # and another key is not affected
+    assert gw.ask("T2", DUAL_EN).headers["X-Suho-Action"] == "allow"

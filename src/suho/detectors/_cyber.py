@@ -180,12 +180,31 @@ def _cues(text: str) -> dict[str, list[str]]:
     compact = re.sub(r"\s+", "", clean)
     lower = clean.lower()
     found: dict[str, list[str]] = {}
-    for group, (ko, en) in _patterns().items():
-        hits = [m.group(0) for m in ko.finditer(compact)]
-        hits += [m.group(0) for m in en.finditer(lower)]
-        if hits:
-            found[group] = hits[:5]
+    pats = _patterns()
+    for group in _PRIMARY:  # without one of these the text is benign: skip the rest
+        _collect(found, group, pats[group], compact, lower)
+    if found:
+        for group in _SECONDARY:
+            _collect(found, group, pats[group], compact, lower)
     return found
+
+
+_PRIMARY = ("artifact", "action", "dual", "malice")
+_SECONDARY = ("request", "defense", "authorized", "protect", "make")
+
+
+def _collect(
+    found: dict[str, list[str]],
+    group: str,
+    pats: tuple[re.Pattern[str], re.Pattern[str]],
+    compact: str,
+    lower: str,
+) -> None:
+    ko, en = pats
+    if ko.search(compact) is None and en.search(lower) is None:
+        return
+    hits = [m.group(0) for m in ko.finditer(compact)] + [m.group(0) for m in en.finditer(lower)]
+    found[group] = hits[:5]
 
 
 def classify(text: str) -> tuple[str, float, dict[str, list[str]]]:
@@ -217,7 +236,7 @@ def classify(text: str) -> tuple[str, float, dict[str, list[str]]]:
         return "dual-use", 0.45, cues
     if core or dual or malice:
         return ("dual-use", 0.4, cues) if core and not framed else ("benign", 0.2, cues)
-    return "benign", 0.05 if not cues else 0.1, cues
+    return "benign", 0.05, cues
 
 
 class CyberOffenseDetector(TextDetector):

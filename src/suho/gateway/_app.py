@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from suho.detectors._cyber import DUAL_USE
 from suho.gateway._audit import AuditLog
 from suho.gateway._classify import (
     Checker,
@@ -509,7 +510,9 @@ def create_app(cfg: GatewayConfig) -> Any:
             sig.session_score = max(sig.session_score, score)
         risk = gw.session.add(rec.key_id, sig.cyber_score)
         sig.session_score = max(sig.session_score, risk)
-        if risk >= gw.settings.session_threshold:
+        # A key's accumulated risk trips only on a request that adds to it: a plainly benign
+        # request from a key that sent attacks earlier is judged on its own.
+        if risk >= gw.settings.session_threshold and sig.cyber_score >= DUAL_USE:
             sig.session_hit = True
         dec = decide(gw.policy, rec.tier, "request", sig, rec.scope)
         stream = body.get("stream") is True

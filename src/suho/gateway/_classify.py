@@ -114,7 +114,11 @@ class Checker:
 
 
 class SessionRisk:
-    """A decaying sum of each key's request risk (cyber-offense scores of 0.4 and up)."""
+    """A decaying sum of each key's request risk (cyber-offense scores of 0.4 and up).
+
+    The server lets it trip the ``session`` detector only on a request that itself scores 0.4 or
+    more, so a key that sent attacks is watched more closely on cyber topics, not cut off.
+    """
 
     def __init__(self, half_life_s: float) -> None:
         self.rate = math.log(2) / half_life_s
