@@ -486,3 +486,22 @@ def test_accumulated_risk_trips_on_related_requests_only(make_gw: Any) -> None:
     assert gw.ask("T1", BENIGN_EN).headers["X-Suho-Action"] == "allow"
     # and another key is not affected
     assert gw.ask("T2", DUAL_EN).headers["X-Suho-Action"] == "allow"
+
+
+def test_health_metrics_and_audit_of_refused_keys(make_gw: Any) -> None:
+    gw = make_gw()
+    h = gw.client.get("/healthz").json()
+    assert h["status"] == "ok" and h["keys"] == 4
+    gw.ask("T1", BENIGN_EN)
+    gw.ask("T0", OFFENSIVE_EN)
+    key_id = gw.keys["T1"].split("_")[1]
+    wrong = f"suho_{key_id}_{'C' * 43}"
+    for _ in range(3):  # repeated wrong key: refused from memory after the first scrypt check
+        assert gw.post(wrong, {"messages": [{"role": "user", "content": "x"}]}).status_code == 401
+    m = gw.client.get("/metrics").text
+    assert 'suho_gateway_requests_total{tier="T1",action="allow"} 1' in m
+    assert 'suho_gateway_requests_total{tier="T0",action="block"} 1' in m
+    assert 'suho_gateway_responses_total{code="401"} 3' in m
+    assert "suho_gateway_overhead_seconds_count 5" in m
+    denied = [e for e in _audit(gw) if e["status"] == 401]
+    assert len(denied) == 3 and all(key_id in e["reason"] and e["key_id"] is None for e in denied)

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from suho.cli._common import DbOpt
 from suho.errors import SuhoInputError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def _engine(db: str | None, *, create: bool) -> object:
+
+def _engine(db: str | None, *, create: bool) -> Engine:
     from suho.cli._common import open_store
     from suho.gateway import ensure_schema
 
     store = open_store(db, create=create)
     ensure_schema(store.engine)
-    return store.engine
+    engine: Engine = store.engine
+    return engine
 
 
 def serve(
@@ -117,7 +121,7 @@ def keys_add(
     from suho.gateway._keys import KeyStore, parse_expires, parse_scope
 
     engine = _engine(db, create=True)
-    key, rec = KeyStore(engine).add(  # type: ignore[arg-type]
+    key, rec = KeyStore(engine).add(
         tier=tier.upper(), owner=owner, scope=parse_scope(scope), expires_at=parse_expires(expires)
     )
     typer.echo(
@@ -138,7 +142,7 @@ def keys_list(
 
     from suho.gateway._keys import KeyStore
 
-    recs = KeyStore(_engine(db, create=False)).all()  # type: ignore[arg-type]
+    recs = KeyStore(_engine(db, create=False)).all()
     if as_json:
         typer.echo(json.dumps([r.public() for r in recs], ensure_ascii=False, indent=2))
         return
@@ -168,7 +172,7 @@ def keys_revoke(
 
     parts = split_key(key_id)
     kid = parts[0] if parts else key_id
-    rec = KeyStore(_engine(db, create=False)).revoke(kid)  # type: ignore[arg-type]
+    rec = KeyStore(_engine(db, create=False)).revoke(kid)
     typer.echo(f"revoked key {rec.key_id} ({rec.tier}, {rec.owner})")
 
 
@@ -176,7 +180,7 @@ def verify_log(db: DbOpt = None) -> None:
     """Check the audit log's hash chain: exit 0 when intact, 1 naming the first bad entry."""
     from suho.gateway._audit import verify
 
-    v = verify(_engine(db, create=False))  # type: ignore[arg-type]
+    v = verify(_engine(db, create=False))
     if v.ok:
         typer.echo(f"audit log intact: {v.entries} entries, head {v.head}")
         return

@@ -60,11 +60,20 @@ class GatewayConfig:
 
 
 class HTTPError(Exception):
+    """A refusal with its HTTP status; ``key_id`` is the key id a refused request claimed."""
+
     def __init__(
-        self, status: int, kind: str, msg: str, *, retry_after: float | None = None
+        self,
+        status: int,
+        kind: str,
+        msg: str,
+        *,
+        retry_after: float | None = None,
+        key_id: str | None = None,
     ) -> None:
         super().__init__(msg)
         self.status, self.kind, self.msg, self.retry_after = status, kind, msg, retry_after
+        self.key_id = key_id
 
 
 @dataclass(slots=True)
@@ -132,6 +141,8 @@ class Gateway:
         self.keys: dict[str, KeyRecord] = {}
         self._pepper = secrets.token_bytes(32)
         self._verified: dict[str, bytes] = {}  # key id -> keyed digest of the whole key
+        # keyed digests of keys that failed the check: a repeated wrong key costs no scrypt
+        self._failed: dict[bytes, None] = {}
         self._kdf = asyncio.Semaphore(2)  # scrypt checks at once (each ~30 ms of a core)
         self.buckets: dict[str, TokenBucket] = {}
         self.quotas: dict[str, DailyQuota] = {}
@@ -209,15 +220,20 @@ class Gateway:
         digest = hmac.new(self._pepper, header[7:].strip().encode(), hashlib.sha256).digest()
         known = self._verified.get(key_id)
         if known is None or not hmac.compare_digest(known, digest):
+            if digest in self._failed:
+                raise HTTPError(401, "invalid_key", "the API key is not valid", key_id=key_id)
             async with self._kdf:
                 ok = await asyncio.to_thread(check_secret, rec, secret)
             if not ok:
-                raise HTTPError(401, "invalid_key", "the API key is not valid")
+                if len(self._failed) >= 10_000:
+                    self._failed.clear()
+                self._failed[digest] = None
+                raise HTTPError(401, "invalid_key", "the API key is not valid", key_id=key_id)
             self._verified[key_id] = digest
         if rec.revoked:
-            raise HTTPError(401, "revoked_key", f"key {rec.key_id} has been revoked")
+            raise HTTPError(401, "revoked_key", f"key {key_id} has been revoked", key_id=key_id)
         if rec.expired():
-            raise HTTPError(401, "expired_key", f"key {rec.key_id} has expired")
+            raise HTTPError(401, "expired_key", f"key {key_id} has expired", key_id=key_id)
         return rec
 
     def limit(self, rec: KeyRecord) -> None:
@@ -484,7 +500,8 @@ def create_app(cfg: GatewayConfig) -> Any:
             return _error(408, "timeout", "the request body was not received in time"), 0.0
         except HTTPError as e:
             if e.status != 429:  # floods are counted in /metrics, not written one by one
-                gw.record(rec, action="deny", status=e.status, reason=e.kind)
+                reason = e.kind if rec or not e.key_id else f"{e.kind} (claimed key id {e.key_id})"
+                gw.record(rec, action="deny", status=e.status, reason=reason)
             return _error(e.status, e.kind, e.msg, e.retry_after), 0.0
         return await _decide_and_forward(
             gw, rec, body, msgs, params, model or gw.main_model, upstream

@@ -13,8 +13,9 @@ import ipaddress
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 
@@ -189,7 +190,7 @@ class KeyStore:
     def all(self) -> list[KeyRecord]:
         with self.engine.connect() as c:
             rows = c.execute(select(gateway_keys).order_by(gateway_keys.c.created_at)).mappings()
-            return [_record(r) for r in rows]
+            return [_record(dict(r)) for r in rows]
 
     def get(self, key_id: str) -> KeyRecord | None:
         with self.engine.connect() as c:
@@ -198,7 +199,7 @@ class KeyStore:
                 .mappings()
                 .first()
             )
-        return _record(row) if row else None
+        return _record(dict(row)) if row else None
 
     def revoke(self, key_id: str) -> KeyRecord:
         key_id = key_id.strip()
@@ -215,8 +216,7 @@ class KeyStore:
         return rec
 
 
-def _record(r: object) -> KeyRecord:
-    m = dict(r)  # type: ignore[call-overload]
+def _record(m: Mapping[str, Any]) -> KeyRecord:
     return KeyRecord(
         m["key_id"],
         m["owner"],
