@@ -505,3 +505,13 @@ def test_health_metrics_and_audit_of_refused_keys(make_gw: Any) -> None:
     assert "suho_gateway_overhead_seconds_count 5" in m
     denied = [e for e in _audit(gw) if e["status"] == 401]
     assert len(denied) == 3 and all(key_id in e["reason"] and e["key_id"] is None for e in denied)
+
+
+def test_slow_upstream_is_504_not_a_hang(make_gw: Any, server_factory: Any) -> None:
+    slow = server_factory("--policy", "comply-all", "--slow-s", "5")  # its own process
+    gw = make_gw(_policy("upstream_timeout_s = 0.5"), base_url=slow.base_url)
+    t0 = time.monotonic()
+    r = gw.ask("T1", "[[fault:slow:1]] " + BENIGN_EN)
+    assert r.status_code == 504 and r.json()["error"]["type"] == "upstream_timeout"
+    assert time.monotonic() - t0 < 4
+    assert gw.ask("T1", BENIGN_EN).status_code == 200

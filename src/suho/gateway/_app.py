@@ -276,6 +276,26 @@ class Gateway:
                 text = text.replace(s, "***")
         return text
 
+    def request_signals(self, rec: KeyRecord, msgs: Sequence[Any]) -> tuple[str, str, Signals]:
+        """``(last user message, its language, detector results)`` for a request, with the
+        session check: the conversation's user turns joined (a split attack is whole again) and
+        the key's decaying accumulated risk."""
+        users = [m.content for m in msgs if m.role == "user"]
+        last = users[-1] if users else msgs[-1].content
+        sig = self.checker.check(last)
+        if len(users) > 1:
+            label, score = self.checker.joined_label(users[-8:])
+            if label == "offensive" and sig.cyber_label != "offensive":
+                sig.session_hit = True
+            sig.session_score = max(sig.session_score, score)
+        risk = self.session.add(rec.key_id, sig.cyber_score)
+        sig.session_score = max(sig.session_score, risk)
+        # A key's accumulated risk trips only on a request that adds to it: a plainly benign
+        # request from a key that sent attacks earlier is judged on its own.
+        if risk >= self.settings.session_threshold and sig.cyber_score >= DUAL_USE:
+            sig.session_hit = True
+        return last, user_lang(last), sig
+
     def record(
         self,
         rec: KeyRecord | None,
@@ -325,6 +345,35 @@ def _error(status: int, kind: str, msg: str, retry_after: float | None = None) -
         {"error": {"type": kind, "message": msg, "code": status}},
         status_code=status,
         headers=headers,
+    )
+
+
+def _upstream_failure(
+    gw: Gateway, rec: KeyRecord, e: Exception, *, model: str, lang: str, sig: Signals, prompt: str
+) -> JSONResponse:
+    """503 (down, refused, 5xx) or 504 (too slow), with a clear body; logged and audited."""
+    gw.metrics.upstream_errors += 1
+    kind = getattr(getattr(e, "kind", None), "value", "")
+    timeout = isinstance(e, TimeoutError) or kind == "timeout"
+    detail = gw.scrub(str(getattr(e, "message", "") or e.__class__.__name__))
+    status = 504 if timeout else 503
+    gw.record(
+        rec,
+        action="upstream-error",
+        status=status,
+        reason=detail[:300],
+        model=model,
+        lang=lang,
+        req=sig,
+        prompt=prompt,
+    )
+    if timeout:
+        return _error(504, "upstream_timeout", "the upstream model did not answer in time")
+    return _error(
+        503,
+        "upstream_unavailable",
+        f"the upstream model is unavailable ({detail[:200]})",
+        retry_after=5,
     )
 
 
@@ -516,21 +565,7 @@ def create_app(cfg: GatewayConfig) -> Any:
         model: str,
         upstream: str,
     ) -> tuple[Response, float]:
-        users = [m.content for m in msgs if m.role == "user"]
-        last = users[-1] if users else msgs[-1].content
-        lang = user_lang(last)
-        sig = gw.checker.check(last)
-        if len(users) > 1:  # the conversation so far, joined: a split attack is whole again
-            label, score = gw.checker.joined_label(users[-8:])
-            if label == "offensive" and sig.cyber_label != "offensive":
-                sig.session_hit = True
-            sig.session_score = max(sig.session_score, score)
-        risk = gw.session.add(rec.key_id, sig.cyber_score)
-        sig.session_score = max(sig.session_score, risk)
-        # A key's accumulated risk trips only on a request that adds to it: a plainly benign
-        # request from a key that sent attacks earlier is judged on its own.
-        if risk >= gw.settings.session_threshold and sig.cyber_score >= DUAL_USE:
-            sig.session_hit = True
+        last, lang, sig = gw.request_signals(rec, msgs)
         dec = decide(gw.policy, rec.tier, "request", sig, rec.scope)
         stream = body.get("stream") is True
         if dec.action in ("block", "step-up"):
@@ -548,33 +583,8 @@ def create_app(cfg: GatewayConfig) -> Any:
                 target.chat(msgs, params), gw.settings.upstream_timeout_s
             )
         except (TargetError, TimeoutError, OSError) as e:
-            up_s = time.perf_counter() - t_up
-            gw.metrics.upstream_errors += 1
-            timeout = (
-                isinstance(e, TimeoutError)
-                or getattr(getattr(e, "kind", None), "value", "") == "timeout"
-            )
-            detail = gw.scrub(str(getattr(e, "message", "") or e.__class__.__name__))
-            gw.record(
-                rec,
-                action="upstream-error",
-                status=504 if timeout else 503,
-                reason=detail[:300],
-                model=model,
-                lang=lang,
-                req=sig,
-                prompt=last,
-            )
-            if timeout:
-                return _error(
-                    504, "upstream_timeout", "the upstream model did not answer in time"
-                ), up_s
-            return _error(
-                503,
-                "upstream_unavailable",
-                f"the upstream model is unavailable ({detail[:200]})",
-                retry_after=5,
-            ), up_s
+            fail = _upstream_failure(gw, rec, e, model=model, lang=lang, sig=sig, prompt=last)
+            return fail, time.perf_counter() - t_up
         up_s = time.perf_counter() - t_up
         text = result.text or ""
         rsig = gw.checker.check(text, injection=False)
