@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from suho.detectors._cyber import DUAL_USE
+from suho.errors import SuhoInputError
 from suho.gateway._audit import AuditLog
 from suho.gateway._classify import (
     Checker,
@@ -589,7 +590,7 @@ def create_app(cfg: GatewayConfig) -> Any:
             result = await asyncio.wait_for(
                 target.chat(msgs, params), gw.settings.upstream_timeout_s
             )
-        except (TargetError, TimeoutError, OSError) as e:
+        except (TargetError, TimeoutError, OSError, SuhoInputError) as e:
             fail = _upstream_failure(gw, rec, e, model=model, lang=lang, sig=sig, prompt=last)
             return fail, time.perf_counter() - t_up
         up_s = time.perf_counter() - t_up
