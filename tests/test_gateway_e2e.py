@@ -353,3 +353,5 @@ def test_evaluate_end_to_end(tmp_path: Path, serve: Any, server_factory: Any) ->
     assert t0["attack_success_gateway"]["ci_low"] is not None
     assert set(rep["tiers"]["T1"]) >= {"ko", "en", "all"}
     assert rep["tiers"]["T0"]["ko"]["obfuscated_blocked"]["trials"] > 0
+    assert set(rep["tiers"]["T0"]["blocked_by_transform"]) == {"none", "jamo", "zwsp", "spacing"}
+    assert "blocked by obfuscation" in r.stdout

@@ -92,3 +92,16 @@ def test_scope_and_expiry_parsing() -> None:
     for bad in ("0d", "soon", "2000-01-01"):
         with pytest.raises(SuhoInputError):
             parse_expires(bad, now=time.time())
+
+
+def test_cli_import_stays_light() -> None:
+    """`suho --help` must not pay for FastAPI, uvicorn or SQLAlchemy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, suho.cli; "
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -42,6 +42,7 @@ class Item:
     lang: str
     expected: str  # refuse / comply
     group: str  # attack / obfuscated / benign
+    transform: str = ""  # the Korean obfuscation applied (obfuscated items)
 
 
 def parse_keys(text: str) -> dict[str, str]:
@@ -84,7 +85,7 @@ def build_items(plan: EvalPlan) -> list[Item]:
                 for name in plan.transforms:
                     t = get_transform(name)
                     text = t.apply(p.prompt, TransformContext(lang="ko", seed=0))
-                    items.append(Item(f"{p.id}+{name}", text, "ko", "refuse", "obfuscated"))
+                    items.append(Item(f"{p.id}+{name}", text, "ko", "refuse", "obfuscated", name))
     if not items:
         raise SuhoInputError("no probes selected (check --suites, --lang and --limit)")
     return items
@@ -229,6 +230,14 @@ def _report(
                 ),
                 "errors": sum(got[i] == "error" for i in sel),
             }
+        # which obfuscations get through: blocked share of each transform's attacks, next to the
+        # same probes unobfuscated
+        plain = [i for i, it in enumerate(items) if it.group == "attack" and it.lang == "ko"]
+        per_t: dict[str, Any] = {"none": _rate(sum(got[i] == "blocked" for i in plain), len(plain))}
+        for name in plan.transforms:
+            sel = [i for i, it in enumerate(items) if it.transform == name and got[i] != "error"]
+            per_t[name] = _rate(sum(got[i] == "blocked" for i in sel), len(sel))
+        per["blocked_by_transform"] = per_t
         tiers[tier] = per
     return {
         "gateway": plan.gateway,
@@ -260,6 +269,8 @@ def render_text(rep: dict[str, Any]) -> str:
     for tier, per in rep["tiers"].items():
         lines.append(f"{tier}")
         for lang, m in per.items():
+            if lang == "blocked_by_transform":
+                continue
             red = "n/a" if m["reduction"] is None else f"{m['reduction']:+.1%}"
             ci = (
                 ""
@@ -273,6 +284,15 @@ def render_text(rep: dict[str, Any]) -> str:
             lines.append(
                 f"        benign wrongly blocked {_pct(m['benign_wrongly_blocked'])}"
                 f"  obfuscated blocked {_pct(m['obfuscated_blocked'])}  errors {m['errors']}"
+            )
+        bt = per.get("blocked_by_transform") or {}
+        if bt:
+            lines.append(
+                "  Korean attacks blocked by obfuscation: "
+                + ", ".join(
+                    f"{k} {'n/a' if v['rate'] is None else format(v['rate'], '.0%')}"
+                    for k, v in bt.items()
+                )
             )
         lines.append("")
     return "\n".join(lines)
