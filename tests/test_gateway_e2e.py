@@ -148,8 +148,8 @@ def test_keys_cli_prints_the_key_once_and_lists_without_it(tmp_path: Path) -> No
         and rec["scope"] == ["10.0.0.0/24", "*.example.com"]
         and rec["expires_at"]
     )
-    assert key not in r.stdout and key.split("_")[2] not in r.stdout
-    assert key.split("_")[2].encode() not in db.read_bytes()
+    assert key not in r.stdout and key.split("_", 2)[2] not in r.stdout
+    assert key.split("_", 2)[2].encode() not in db.read_bytes()
     r = run_cli("gateway", "keys", "revoke", rec["key_id"], "--db", str(db))
     assert r.returncode == 0 and "revoked" in r.stdout
     assert json.loads(run_cli("gateway", "keys", "list", "--json", "--db", str(db)).stdout)[0][
@@ -304,7 +304,7 @@ def test_upstream_key_never_reaches_logs_or_store(
     gw.proc.terminate()
     out, err = gw.proc.communicate(timeout=10)
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("sec.db*")).decode("latin-1")
-    for s in (secret, key, key.split("_")[2]):
+    for s in (secret, key, key.split("_", 2)[2]):
         assert s not in out and s not in err and s not in blob
     assert len(up.requests()) == 1  # the benign request went through, the attack did not
 
