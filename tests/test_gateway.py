@@ -515,3 +515,19 @@ def test_slow_upstream_is_504_not_a_hang(make_gw: Any, server_factory: Any) -> N
     assert r.status_code == 504 and r.json()["error"]["type"] == "upstream_timeout"
     assert time.monotonic() - t0 < 4
     assert gw.ask("T1", BENIGN_EN).status_code == 200
+
+
+def test_long_texts_are_checked_on_a_bounded_window(make_gw: Any) -> None:
+    from suho.gateway._classify import window
+
+    assert window("abc", 10) == "abc"
+    assert window("a" * 10 + "b" * 10, 10) == "aaaaa\nbbbbb"
+    gw = make_gw(_policy("classify_max_chars = 2000"))
+    filler = "오늘 회의록을 정리해 줘. " * 400  # ~6,000 characters
+    t0 = time.monotonic()
+    head = gw.ask("T1", OFFENSIVE_EN + " " + filler)
+    tail = gw.ask("T1", filler + " " + OFFENSIVE_EN)
+    middle = gw.ask("T1", filler + " " + OFFENSIVE_EN + " " + filler)
+    assert time.monotonic() - t0 < 10
+    assert head.headers["X-Suho-Action"] == "block" and tail.headers["X-Suho-Action"] == "block"
+    assert middle.headers["X-Suho-Action"] == "allow"  # the documented blind spot

@@ -150,7 +150,7 @@ class Gateway:
         self.quotas: dict[str, DailyQuota] = {}
         self.in_flight = 0
         self.audit = AuditLog(self.store.engine)
-        self.checker = Checker()
+        self.checker = Checker(self.settings.classify_max_chars)
         self.session = SessionRisk(self.settings.session_half_life_s)
         self.metrics = Metrics()
         self.targets: dict[str, Any] = {}

@@ -31,6 +31,7 @@ _SETTINGS: dict[str, type] = {
     "session_threshold": float,
     "audit_prompts": bool,
     "redact_pii": bool,
+    "classify_max_chars": int,
 }
 _TIER_KEYS = ("rate_per_s", "burst", "daily_requests", "rules")
 _RULE_KEYS = (
@@ -56,6 +57,7 @@ class Settings:
     session_threshold: float = 2.0
     audit_prompts: bool = True
     redact_pii: bool = True
+    classify_max_chars: int = 20000
 
 
 @dataclass(frozen=True, slots=True)
