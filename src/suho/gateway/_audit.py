@@ -18,6 +18,7 @@ import hashlib
 import json
 import queue
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,9 +52,10 @@ class Verification:
 class AuditLog:
     """Appends entries to the chain; a background thread writes them in batches."""
 
-    def __init__(self, engine: Engine, *, batch: int = 500) -> None:
+    def __init__(self, engine: Engine, *, batch: int = 500, linger: float = 0.05) -> None:
         self.engine = engine
         self.batch = batch
+        self.linger = linger
         with engine.connect() as c:
             last = c.execute(
                 select(gateway_audit.c.seq, gateway_audit.c.hash)
@@ -95,9 +97,13 @@ class AuditLog:
             item = self._queue.get()
             rows = [] if item is None else [item]
             stop = item is None
+            # Linger a little after the first entry: one transaction per ``linger`` seconds, not
+            # one per request, keeps the writer from competing with the event loop under load.
+            deadline = time.monotonic() + self.linger
             while len(rows) < self.batch and not stop:
+                left = deadline - time.monotonic()
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=left) if left > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if nxt is None:
