@@ -22,11 +22,12 @@ from suho.store._migrate import downgrade, script_head, upgrade
 
 
 def _fresh_pg(url: str) -> str:
-    """A throwaway schema-free database per test run: drop every table first."""
+    """A throwaway schema-free database per test run: drop every table first, those other
+    tests of the session left there too (the gateway's store shares the test database)."""
     s = Store.open(url, migrate=False)
     with s.engine.begin() as c:
-        for t in ("attempt_events", "verdicts", "findings", "attempts", "runs", "alembic_version"):
-            c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
+        for t in inspect(c).get_table_names():
+            c.execute(text(f'DROP TABLE IF EXISTS "{t}" CASCADE'))
     s.close()
     return url
 

@@ -10,8 +10,10 @@ from suho import __version__
 from suho.cli import (
     _agent,
     _compare,
+    _cyber,
     _detectors,
     _export,
+    _gateway,
     _import,
     _korean,
     _models,
@@ -87,6 +89,34 @@ models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
 app.add_typer(_agent.agent_app, name="agent")
+
+cyber_app = typer.Typer(
+    help="The cyber range: sandboxed offense tasks and their defense twins.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+cyber_app.command(name="list")(_cyber.list_cmd)
+cyber_app.command(name="run")(_cyber.run_cmd)
+cyber_app.command(name="check")(_cyber.check_cmd)
+cyber_app.command(name="sandbox-check")(_cyber.sandbox_check)
+app.add_typer(cyber_app, name="cyber")
+
+gateway_app = typer.Typer(
+    help="The trusted-access gateway: serve it, manage keys, verify the audit log, evaluate it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+gateway_app.command(name="serve")(_gateway.serve)
+gateway_app.command(name="verify-log")(_gateway.verify_log)
+gateway_app.command(name="evaluate")(_gateway.evaluate)
+gateway_keys_app = typer.Typer(
+    help="API keys: add (printed once), list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
+gateway_keys_app.command(name="add")(_gateway.keys_add)
+gateway_keys_app.command(name="list")(_gateway.keys_list)
+gateway_keys_app.command(name="revoke")(_gateway.keys_revoke)
+gateway_app.add_typer(gateway_keys_app, name="keys")
+app.add_typer(gateway_app, name="gateway")
 
 
 def main() -> None:

@@ -49,6 +49,11 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         from suho.agents import agent_section
 
         agent = {"agent": agent_section(store, rid)}
+    cyber: dict[str, Any] = {}
+    if config.get("environment") == "cyber":
+        from suho.cyber import cyber_store_section
+
+        cyber = {"cyber": cyber_store_section(store, rid)}
     return {
         "schema": "suho.report/1",
         "run_id": rid,
@@ -78,6 +83,7 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             for f in store.get_findings(rid)
         ],
         **agent,
+        **cyber,
     }
 
 

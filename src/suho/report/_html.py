@@ -326,12 +326,24 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
             if rates["over_refusal"]["trials"]
             else [],
             findings=findings,
+            **_cyber_parts(store, s),
         )
     )
     head, sep, tail = html.partition("<!--suho:data-->")
     if not sep:  # pragma: no cover - the template always has the marker
         raise RuntimeError("report template lost its data marker")
     return head, tail
+
+
+def _cyber_parts(store: Store, s: dict[str, Any]) -> dict[str, Any]:
+    """The cyber range's charts and transcripts, for a cyber run (see ``suho.cyber._html``)."""
+    if not s.get("cyber"):
+        return {"cyber": None}
+    from suho.cyber._html import charts, transcripts
+
+    rows, total = transcripts(store.iter_attempts(s["run_id"]))
+    return {"cyber": s["cyber"], "cyber_charts": charts(s["cyber"]),
+            "cyber_transcripts": rows, "cyber_total": total}  # fmt: skip
 
 
 class _Sink:
