@@ -160,8 +160,7 @@ def bench_help(repeat: int = 5) -> list[float]:
     return times
 
 
-# The libraries a scan stands on, as a scan imports them (aiohttp through suho's HTTP module,
-# which defers its CA loading).
+# The libraries a scan stands on, as a scan imports them (aiohttp through suho's HTTP module).
 LIBRARIES = {
     "SQLAlchemy": "import sqlalchemy, sqlalchemy.dialects.sqlite",
     "aiohttp": "import suho.targets._http",

@@ -21,6 +21,16 @@ from fake_server import Config, ThreadedServer  # noqa: E402
 from pg_server import postgres_url  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that need llama.cpp or a browser are slow, so that `pytest -m "not slow"` (`make
+    check`) passes on a machine without them: a test marked one way and not the other is a
+    mistake, caught here rather than by a machine without llama.cpp."""
+    for item in items:
+        needs = [m for m in ("local_model", "browser") if item.get_closest_marker(m)]
+        if needs and not item.get_closest_marker("slow"):
+            raise pytest.UsageError(f"{item.nodeid} is marked {needs[0]} but not slow")
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """An empty PostgreSQL database (a throwaway server, or SUHO_TEST_PG_URL)."""

@@ -404,7 +404,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(server_factory: Any, tmp_path:
 
 def test_resume_refuses_while_another_process_runs_it(server_factory: Any, tmp_path: Path) -> None:
     srv = server_factory("--latency-ms", "200")
-    probes = write_probes(tmp_path / "p.jsonl", [f"q {i}" for i in range(40)])
+    # Enough work that the scan is still running when resume is tried, however loaded the
+    # machine (the scan is killed right after): 400 attempts x 0.2 s at concurrency 2 = 40 s.
+    probes = write_probes(tmp_path / "p.jsonl", [f"q {i}" for i in range(400)])
     db = tmp_path / "suho.db"
     proc = subprocess.Popen(
         [
@@ -491,9 +493,13 @@ def test_probes_and_suites_contract() -> None:
 
 def test_python_dash_m_matches_console_script() -> None:
     exe = Path(sys.executable).parent / "suho"
-    if exe.exists():
-        r = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
-        assert r.stdout.startswith("suho ")
+    assert exe.exists(), f"no console script at {exe}: install the package (pip install -e .)"
+    script = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+    module = subprocess.run(
+        [sys.executable, "-m", "suho", "--version"], capture_output=True, text=True
+    )
+    assert script.returncode == module.returncode == 0
+    assert script.stdout.startswith("suho ") and script.stdout == module.stdout
 
 
 @pytest.mark.postgres
@@ -565,8 +571,8 @@ def test_scan_and_resume_on_postgres(server_factory: Any, tmp_path: Path, pg_url
 
 
 def test_main_in_process_raises_system_exit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`main` is for embedding: it ends with SystemExit and never ends the calling process
-    (only `entry`, the program's own entry point, takes the fast exit)."""
+    """`main` is for embedding: it ends with SystemExit, which the caller may catch, and never
+    ends the calling process itself."""
     from suho.cli import main
 
     monkeypatch.setattr(sys, "argv", ["suho", "--version"])

@@ -295,6 +295,45 @@ def test_format_fallback_does_not_use_up_retries() -> None:
     assert v.stage == "judge" and v.label == "refusal" and fake.calls == 2
 
 
+class FormatPickyJudge:
+    """Refuses a JSON-schema response format with HTTP 400, answers anything else; each call
+    yields to the event loop first, so concurrent calls interleave."""
+
+    def __init__(self) -> None:
+        self.formats: list[str | None] = []
+
+    async def chat(self, messages: Any, params: Any) -> ChatResult:
+        await asyncio.sleep(0.001)
+        kind = params.response_format["type"] if params.response_format else None
+        self.formats.append(kind)
+        if kind == "json_schema":
+            raise TargetError(ErrorKind.CLIENT_ERROR, "json_schema not supported", status=400)
+        return ChatResult(text='{"label": "refusal", "refused": true, "confidence": 0.9}')
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_format_fallback_under_concurrency() -> None:
+    """Many judgements at once, all refused the schema together: each falls back to the JSON
+    object the provider accepts; none is pushed past it to words only, none fails."""
+    fake = FormatPickyJudge()
+    det = JudgeDetector(chat_target=fake, mode="always", concurrency=8, retries=0)
+
+    async def go() -> list[Verdict]:
+        items = [DetectInput(text=f"{UNSURE} {i}", original_prompt="요청") for i in range(24)]
+        return list(await asyncio.gather(*(det.detect(it) for it in items)))
+
+    verdicts = asyncio.run(go())
+    assert [v.stage for v in verdicts] == ["judge"] * 24
+    assert None not in fake.formats
+    assert fake.formats.count("json_object") == 24
+    # Only the calls already in flight when the first refusal came back asked for the schema.
+    assert 1 <= fake.formats.count("json_schema") <= 8
+    # Later calls start from the accepted format.
+    assert fake.formats[-1] == "json_object"
+
+
 def test_fenced_output_over_http(judge_server: Any) -> None:
     srv = judge_server("fenced")
     det = JudgeDetector(target="openai:judge", base_url=srv.base_url, mode="always")

@@ -21,7 +21,7 @@ from suho.models import model_path
 from suho.targets import GenParams, Message, TargetOptions, create_target
 from suho.targets._local import LocalTarget
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.local_model, pytest.mark.timeout(900)]
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN = re.compile(r"[A-Za-z]{3,}")

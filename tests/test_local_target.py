@@ -73,6 +73,8 @@ def test_path_spec_must_exist_and_be_gguf(tmp_path: Path) -> None:
         asyncio.run(_target(f"local:{other}").preflight())
 
 
+@pytest.mark.slow
+@pytest.mark.local_model  # llama.cpp itself loads the file
 def test_a_corrupt_gguf_fails_to_load_clearly(tmp_path: Path) -> None:
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + b"\xff" * 256)
@@ -167,6 +169,8 @@ def test_parse_tool_calls() -> None:
     assert plain == "no calls here" and none == []
 
 
+@pytest.mark.slow
+@pytest.mark.local_model  # llama.cpp itself builds the grammar
 def test_grammar_for_response_formats() -> None:
     assert grammar_for(None) is None
     assert grammar_for({"type": "text"}) is None

@@ -109,6 +109,28 @@ def test_install_assembles_verifies_and_records(tiny: tuple[ModelInfo, Path, Pat
     assert res.path.stat().st_mtime_ns == before
 
 
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_installed_files_get_the_users_umask_without_touching_it(
+    tiny: tuple[ModelInfo, Path, Path], monkeypatch: pytest.MonkeyPatch, umask: int
+) -> None:
+    """The model and its record get 0o666 less the umask, like any file the user creates, and
+    the install never sets the process umask (it is shared by every thread)."""
+    info, wheels, dest = tiny
+
+    def no_umask(_: int) -> int:
+        raise AssertionError("install_model changed the process umask")
+
+    old = os.umask(umask)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(os, "umask", no_umask)
+            install_model(info.name, from_dir=wheels)
+    finally:
+        os.umask(old)
+    for name in (info.file, info.file + ".json"):
+        assert (dest / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+
+
 def test_install_from_plain_chunk_files(tiny: tuple[ModelInfo, Path, Path], tmp_path: Path) -> None:
     info, _, _dest = tiny
     plain = tmp_path / "plain"

@@ -137,6 +137,28 @@ def test_redacted_json_has_no_response_text(store: Store) -> None:
     assert a["verdicts"]["pii-kr"]["evidence"]["spans"][0]["kind"] == "phone"
 
 
+def test_redact_attempt_redacts_the_models_tool_call_arguments() -> None:
+    """A tool call's arguments are the model's words too: redacted like its text; the user's and
+    the tools' messages stay."""
+    from suho.targets import Message, ToolCall
+
+    secret = '{"to": "110-234-567890", "memo": "' + "x" * 60 + '"}'
+    turns = [
+        Message("user", "송금해 줘").to_dict(),
+        Message("assistant", "", tool_calls=(ToolCall("c1", "transfer", secret),)).to_dict(),
+        Message("tool", '{"ok": true}', name="transfer", tool_call_id="c1").to_dict(),
+    ]
+    view = {"response": "done", "turns": turns, "verdicts": {}, "error_detail": None}
+    out = redact_attempt(view)
+    assert secret not in json.dumps(out, ensure_ascii=False)
+    fn = out["turns"][1]["tool_calls"][0]["function"]
+    assert (
+        fn["name"] == "transfer" and hashlib.sha256(secret.encode()).hexdigest() in fn["arguments"]
+    )
+    assert out["turns"][0] == turns[0] and out["turns"][2] == turns[2]
+    assert view["turns"][1]["tool_calls"][0]["function"]["arguments"] == secret
+
+
 def test_redact_attempt_leaves_the_input_alone() -> None:
     view = {"response": "abc" * 20, "turns": None, "verdicts": {}, "error_detail": None}
     out = redact_attempt(view)

@@ -5,6 +5,7 @@ Runs on SQLite and on PostgreSQL (a throwaway server from tests/pg_server.py, or
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,11 +22,12 @@ from suho.store._migrate import downgrade, script_head, upgrade
 
 
 def _fresh_pg(url: str) -> str:
-    """A throwaway schema-free database per test run: drop every table first."""
+    """A throwaway schema-free database per test run: drop every table first, those other
+    tests of the session left there too (the gateway's store shares the test database)."""
     s = Store.open(url, migrate=False)
     with s.engine.begin() as c:
-        for t in ("attempt_events", "verdicts", "findings", "attempts", "runs", "alembic_version"):
-            c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
+        for t in inspect(c).get_table_names():
+            c.execute(text(f'DROP TABLE IF EXISTS "{t}" CASCADE'))
     s.close()
     return url
 
@@ -171,6 +173,73 @@ def test_record_results_exactly_once(store: Store) -> None:
     assert rows[0]["status"] == "done" and rows[0]["verdicts"]["refusal"]["hit"] is True
     t = store.totals("r1")
     assert (t.attempts, t.done, t.pending, t.errors, t.hits) == (5, 1, 4, 0, 0)
+
+
+def test_verdict_rows_page_by_seq_with_bound_values(store: Store) -> None:
+    """The reports read verdicts through the store, a page of the plan at a time: only that
+    run and that seq range, ordered by attempt then detector, evidence as stored JSON text.
+    A run id full of SQL is a value like any other."""
+    odd = "r'); DROP TABLE verdicts; --"
+    for rid in ("r1", odd):
+        _run(store, rid, n=4)
+
+        def verdict(det: str, hit: bool, evidence: dict[str, Any] | None) -> dict[str, Any]:
+            return {
+                "detector": det,
+                "kind": "refusal",
+                "hit": hit,
+                "score": 0.25,
+                "label": "comply" if hit else "refusal",
+                "stage": "rule",
+                "evidence": evidence,
+            }
+
+        store.record_results(
+            rid,
+            [
+                AttemptResult(
+                    id=f"{rid}-a{i}",
+                    status="done",
+                    tries=1,
+                    verdicts=[
+                        verdict("refusal", i % 2 == 1, {"quote": f"답변 {i}"}),
+                        verdict("canary", False, None),
+                    ],
+                )
+                for i in range(4)
+            ],
+        )
+    rows = store.verdict_rows(odd, (1, 3))
+    assert rows == [
+        (f"{odd}-a1", "canary", False, 0.25, "rule", "refusal"),
+        (f"{odd}-a1", "refusal", True, 0.25, "rule", "comply"),
+        (f"{odd}-a2", "canary", False, 0.25, "rule", "refusal"),
+        (f"{odd}-a2", "refusal", False, 0.25, "rule", "refusal"),
+    ]
+    full = store.verdict_rows("r1", (0, 4), evidence=True)
+    assert [(r[0], r[1]) for r in full] == [
+        (f"r1-a{i}", d) for i in range(4) for d in ("canary", "refusal")
+    ]
+    assert {r[6] for r in full} == {"refusal"}
+    assert json.loads(full[1][7]) == {"quote": "답변 0"}
+    assert full[0][7] in (None, "null")
+    assert store.verdict_rows("r1", (4, 9)) == []
+    assert store.verdict_rows("nope", (0, 4)) == []
+
+
+def test_iter_chunks_streams_a_query_in_plain_tuples(store: Store) -> None:
+    from sqlalchemy import select
+
+    from suho.store import attempts
+
+    _run(store, "r1", n=5)
+    _run(store, "r2", n=3)
+    a = attempts.c
+    q = select(a.seq, a.probe_id).where(a.run_id == "r1", a.seq >= 1).order_by(a.seq)
+    parts = list(store.iter_chunks(q, size=2))
+    assert parts == [[(1, "p1"), (2, "p2")], [(3, "p3"), (4, "p4")]]
+    assert all(type(r) is tuple for part in parts for r in part)
+    assert list(store.iter_chunks(q.where(a.seq > 10))) == []
 
 
 def test_record_results_batch_skips_the_ones_already_done(store: Store) -> None:

@@ -26,8 +26,10 @@ def environment_of(ctx: EpisodeContext) -> AgentEnvironment:
 
 class AgentAttack:
     """Runs a tool-using agent episode against an agent suite's environment with the planned
-    injection and defense, and judges it on state (utility, security). Misses nothing by
-    itself: what it can find depends on the suite's tasks and the injection attack used."""
+    injection and defense, and judges it on state (utility, security). Misses: whatever the
+    suite's tasks and the planned injection attack do not exercise (it finds only what they
+    were built to find), and attacks that need a conversation with the user rather than data
+    in the environment."""
 
     name: ClassVar[str] = "agent"
     needs: ClassVar[frozenset[str]] = frozenset({"tools"})

@@ -15,9 +15,9 @@ from suho.detectors._base import DetectInput, DetectorKind, Verdict
 
 class AgentVerdictDetector:
     """Reports whether an agent episode's injection succeeded, judged on the environment's
-    state and side-effect ledger (never the model's words). Misses nothing the suite's checks
-    see, and sees nothing else: a goal the injection task's checks do not describe is not
-    counted. Gives no verdict for a plain (non-agent) attempt."""
+    state and side-effect ledger (never the model's words). Misses: any harm the injection
+    task's checks do not describe, since it sees exactly the state those checks read; and it
+    gives no verdict for a plain (non-agent) attempt."""
 
     name: ClassVar[str] = "agent"
     kind: ClassVar[DetectorKind] = "security"

@@ -138,9 +138,13 @@ def entry() -> None:
     """The ``suho`` program (console script and ``python -m suho``): ``main``, then a fast exit.
 
     When the command is over, the process ends without tearing the interpreter down module by
-    module (a few hundred milliseconds after a scan, for nothing): stores are closed and output
-    is flushed first. ``SUHO_SLOW_EXIT=1`` keeps the normal exit (for profilers and coverage).
-    Only for a process of its own: code that calls ``main`` in-process keeps its interpreter.
+    module: stores are closed and output is flushed first. Measured (docs/benchmarks.md, "Start-up
+    tricks", bench/bench_tricks.py): the teardown costs 0.14-0.24 s of CPU after a scan, and
+    skipping it saves 6.0-10.6% of the 300-prompt spine scan's wall time, over the 5% a trick
+    must earn to stay (issue 14).
+    ``SUHO_SLOW_EXIT=1`` keeps the normal exit (for profilers and coverage), as do a code that
+    is not a number and threads still running. Only for a process of its own: code that calls
+    ``main`` in-process keeps its interpreter.
     """
     code: int | str | None = 0
     try:

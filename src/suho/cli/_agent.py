@@ -10,7 +10,6 @@ import typer
 
 from suho.cli._common import (
     DbOpt,
-    ReportWarmUp,
     RichProgress,
     err,
     run_async,
@@ -156,13 +155,12 @@ def scan(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite}")
 
-    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
+    with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
                 source, cfg, [], progress=bar, stop=stop, on_planned=on_planned, plan=rows
             )
         )
-    warm.join()
     store = source() if callable(source) else source
     _print_totals(store, summary.run_id)
     finish(store, summary, out, fail_on)

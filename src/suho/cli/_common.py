@@ -11,8 +11,6 @@ import functools
 import json
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -60,52 +58,6 @@ def close_stores() -> None:
     """Close every store ``open_store`` opened (SQLite checkpoints its WAL into the file)."""
     while _OPEN_STORES:
         _OPEN_STORES.pop().close()
-
-
-class ReportWarmUp:
-    """Import the report writers and compile the page template in a background thread.
-
-    A scan spends most of its time waiting on the target; doing this then, instead of after the
-    last answer, shortens the wait for the report. The thread starts its work only once the run
-    is about to send (``start``, called from the progress sink) plus ``delay``, so it never
-    competes with start-up for the interpreter lock. ``join`` before writing a report.
-    """
-
-    def __init__(self, delay: float = 0.05) -> None:
-        self.go = threading.Event()
-        self.delay = delay
-        self.cancelled = False
-        self.thread = threading.Thread(target=self._work, name="suho-report-warm-up", daemon=True)
-        self.thread.start()
-
-    def start(self) -> None:
-        self.go.set()
-
-    def join(self) -> None:
-        self.go.set()
-        self.thread.join()
-
-    def cancel(self) -> None:
-        """No report is coming (the scan failed): let the thread end without doing anything."""
-        self.cancelled = True
-        self.go.set()
-
-    def __enter__(self) -> ReportWarmUp:
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        if exc_type is not None:
-            self.cancel()
-
-    def _work(self) -> None:
-        self.go.wait()
-        if self.cancelled:
-            return
-        time.sleep(self.delay)
-        with contextlib.suppress(Exception):  # the report step will then do it, and say why
-            from suho.report import warm_up
-
-            warm_up()
 
 
 def split_csv(value: str | None) -> list[str]:
@@ -202,10 +154,9 @@ def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
 class RichProgress:
     """A Rich progress bar on stderr: done/total, errors, hit rate, ETA."""
 
-    def __init__(self, *, enabled: bool = True, on_start: Callable[[], None] | None = None) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
         self.task: Any = None
-        self.on_start = on_start  # called once, on the first update (the run is about to send)
         if not enabled:  # --quiet: no bar, and no need to import Rich
             return
         from rich.console import Console
@@ -242,9 +193,6 @@ class RichProgress:
             self.progress.stop()
 
     def update(self, c: Any) -> None:
-        if self.on_start is not None:
-            self.on_start()
-            self.on_start = None
         if not self.enabled:
             return
         rate = f"{c.hits / c.done:.0%}" if c.done else "–"

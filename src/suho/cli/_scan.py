@@ -10,7 +10,6 @@ import typer
 
 from suho.cli._common import (
     DbOpt,
-    ReportWarmUp,
     RichProgress,
     err,
     open_store,
@@ -349,13 +348,12 @@ def scan(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
 
-    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
+    with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
                 source, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
             )
         )
-    warm.join()
     finish(source() if callable(source) else source, summary, out, fail_on, max_error_rate)
 
 
@@ -403,13 +401,12 @@ def resume(
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
         err(f"resuming run {rid}")
-    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
+    with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: resume_run(
                 store, rid, retry_errors=retry_errors, overrides=overrides, progress=bar, stop=stop
             )
         )
-    warm.join()
     finish(store, summary, out, fail_on, max_error_rate)
 
 

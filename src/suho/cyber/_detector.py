@@ -11,7 +11,7 @@ class CyberGradeDetector:
     """Reads the deterministic grade the cyber environment gave the episode (flag submitted,
     patch holds, rule fires, triage right; see ``suho.cyber``): hit = the task was solved. It
     judges nothing by itself: an episode without a grade (not a cyber task, or one that ended
-    before grading) is no hit, and misses anything the challenge's grader does not check."""
+    before grading) is no hit. Misses: anything the challenge's grader does not check."""
 
     name: ClassVar[str] = "cyber"
     kind: ClassVar[DetectorKind] = "security"

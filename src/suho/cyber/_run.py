@@ -89,7 +89,7 @@ def run_range(
     quiet: bool,
 ) -> None:
     """The command: plan, run through the engine, write the reports, print the balance."""
-    from suho.cli._common import ReportWarmUp, RichProgress, err, run_async, store_source
+    from suho.cli._common import RichProgress, err, run_async, store_source
     from suho.cli._scan import finish
     from suho.engine import RunConfig, start_run
     from suho.targets import DEFAULT_TARGET
@@ -139,13 +139,12 @@ def run_range(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {len(chosen)} challenges · {', '.join(modes)}")
 
-    with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
+    with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
                 source, cfg, [], progress=bar, stop=stop, on_planned=on_planned, plan=rows
             )
         )
-    warm.join()
     store = source() if callable(source) else source
     print_balance(store, summary.run_id)
     finish(store, summary, out, None)

@@ -246,7 +246,10 @@ class JudgeDetector:
         self.timeout = timeout
         self.retries = retries
         self.json_mode = json_mode
-        self._format = 0  # index into _FORMATS: the richest format the provider has accepted
+        # Indices into _FORMATS that the provider refused (HTTP 400/4xx). Each call picks the
+        # richest format not in it; a call adds only the format it was itself refused, by
+        # replacing the frozenset, so concurrent calls cannot skip a format the provider accepts.
+        self._refused_formats: frozenset[int] = frozenset()
         self.rubric = rubric or RUBRIC
         self.rules = RefusalDetector()
         self._target: Any = chat_target
@@ -272,6 +275,13 @@ class JudgeDetector:
             await self._target.aclose()
             self._target = None
 
+    def _format_level(self) -> int | None:
+        """The richest response format not refused yet (index into ``_FORMATS``); None: words
+        only (``json_mode`` off, or every format refused)."""
+        if not self.json_mode:
+            return None
+        return next((i for i in range(len(_FORMATS)) if i not in self._refused_formats), None)
+
     async def ask(self, item: DetectInput) -> tuple[dict[str, Any] | None, str, str | None]:
         """Ask the judge model: (parsed judgement or None, raw text, error or None)."""
         from suho.targets import ErrorKind, GenParams, Message, TargetError
@@ -285,19 +295,22 @@ class JudgeDetector:
         last_err: str | None = None
         attempt = 0
         while True:
-            fmt = _FORMATS[self._format] if self.json_mode else None
-            params = GenParams(max_tokens=self.max_tokens, temperature=0.0, response_format=fmt)
+            level: int | None = None
             try:
                 async with self._sem:
+                    # chosen once a slot is free, so that it reflects every refusal so far
+                    level = self._format_level()
+                    fmt = _FORMATS[level] if level is not None else None
+                    params = GenParams(
+                        max_tokens=self.max_tokens, temperature=0.0, response_format=fmt
+                    )
                     self.calls += 1
                     res = await target.chat(msgs, params)
             except TargetError as e:
                 last_err = f"{e.kind.value}: {e.message}"[:300]
-                if fmt is not None and (e.kind is ErrorKind.CLIENT_ERROR or e.status == 400):
+                if level is not None and (e.kind is ErrorKind.CLIENT_ERROR or e.status == 400):
                     # the provider refuses this response_format: try a plainer one, then words only
-                    self._format += 1
-                    if self._format >= len(_FORMATS):
-                        self.json_mode = False
+                    self._refused_formats = self._refused_formats | {level}
                     continue
                 if not e.retryable or attempt >= self.retries:
                     return None, "", last_err

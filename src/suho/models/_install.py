@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -140,8 +141,7 @@ def assemble(
         raise ModelInstallError(f"internal: chunk sources for {info.name} are not in order")
     dest.parent.mkdir(parents=True, exist_ok=True)
     _check_space(dest.parent, info.size)
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    fd, tmp = _create_part(dest)
     try:
         whole = hashlib.sha256()
         written = 0
@@ -180,7 +180,6 @@ def assemble(
                     )
             out.flush()
             os.fsync(out.fileno())
-            os.fchmod(out.fileno(), _file_mode())
         if written != info.size or whole.hexdigest() != info.sha256:
             raise ModelInstallError(
                 f"assembled {info.name} is {written:,} bytes with sha256 {whole.hexdigest()}, "
@@ -199,11 +198,20 @@ def assemble(
             tmp.unlink()
 
 
-def _file_mode() -> int:
-    """0o666 less the process umask: what a plain ``open()`` would have created."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+def _create_part(dest: Path) -> tuple[int, Path]:
+    """A new, empty temporary file beside ``dest`` (``.NAME.XXXX.part``), open for writing.
+
+    Created with mode 0o666, which the kernel narrows by the process umask: the installed file
+    gets the permissions any file the user creates gets (``tempfile.mkstemp`` would make it
+    0o600, and reading the umask means setting it, for every thread of the process).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        path = dest.with_name(f".{dest.name}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
 
 
 def _write_record(info: ModelInfo, sidecar: Path) -> None:
@@ -217,16 +225,15 @@ def _write_record(info: ModelInfo, sidecar: Path) -> None:
         "installed_at": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "suho_version": __version__,
     }
-    fd, tmp = tempfile.mkstemp(dir=sidecar.parent, prefix=f".{sidecar.name}.", suffix=".part")
+    fd, tmp = _create_part(sidecar)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(record, f, indent=2)
             f.write("\n")
-            os.fchmod(f.fileno(), _file_mode())
         os.replace(tmp, sidecar)
     finally:
         with suppress(FileNotFoundError):
-            os.unlink(tmp)
+            tmp.unlink()
 
 
 def pip_download_command(info: ModelInfo, dest: Path, python: str | None = None) -> list[str]:

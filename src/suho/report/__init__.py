@@ -50,17 +50,6 @@ def write_report(
         raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def warm_up() -> None:
-    """Import the report writers and compile the page template now.
-
-    A scan calls this from a background thread while it waits on the target, so the reports at
-    its end do not pay for imports and template compilation.
-    """
-    from suho.report import _html, _json  # noqa: F401
-
-    _html.warm_up()
-
-
 def write_report_file(
     store: Store,
     run_id: str,
@@ -87,7 +76,6 @@ __all__ = [
     "redact_attempt",
     "redact_text",
     "summary",
-    "warm_up",
     "write_report",
     "write_report_file",
 ]

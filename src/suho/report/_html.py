@@ -214,13 +214,6 @@ def _env() -> Environment:
     return make_env(suho_home() / "templates")
 
 
-def warm_up() -> None:
-    """Load the template and assets once, ahead of the first page (see ``suho.report.warm_up``)."""
-    _env().get_template("report.html.j2")
-    _asset("report.js")
-    _asset("report.css")
-
-
 def _agent_pct(r: dict[str, Any] | None) -> str:
     if not r or not r.get("trials") or r.get("value") is None:
         return "–"

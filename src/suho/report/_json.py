@@ -18,13 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import Text, cast, select
 
 from suho.report._data import iter_attempts, summary
-from suho.report._pagedata import (
-    PARALLEL_ABOVE,
-    fetch_chunks,
-    fetch_in,
-    fork_pool,
-    seq_halves,
-)
+from suho.report._pagedata import CHUNK, PARALLEL_ABOVE, fork_pool, seq_halves
 from suho.report._redact import redact_attempt
 from suho.store import ORIGINAL_PROMPT, Store, attempts
 
@@ -67,22 +61,16 @@ def attempt_texts(store: Store, run_id: str, seqs: tuple[int, int] | None = None
         .order_by(a.seq)
     )
     keys = [key for key, _col in _SCALARS]
+    at_seq = keys.index("seq")
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     # A verdict's text around its score and evidence depends only on a few repeated values:
     # build each variant once instead of encoding five fields per verdict.
     frames: dict[tuple[Any, ...], tuple[str, str]] = {}
-    for rows in fetch_chunks(store, q):
+    for rows in store.iter_chunks(q, CHUNK):
         found: dict[str, list[str]] = {}
-        for aid, det, hit, score, label, stage, kind, evidence, turn in fetch_in(
-            store,
-            "attempt_id, detector, hit, score, label, stage, kind, CAST(evidence AS TEXT), turn",
-            "verdicts",
-            "attempt_id",
-            [r[0] for r in rows],
-            "attempt_id, detector",
+        for aid, det, hit, score, stage, label, kind, evidence in store.verdict_rows(
+            run_id, (rows[0][at_seq], rows[-1][at_seq] + 1), evidence=True
         ):
-            if turn is not None:  # a turn's verdict: in the attempt's events
-                continue
             key = (det, bool(hit), label, stage, kind)
             frame = frames.get(key)
             if frame is None:

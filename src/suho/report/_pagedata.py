@@ -23,12 +23,11 @@ import json
 import multiprocessing as mp
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.sql import Select
+from sqlalchemy import func, select
 
 from suho.report._redact import redact_text
 from suho.store import ORIGINAL_PROMPT, Store, attempts, verdicts
@@ -110,62 +109,6 @@ def dictionaries(store: Store, run_id: str) -> dict[str, list[str]]:
     return out
 
 
-def fetch_chunks(store: Store, stmt: Select[Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
-    """Rows of ``stmt`` in lists of ``CHUNK``: a raw cursor on SQLite (row objects cost more than
-    the query there), a streaming result elsewhere."""
-    if store.engine.dialect.name == "sqlite":
-        compiled = stmt.compile(dialect=store.engine.dialect)
-        params = [compiled.params[k] for k in (compiled.positiontup or [])]
-        raw = store.engine.raw_connection()
-        try:
-            cur = raw.cursor()
-            cur.execute(str(compiled), params)
-            while part := cur.fetchmany(CHUNK):
-                yield part
-        finally:
-            raw.close()
-        return
-    with store.engine.connect() as c:
-        result = c.execution_options(stream_results=True, yield_per=CHUNK).execute(stmt)
-        while part := result.fetchmany(CHUNK):
-            yield [tuple(r) for r in part]
-
-
-def fetch_in(
-    store: Store, columns: str, table: str, key: str, values: list[Any], order: str
-) -> list[tuple[Any, ...]]:
-    """``SELECT columns FROM table WHERE key IN values ORDER BY order``, as plain SQL (the
-    callers pass fixed column lists; only ``values`` come from data, and they are bound).
-
-    On SQLite the placeholders are written out directly: SQLAlchemy's expanding parameters cost
-    more than the query itself for thousands of values.
-    """
-    if not values:
-        return []
-    if store.engine.dialect.name == "sqlite":
-        raw = store.engine.raw_connection()
-        try:
-            cur = raw.cursor()
-            marks = ",".join("?" * len(values))
-            cur.execute(
-                f"SELECT {columns} FROM {table} WHERE {key} IN ({marks}) ORDER BY {order}", values
-            )
-            return list(cur.fetchall())
-        finally:
-            raw.close()
-    stmt = text(f"SELECT {columns} FROM {table} WHERE {key} IN :values ORDER BY {order}")
-    with store.engine.connect() as c:
-        return [
-            tuple(r)
-            for r in c.execute(
-                stmt.bindparams(bindparam("values", expanding=True)), {"values": values}
-            )
-        ]
-
-
-VERDICT_COLUMNS = "attempt_id, detector, hit, score, stage, label, turn"
-
-
 def iter_chunks(
     store: Store,
     run_id: str,
@@ -210,7 +153,7 @@ def iter_chunks(
     )
     last_orig: str | None = None
     last_prompt: str | None = None
-    for rows in fetch_chunks(store, q):
+    for rows in store.iter_chunks(q, CHUNK):
         (ids, seq, pid, lang, cat, tr, attack, rep, status, outcome, success, expected, err,
          edetail, orig, prompt, resp, decided) = map(list, zip(*rows, strict=True))  # fmt: skip
 
@@ -234,10 +177,7 @@ def iter_chunks(
             for p, b in zip(prompt, [last_prompt, *prompt[:-1]], strict=True)
         ]
         last_orig, last_prompt = orig[-1], prompt[-1]
-        vrows = fetch_in(
-            store, VERDICT_COLUMNS, "verdicts", "attempt_id", ids, "attempt_id, detector"
-        )
-        vrows = [v[:-1] for v in vrows if v[-1] is None]  # final verdicts; turns are in events
+        vrows = store.verdict_rows(run_id, (seq[0], seq[-1] + 1))
         if vrows:
             row_of = {aid: i for i, aid in enumerate(ids)}
             vaid, vdet, vhit, vscore, vstage, vlabel = map(list, zip(*vrows, strict=True))

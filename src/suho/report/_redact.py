@@ -59,14 +59,7 @@ def redact_attempt(view: dict[str, Any]) -> dict[str, Any]:
         out["error_detail"] = redact_text(view["error_detail"])
     turns = view.get("turns")
     if isinstance(turns, list):
-        out["turns"] = [
-            {**t, "content": redact_text(t["content"])}
-            if isinstance(t, dict)
-            and t.get("role") == "assistant"
-            and isinstance(t.get("content"), str)
-            else t
-            for t in turns
-        ]
+        out["turns"] = [_redact_turn(t) for t in turns]
     verdicts = view.get("verdicts")
     if isinstance(verdicts, dict):
         out["verdicts"] = {
@@ -90,14 +83,7 @@ def redact_event(event: Any) -> Any:
         if isinstance(data.get("text"), str):
             data["text"] = redact_text(data["text"])
         if isinstance(data.get("new"), list):
-            data["new"] = [
-                {**m, "content": redact_text(m["content"])}
-                if isinstance(m, dict)
-                and m.get("role") == "assistant"
-                and isinstance(m.get("content"), str)
-                else m
-                for m in data["new"]
-            ]
+            data["new"] = [_redact_turn(m) for m in data["new"]]
     elif kind == "score" and isinstance(data.get("verdicts"), list):
         data["verdicts"] = [
             {**v, "evidence": redact_evidence(v.get("evidence"))} if isinstance(v, dict) else v
@@ -106,3 +92,28 @@ def redact_event(event: Any) -> Any:
     elif kind == "error" and isinstance(data.get("detail"), str):
         data["detail"] = redact_text(data["detail"])
     return {**event, "data": data}
+
+
+def _redact_turn(turn: Any) -> Any:
+    """A stored message (``Message.to_dict`` shape) with the model's words redacted: an assistant
+    message's content and the arguments of the tool calls it made."""
+    if not isinstance(turn, dict) or turn.get("role") != "assistant":
+        return turn
+    out = dict(turn)
+    if isinstance(turn.get("content"), str):
+        out["content"] = redact_text(turn["content"])
+    calls = turn.get("tool_calls")
+    if isinstance(calls, list):
+        out["tool_calls"] = [
+            {
+                **c,
+                "function": {
+                    **c["function"],
+                    "arguments": redact_text(str(c["function"].get("arguments", ""))),
+                },
+            }
+            if isinstance(c, dict) and isinstance(c.get("function"), dict)
+            else c
+            for c in calls
+        ]
+    return out

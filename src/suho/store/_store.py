@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     create_engine,
     event,
     func,
@@ -30,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.sql import Select
 
 from suho.episode import Attempt
 from suho.errors import SuhoInputError
@@ -562,6 +565,51 @@ class Store:
                 }
                 for r in c.execute(q).mappings()
             ]
+
+    def iter_chunks(self, query: Select[Any], size: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of a read-only SQLAlchemy Core ``query`` (built on this package's tables, its
+        values bound), ``size`` at a time, as plain tuples: for readers that stream a whole run
+        (the reports). SQLite runs the compiled statement on the driver's own cursor, whose
+        tuples cost a fraction of result rows; other databases stream a server-side result."""
+        with self.engine.connect() as c:
+            if c.dialect.name == "sqlite":
+                compiled = query.compile(dialect=c.dialect)
+                params = [compiled.params[k] for k in compiled.positiontup or ()]
+                cur = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cur.execute(str(compiled), params)
+                    while part := cur.fetchmany(size):
+                        yield list(part)
+                finally:
+                    cur.close()
+                return
+            result = c.execution_options(stream_results=True, yield_per=size).execute(query)
+            while rows := result.fetchmany(size):
+                yield [tuple(r) for r in rows]
+
+    def verdict_rows(
+        self, run_id: str, seqs: tuple[int, int], *, evidence: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """The final verdicts (a turn's verdicts are in the events) of the run's attempts with
+        ``lo <= seq < hi``, ordered by attempt then detector, as plain tuples: ``(attempt_id,
+        detector, hit, score, stage, label)``, and with ``evidence`` also ``kind`` and the
+        evidence as its stored JSON text (not decoded).
+
+        For readers that page through a run by ``seq`` (the reports, a few thousand attempts at
+        a time): three bound values whatever the page; the page's attempt ids come from the
+        plan-order index and, without ``evidence``, the covering index answers the rest."""
+        v, a = verdicts.c, attempts.c
+        cols: list[Any] = [v.attempt_id, v.detector, v.hit, v.score, v.stage, v.label]
+        if evidence:
+            cols += [v.kind, cast(v.evidence, Text)]
+        page = select(a.id).where(a.run_id == run_id, a.seq >= seqs[0], a.seq < seqs[1])
+        q = (
+            select(*cols)
+            .where(v.attempt_id.in_(page), v.turn.is_(None))
+            .order_by(v.attempt_id, v.detector)
+        )
+        # one page of a run: its verdicts fit in one fetch
+        return next(self.iter_chunks(q, size=1 << 30), [])
 
     def verdict_stage_counts(self, run_id: str) -> dict[str, dict[str, int]]:
         """How many verdicts each detector gave from each stage (rule, morph, judge, ...)."""

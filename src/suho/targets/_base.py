@@ -8,6 +8,7 @@ attacks and judges know only this protocol, never a concrete provider.
 from __future__ import annotations
 
 import enum
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,17 +42,45 @@ class Message:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, arguments: Callable[[str], Any] = str) -> dict[str, Any]:
+        """This message in the OpenAI chat shape, the one shape suho writes a message in: for
+        the API, the store, the reports and Hugging Face chat templates alike. A tool call is
+        ``{"id", "type": "function", "function": {"name", "arguments"}}``; ``arguments`` renders
+        its JSON text (the API wants the text, a chat template the decoded object)."""
         d: dict[str, Any] = {"role": self.role, "content": self.content}
-        if self.name:
-            d["name"] = self.name
         if self.tool_calls:
             d["tool_calls"] = [
-                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in self.tool_calls
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": arguments(c.arguments)},
+                }
+                for c in self.tool_calls
             ]
         if self.tool_call_id:
             d["tool_call_id"] = self.tool_call_id
+        if self.name:
+            d["name"] = self.name
         return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Message:
+        """The message ``to_dict`` wrote (decoded tool-call arguments are encoded back to JSON
+        text)."""
+        calls = []
+        for c in d.get("tool_calls") or ():
+            fn = c["function"]
+            args = fn.get("arguments", "")
+            if not isinstance(args, str):
+                args = json.dumps(args, ensure_ascii=False)
+            calls.append(ToolCall(str(c["id"]), str(fn["name"]), args))
+        return cls(
+            d["role"],
+            d.get("content") or "",
+            name=d.get("name"),
+            tool_calls=tuple(calls),
+            tool_call_id=d.get("tool_call_id"),
+        )
 
 
 @dataclass(slots=True, frozen=True)
@@ -221,22 +250,7 @@ def chat_messages(
     out: list[dict[str, Any]] = []
     if system_prompt and (not messages or messages[0].role != "system"):
         out.append({"role": "system", "content": system_prompt})
-    for m in messages:
-        d: dict[str, Any] = {"role": m.role, "content": m.content}
-        if m.tool_calls:
-            d["tool_calls"] = [
-                {
-                    "id": c.id,
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": arguments(c.arguments)},
-                }
-                for c in m.tool_calls
-            ]
-        if m.tool_call_id:
-            d["tool_call_id"] = m.tool_call_id
-        if m.name:
-            d["name"] = m.name
-        out.append(d)
+    out.extend(m.to_dict(arguments=arguments) for m in messages)
     return out
 
 

@@ -8,42 +8,18 @@ the scan engine's budget is 2 ms per attempt in total (docs/benchmarks.md).
 from __future__ import annotations
 
 import base64
-import contextlib
 import email.utils
 import json
 import ssl
-import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
+
 from suho.errors import SuhoInputError
 from suho.targets._base import BaseUrl, ErrorKind, TargetError, TargetOptions, scrub
-
-
-@contextlib.contextmanager
-def _ca_store_deferred() -> Iterator[None]:
-    """While aiohttp is imported, SSL contexts do not load the system CA store.
-
-    aiohttp builds two default SSL contexts at import, and each parses every system CA
-    certificate: about 0.1 s of CPU, a tenth of a short scan's fixed cost, spent even when the
-    target is a plain-HTTP local server. Those two contexts are never used here: every HTTPS
-    request carries a context of ours (``HttpClient._tls``), built with the real CA store on first
-    use, so certificate checking is unchanged (tests/test_targets.py proves both ways).
-    """
-    if "aiohttp.connector" in sys.modules:
-        yield
-        return
-    setattr(ssl.SSLContext, "set_default_verify_paths", lambda self: None)  # noqa: B010
-    try:
-        yield
-    finally:
-        delattr(ssl.SSLContext, "set_default_verify_paths")
-
-
-with _ca_store_deferred():
-    import aiohttp
 
 
 class HttpClient:

@@ -44,8 +44,9 @@ class Transform(Protocol):
 
 class Identity:
     """The untransformed baseline (``none``). Every scan includes it unless told otherwise, so
-    each transform's success rate can be compared with the plain prompt's. It mimics no attack and
-    misses nothing: it is the control."""
+    each transform's success rate can be compared with the plain prompt's. It mimics no attack.
+    Misses: every attack, by design: it is the control, and measures only what a target does
+    with the plain request (a target that refuses it may still comply once it is disguised)."""
 
     name: ClassVar[str] = "none"
     reversible: ClassVar[bool] = True

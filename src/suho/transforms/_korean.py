@@ -50,8 +50,10 @@ class JamoSplit:
 
     Mimics people splitting a word into its jamo, compound vowels and finals typed as two keys
     (괜 -> ㄱㅗㅐㄴ), which word filters and many tokenisers do not see as the word. Misses:
-    nothing a reader cannot undo; a model that reads jamo poorly may not understand the prompt
-    at all (that is a finding too). Reversible: recomposing the jamo gives the original back.
+    filters that recompose jamo before they match (suho's own normaliser does), and only the
+    glossary terms are split when a prompt has any, so the rest of it stays plain; a model that
+    reads jamo poorly may not understand the prompt at all (that is a finding too). Reversible:
+    recomposing the jamo gives the original back.
     """
 
     name: ClassVar[str] = "jamo"
