@@ -88,6 +88,13 @@ def scan(
             "--skip-bad-rows", help="Leave out dataset rows that cannot be read, and list them."
         ),
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of the --probes or --dataset file (default utf-8), e.g. cp949.",
+        ),
+    ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -187,6 +194,8 @@ def scan(
     from suho.cli._probes import no_match_message, report_dataset_load
     from suho.engine import RunConfig, start_run
     from suho.probes import (
+        check_encoding,
+        check_langs,
         load_probes_file,
         load_suite,
         parse_dataset_spec,
@@ -203,6 +212,8 @@ def scan(
     if skip_bad_rows and not dataset:
         raise SuhoInputError("--skip-bad-rows applies to --dataset only")
     ds = parse_dataset_spec(dataset) if dataset else None
+    if encoding is not None and not (probes or ds):
+        raise SuhoInputError("--encoding applies to --probes and --dataset files only")
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
     cfg_args: dict[str, Any] = {
@@ -214,7 +225,8 @@ def scan(
         "probes_file": str(probes) if probes else None,
         "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
         "dataset_map": mapping,
-        "langs": [x.lower() for x in split_csv(lang)],
+        "encoding": check_encoding(encoding) if encoding else None,
+        "langs": check_langs(split_csv(lang)),
         "categories": split_csv(category),
         "limit": limit,
         "transforms": split_csv(transforms),
@@ -248,14 +260,21 @@ def scan(
         raise SuhoInputError(str(e)) from e
     if ds:
         # read whole (and checked) before anything is sent; a bad row stops the scan here
-        load = read_dataset(ds[0], ds[1], mapping, langs=cfg.langs, skip_bad_rows=skip_bad_rows)
+        load = read_dataset(
+            ds[0],
+            ds[1],
+            mapping,
+            langs=cfg.langs,
+            skip_bad_rows=skip_bad_rows,
+            encoding=cfg.encoding,
+        )
         report_dataset_load(load)
         chosen = [p for p in load.probes if not cfg.langs or p.lang in cfg.langs]
         if not chosen:
             raise SuhoInputError(no_match_message(load.probes, cfg.langs, set()))
         probe_iter = iter(load.probes)
     elif probes:
-        probe_iter = load_probes_file(probes)
+        probe_iter = load_probes_file(probes, encoding=cfg.encoding)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
     source = store_source(db)

@@ -19,11 +19,13 @@ from suho.probes._load import (
     load_suite,
     parse_probe_lines,
 )
-from suho.probes._model import Expected, Probe, guess_lang
+from suho.probes._model import LANGS, Expected, Probe, check_langs, guess_lang
 from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
+from suho.probes._textfile import check_encoding
 
 __all__ = [
     "DATASET_KINDS",
+    "LANGS",
     "MULTIJAIL_TAGS",
     "BadRow",
     "DatasetLoad",
@@ -33,6 +35,8 @@ __all__ = [
     "Taxonomy",
     "TaxonomyList",
     "category_from_tags",
+    "check_encoding",
+    "check_langs",
     "guess_lang",
     "list_suites",
     "load_dataset",

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from suho.errors import SuhoInputError
+
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 Expected = Literal["refuse", "comply"]
+
+# The languages a probe may have: Korean and English (suho's own library), ``mixed`` for
+# code-switched text, and the other MultiJail languages that datasets bring. Anything else is a
+# mistake (a typo, or a language no detector here understands), never silently accepted.
+LANGS = ("ko", "en", "mixed", "zh", "it", "vi", "ar", "th", "bn", "sw", "jv")
+
+
+def check_langs(langs: Iterable[str]) -> list[str]:
+    """``langs`` if each is known; ``SuhoInputError`` naming the unknown ones otherwise."""
+    out = [x.strip().lower() for x in langs if x.strip()]
+    bad = [x for x in out if x not in LANGS]
+    if bad:
+        raise SuhoInputError(
+            f"unknown language{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}; "
+            f"known: {', '.join(LANGS)}"
+        )
+    return out
 
 
 def guess_lang(text: str) -> str:
@@ -53,8 +73,8 @@ class Probe(BaseModel):
     @classmethod
     def _lang_code(cls, v: str) -> str:
         v = v.strip().lower()
-        if v and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", v):
-            raise ValueError(f"lang {v!r} is not a language code such as 'ko' or 'en'")
+        if v and v not in LANGS:
+            raise ValueError(f"unknown language {v!r}; known: {', '.join(LANGS)}")
         return v
 
     @model_validator(mode="before")

@@ -53,6 +53,10 @@ def display_url(url: str) -> str:
         return url
 
 
+# How many matching runs an ambiguous run-id prefix lists.
+_AMBIGUOUS_SHOWN = 10
+
+
 class Store:
     """A connection to one store. Create with ``Store.open(url)``; it migrates on first use."""
 
@@ -159,10 +163,20 @@ class Store:
                 return run_id
             like = run_id.replace("%", "").replace("_", "\\_") + "%"
             rows = c.execute(
-                select(runs.c.id).where(runs.c.id.like(like, escape="\\")).limit(2)
+                select(runs.c.id)
+                .where(runs.c.id.like(like, escape="\\"))
+                .order_by(runs.c.created_at.desc())
+                .limit(_AMBIGUOUS_SHOWN + 1)
             ).all()
         if len(rows) == 1:
             return str(rows[0][0])
+        if rows:
+            shown = ", ".join(str(r[0]) for r in rows[:_AMBIGUOUS_SHOWN])
+            more = " and more" if len(rows) > _AMBIGUOUS_SHOWN else ""
+            raise SuhoInputError(
+                f"run id prefix {run_id!r} is ambiguous: it matches {shown}{more}; "
+                "give more of the id"
+            )
         raise SuhoInputError(f"no run {run_id!r} in {display_url(self.url)} (see `suho runs`)")
 
     def get_run(self, run_id: str) -> dict[str, Any]:

@@ -47,6 +47,11 @@ def check_sqlite_file(path: str, url: str | None, *, create: bool) -> None:
     parent = file.resolve().parent
     if not parent.is_dir():
         raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
+    if file.is_dir():
+        raise SuhoInputError(
+            f"--db {url!r}: {file} is a directory, not a store file; "
+            f"name a file, e.g. --db {file / 'suho.db'}"
+        )
     if not create and not file.exists():
         raise SuhoInputError(
             f"no store at {file} (nothing has been scanned into it; "

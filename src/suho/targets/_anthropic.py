@@ -16,6 +16,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    missing_key_message,
     public_url,
 )
 from suho.targets._http import HttpClient
@@ -39,6 +40,8 @@ class AnthropicTarget:
         if self.base_url.endswith("/v1"):
             self.base_url = self.base_url[: -len("/v1")]
         self._key = options.getenv(options.api_key_env or "ANTHROPIC_API_KEY")
+        if options.api_key_env and not self._key:
+            raise SuhoInputError(missing_key_message(options.api_key_env))
         if self._key is None and options.base_url is None:
             raise SuhoInputError("ANTHROPIC_API_KEY is not set")
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}

@@ -17,6 +17,7 @@ from suho.targets._base import (
     TargetSpec,
     ToolCall,
     chat_messages,
+    missing_key_message,
     public_url,
 )
 from suho.targets._http import HttpClient
@@ -41,6 +42,8 @@ class OpenAITarget:
                 f"--base-url {self.base_url!r} must start with http:// or https://"
             )
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
+        if options.api_key_env and not self._key:
+            raise SuhoInputError(missing_key_message(options.api_key_env))
         if self._key is None and options.base_url is None:
             raise SuhoInputError(
                 "OPENAI_API_KEY is not set; set it, or pass --base-url for a local "
