@@ -18,6 +18,8 @@ from suho.cli._common import (
     split_csv,
     store_source,
 )
+from suho.cli._i18n import MESSAGES, pct
+from suho.cli._i18n import t as t_
 from suho.errors import SuhoInputError
 
 OutOpt = Annotated[
@@ -283,7 +285,8 @@ def scan(
     def on_planned(run_id: str) -> None:
         planned.append(run_id)
         if not quiet:
-            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
+            source = cfg.suite or cfg.probes_file or cfg.dataset
+            err(t_("run_header", rid=run_id, target=cfg.target, source=source))
 
     with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
@@ -327,7 +330,7 @@ def resume(
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
-        err(f"resuming run {rid}")
+        err(t_("resuming", rid=rid))
     with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
             lambda stop: resume_run(
@@ -348,23 +351,38 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     head = report_summary(store, rid)  # once for both reports
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
-    groups = store.group_counts(rid)
-    harmful = [g for g in groups if g["expected"] == "refuse"]
-    trials = sum(g["trials"] for g in harmful)
-    rate = sum(g["successes"] for g in harmful) / trials if trials else 0.0
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
-    err(
-        f"{summary.status}: {t.done} done, {t.errors} errors{f' ({kinds})' if kinds else ''}, "
-        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {rate:.1%} of {trials}"
-    )
-    sys.stdout.write(f"run {rid}\nreport {html}\n")
+    err(summary_line(summary, t))
+    sys.stdout.write(t_("run_line", rid=rid) + "\n" + t_("report_line", path=html) + "\n")
     sys.stdout.flush()
     if summary.status == "interrupted":
-        err(f"stopped; finish it with: suho resume {rid}")
+        err(t_("stopped", rid=rid))
         raise typer.Exit(130)
     if summary.status == "aborted":
-        err(f"error: run stopped: {summary.reason}\nfix the cause, then: suho resume {rid}")
+        err(t_("run_stopped", reason=summary.reason, rid=rid))
         raise typer.Exit(2)
+    rate = t.hits / t.judged if t.judged else 0.0
     if fail_on is not None and rate > fail_on:
-        err(f"attack-success rate {rate:.1%} exceeds --fail-on {fail_on:.1%}")
+        err(t_("fail_on", rate=f"{rate:.1%}", limit=f"{fail_on:.1%}"))
         raise typer.Exit(1)
+
+
+def summary_line(summary: Any, t: Any) -> str:
+    """The run's one-line summary: the attack-success rate over harmful probes and the
+    over-refusal rate over benign ones, the same counts the progress bar and `suho runs` show."""
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
+    rates = t_("attack_success", rate=pct(t.hits, t.judged), hits=t.hits, n=t.judged)
+    if t.benign:
+        rates += " · " + t_(
+            "over_refusal", rate=pct(t.over_refusals, t.benign), hits=t.over_refusals, n=t.benign
+        )
+    status = MESSAGES.get(f"status_{summary.status}") and t_(f"status_{summary.status}")
+    return t_(
+        "summary",
+        status=status or summary.status,
+        done=t.done,
+        errors=t.errors,
+        kinds=f" ({kinds})" if kinds else "",
+        pending=t.pending,
+        seconds=summary.seconds,
+        rates=rates,
+    )

@@ -206,6 +206,11 @@ async def _execute(
         store, t = await ready
         counters.total = t.attempts
         counters.done, counters.errors, counters.hits = t.done, t.errors, t.hits
+        counters.judged, counters.over_refusals, counters.benign = (
+            t.judged,
+            t.over_refusals,
+            t.benign,
+        )
         counters.done_at_start = t.done + t.errors
         if on_ready is not None:
             on_ready(run_id)

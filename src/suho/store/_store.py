@@ -342,19 +342,35 @@ class Store:
             c.execute(verdicts.insert(), vrows)
 
     def totals(self, run_id: str) -> Totals:
+        """Where a run stands. ``hits`` are attack successes on harmful probes only; a refused
+        benign probe is an over-refusal, counted apart (one definition for every display)."""
+        is_done = attempts.c.status == "done"
+        success = attempts.c.success.is_(True)
+        harmful = and_(is_done, attempts.c.expected != "comply")
+        benign = and_(is_done, attempts.c.expected == "comply")
         q = select(
             func.count(),
             func.sum(case((attempts.c.status == "pending", 1), else_=0)),
-            func.sum(case((attempts.c.status == "done", 1), else_=0)),
-            func.sum(case((attempts.c.status == "error", 1), else_=0)),
-            func.sum(
-                case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)
-            ),
+            _count(is_done),
+            _count(attempts.c.status == "error"),
+            _count(and_(harmful, success)),
+            _count(harmful),
+            _count(and_(benign, success)),
+            _count(benign),
         ).where(attempts.c.run_id == run_id)
         with self.engine.connect() as c:
             row = c.execute(q).one()
-        total, pending, done, errors, hits = (int(x or 0) for x in row)
-        return Totals(attempts=total, pending=pending, done=done, errors=errors, hits=hits)
+        total, pending, done, errors, hits, judged, over, n_benign = (int(x or 0) for x in row)
+        return Totals(
+            attempts=total,
+            pending=pending,
+            done=done,
+            errors=errors,
+            hits=hits,
+            judged=judged,
+            over_refusals=over,
+            benign=n_benign,
+        )
 
     def iter_attempts(self, run_id: str, *, page: int = PAGE) -> Iterator[dict[str, Any]]:
         """Every attempt of a run in plan order, each with ``verdicts`` {detector: {...}}."""
@@ -575,12 +591,18 @@ class _NotAllPending(Exception):
 
 
 # Every field of a result is a column of its attempt, but the key and the verdicts (their own table).
-_RESULT_COLUMNS = tuple(f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts"))
+_RESULT_COLUMNS = tuple(
+    f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts", "expected")
+)
 # SET takes its columns from the parameter names; the guard keeps a done attempt from being
 # overwritten (a result is recorded once).
 _RECORD = attempts.update().where(
     and_(attempts.c.id == bindparam("b_id"), attempts.c.status == "pending")
 )
+
+
+def _count(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
 
 
 def _result_params(r: AttemptResult) -> dict[str, Any]:

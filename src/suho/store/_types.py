@@ -80,6 +80,7 @@ class AttemptResult:
     started_at: float | None = None
     finished_at: float | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
+    expected: str | None = None  # the probe's (not written: already on the attempt row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,10 @@ class Totals:
     pending: int
     done: int
     errors: int
-    hits: int  # done attempts whose outcome is a success for the attacker (see decide())
+    hits: int  # attack successes: done attempts on harmful probes that were not refused
+    judged: int = 0  # done attempts on harmful probes: the attack-success rate is hits / judged
+    over_refusals: int = 0  # done attempts on benign probes that were refused
+    benign: int = 0  # done attempts on benign probes: over-refusal rate = over_refusals / benign
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -97,6 +101,9 @@ class Totals:
             "done": self.done,
             "errors": self.errors,
             "hits": self.hits,
+            "judged": self.judged,
+            "over_refusals": self.over_refusals,
+            "benign": self.benign,
         }
 
 
