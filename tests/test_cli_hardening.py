@@ -261,3 +261,83 @@ def test_runs_never_cuts_the_id(server_factory: Any, tmp_path: Path) -> None:
     assert rid in piped.stdout and "…" not in piped.stdout
     for cols in (80, 120):
         assert rid in _runs_on_a_tty(tmp_path / "suho.db", cols)
+
+
+# -- 15: --limit samples -------------------------------------------------------------------------
+
+
+def test_limit_samples_across_categories_and_keeps_pairs(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    r = _scan(srv, tmp_path, "--suite", "standard", "--limit", "10", "--seed", "3")
+    assert r.returncode == 0, r.stderr
+    assert "--limit 10: 10 of" in r.stderr and "sampled across categories" in r.stderr
+    rid = _run_id(r.stdout)
+    rep = json.loads((tmp_path / "reports" / rid / "report.json").read_text())
+    atts = rep["attempts"]
+    assert len(atts) == 10
+    cats = {a["category"] for a in atts}
+    assert len(cats) >= 4  # the old behaviour: all ten from the first file (voice phishing)
+    assert {a["lang"] for a in atts} >= {"ko", "en"}
+    by_intent: dict[str, set[str]] = {}
+    for a in atts:
+        by_intent.setdefault(a["intent_id"], set()).add(a["lang"])
+    assert sum(1 for langs in by_intent.values() if {"ko", "en"} <= langs) >= 3
+    # Deterministic for the seed; another seed, another sample.
+    again = _scan(srv, tmp_path, "--suite", "standard", "--limit", "10", "--seed", "3")
+    other = _scan(srv, tmp_path, "--suite", "standard", "--limit", "10", "--seed", "4")
+
+    def ids(res: Any) -> list[str]:
+        d = json.loads((tmp_path / "reports" / _run_id(res.stdout) / "report.json").read_text())
+        return [a["probe_id"] for a in d["attempts"]]
+
+    assert ids(again) == [a["probe_id"] for a in atts]
+    assert ids(other) != ids(again)
+
+
+def test_sample_probes_unit() -> None:
+    from suho.engine import sample_probes
+    from suho.probes import Probe
+
+    probes = [
+        Probe(id=f"{c}-{i}-{lang}", intent_id=f"{c}-{i}", lang=lang, prompt="x", category=c)
+        for c in ("a", "b", "c")
+        for i in range(5)
+        for lang in ("ko", "en")
+    ]
+    s = sample_probes(probes, 6, 0)
+    assert len(s) == 6 and {p.category for p in s} == {"a", "b", "c"}
+    assert all(sum(q.intent_id == p.intent_id for q in s) == 2 for p in s)  # pairs whole
+    assert [probes.index(p) for p in s] == sorted(probes.index(p) for p in s)  # file order
+    assert len(sample_probes(probes, 1, 0)) == 1 and len(sample_probes(probes, 7, 0)) == 7
+    assert sample_probes(probes, 100, 0) == probes
+
+
+# -- 16: Korean-only transforms on English probes --------------------------------------------------
+
+
+def test_korean_only_transforms_skip_english_probes(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    p = _mixed_probes(tmp_path / "p.jsonl")  # 2 Korean, 2 English
+    r = _scan(srv, tmp_path, "--probes", str(p), "--transforms", "jamo,choseong,base64")
+    assert r.returncode == 0, r.stderr
+    assert "4 not applicable" in r.stderr and "choseong, jamo" in r.stderr, r.stderr
+    # 4 probes x (none, base64) + 2 Korean x (jamo, choseong); nothing sent unchanged twice.
+    sent = [req["prompt"] for req in srv.requests()]
+    assert len(sent) == 12 and len(set(sent)) == 12
+    rid = _run_id(r.stdout)
+    rep = json.loads((tmp_path / "reports" / rid / "report.json").read_text())
+    assert rep["not_applicable"] == {"total": 4, "by_transform": {"jamo": 2, "choseong": 2}}
+    assert {a["transform"] for a in rep["attempts"] if a["lang"] == "en"} == {"none", "base64"}
+
+
+def test_transforms_declare_languages() -> None:
+    from suho.transforms import applies_to, get_transform, transform_langs
+
+    for name in ("jamo", "choseong", "qwerty", "romanize", "spacing", "hanja", "yamin"):
+        assert transform_langs(get_transform(name)) == frozenset({"ko", "mixed"}), name
+        assert not applies_to(get_transform(name), "en")
+    assert transform_langs(get_transform("base64")) is None
+    assert not applies_to(get_transform("base64+jamo"), "en")
+    assert applies_to(get_transform("base64+jamo"), "ko")

@@ -194,7 +194,7 @@ def scan(
     exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
     """
     from suho.cli._probes import no_match_message, report_dataset_load
-    from suho.engine import RunConfig, start_run
+    from suho.engine import PlanStats, RunConfig, start_run
     from suho.probes import (
         check_encoding,
         check_langs,
@@ -282,8 +282,20 @@ def scan(
     source = store_source(db)
     planned: list[str] = []
 
+    stats = PlanStats()
+
     def on_planned(run_id: str) -> None:
         planned.append(run_id)
+        if stats.sampled:
+            err(
+                t_(
+                    "sampled",
+                    limit=cfg.limit,
+                    n=stats.selected,
+                    total=stats.candidates,
+                    seed=cfg.seed,
+                )
+            )
         if not quiet:
             source = cfg.suite or cfg.probes_file or cfg.dataset
             err(t_("run_header", rid=run_id, target=cfg.target, source=source))
@@ -291,7 +303,13 @@ def scan(
     with ReportWarmUp() as warm, RichProgress(enabled=not quiet, on_start=warm.start) as bar:
         summary = run_async(
             lambda stop: start_run(
-                source, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
+                source,
+                cfg,
+                probe_iter,
+                progress=bar,
+                stop=stop,
+                on_planned=on_planned,
+                plan_stats=stats,
             )
         )
     warm.join()
@@ -351,7 +369,7 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     head = report_summary(store, rid)  # once for both reports
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
-    err(summary_line(summary, t))
+    err(summary_line(summary, t, head.get("not_applicable")))
     sys.stdout.write(t_("run_line", rid=rid) + "\n" + t_("report_line", path=html) + "\n")
     sys.stdout.flush()
     if summary.status == "interrupted":
@@ -366,7 +384,7 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
         raise typer.Exit(1)
 
 
-def summary_line(summary: Any, t: Any) -> str:
+def summary_line(summary: Any, t: Any, skipped: dict[str, Any] | None = None) -> str:
     """The run's one-line summary: the attack-success rate over harmful probes and the
     over-refusal rate over benign ones, the same counts the progress bar and `suho runs` show."""
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
@@ -375,6 +393,9 @@ def summary_line(summary: Any, t: Any) -> str:
         rates += " · " + t_(
             "over_refusal", rate=pct(t.over_refusals, t.benign), hits=t.over_refusals, n=t.benign
         )
+    if skipped and skipped.get("total"):
+        names = ", ".join(sorted(skipped["by_transform"]))
+        rates += "; " + t_("not_applicable", n=skipped["total"], names=names)
     status = MESSAGES.get(f"status_{summary.status}") and t_(f"status_{summary.status}")
     return t_(
         "summary",

@@ -20,7 +20,7 @@ from suho import __version__
 from suho.detectors import Detector, get_detector
 from suho.engine._config import RunConfig
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
-from suho.engine._plan import plan_attempts, resolve_transforms, validate_attacks
+from suho.engine._plan import PlanStats, plan_attempts, resolve_transforms, validate_attacks
 from suho.engine._planwriter import PlanWriter, begin_execution
 from suho.errors import SuhoInputError
 from suho.probes import Probe
@@ -71,6 +71,7 @@ async def start_run(
     progress: ProgressSink | None = None,
     stop: asyncio.Event | None = None,
     on_planned: Callable[[str], None] | None = None,
+    plan_stats: PlanStats | None = None,
 ) -> RunSummary:
     """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent.
 
@@ -104,7 +105,9 @@ async def start_run(
             owner,
         )
         try:
-            head = await asyncio.to_thread(writer.feed, plan_attempts(run_id, probes, cfg))
+            head = await asyncio.to_thread(
+                writer.feed, plan_attempts(run_id, probes, cfg, plan_stats)
+            )
         except BaseException:
             writer.abort()
             with contextlib.suppress(BaseException):
