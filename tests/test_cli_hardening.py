@@ -341,3 +341,28 @@ def test_transforms_declare_languages() -> None:
     assert transform_langs(get_transform("base64")) is None
     assert not applies_to(get_transform("base64+jamo"), "en")
     assert applies_to(get_transform("base64+jamo"), "ko")
+
+
+# -- 17: compare over different probe sets --------------------------------------------------------
+
+
+def test_compare_warns_and_uses_common_probes(server_factory: Any, tmp_path: Path) -> None:
+    srv = server_factory("--policy", "comply-all")
+    pa = write_probes(tmp_path / "a.jsonl", ["q0", "q1", "q2"])  # ids p0000..p0002
+    pb = tmp_path / "b.jsonl"
+    pb.write_text(
+        "".join(json.dumps({"id": i, "prompt": f"x {i}"}) + "\n" for i in ("p0001", "p0002", "zz"))
+    )
+    ra = _scan(srv, tmp_path, "--probes", str(pa))
+    rb = _scan(srv, tmp_path, "--probes", str(pb))
+    a, b = _run_id(ra.stdout), _run_id(rb.stdout)
+    db = str(tmp_path / "suho.db")
+    r = run_cli("compare", a, b, "--db", db, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert "1 only in A, 1 only in B" in r.stderr and "the 2 they share" in r.stderr
+    data = json.loads(r.stdout)
+    assert data["probes"] == {"only_a": 1, "only_b": 1, "common": 2}
+    overall = next(x for x in data["rows"] if x["scope"] == "overall")
+    assert overall["a"]["trials"] == overall["b"]["trials"] == 2
+    same = run_cli("compare", a, a, "--db", db)
+    assert same.returncode == 0 and "warning" not in same.stderr

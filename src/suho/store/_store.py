@@ -495,8 +495,19 @@ class Store:
                 yield tuple(r[1:])
             after = rows[-1][0]
 
-    def group_counts(self, run_id: str) -> list[dict[str, Any]]:
-        """Counts per (category, lang, transform, attack, expected): trials, successes, errors."""
+    def probe_ids(self, run_id: str) -> set[str]:
+        """The distinct probe ids a run planned."""
+        q = select(attempts.c.probe_id).where(attempts.c.run_id == run_id).distinct()
+        with self.engine.connect() as c:
+            return {str(r[0]) for r in c.execute(q)}
+
+    def group_counts(self, run_id: str, *, probes: set[str] | None = None) -> list[dict[str, Any]]:
+        """Counts per (category, lang, transform, attack, expected): trials, successes, errors.
+
+        ``probes`` keeps only those probe ids (to compare two runs on the probes they share).
+        """
+        if probes is not None:
+            return self._group_counts_of(run_id, probes)
         g = (
             attempts.c.category,
             attempts.c.lang,
@@ -529,6 +540,37 @@ class Store:
                 }
                 for r in c.execute(q).mappings()
             ]
+
+    def _group_counts_of(self, run_id: str, probes: set[str]) -> list[dict[str, Any]]:
+        """``group_counts`` over some probes: grouped per probe in SQL (no giant IN list),
+        filtered and summed here."""
+        keys = ("category", "lang", "transform", "attack", "expected")
+        counts = ("trials", "successes", "errors", "pending")
+        g = (attempts.c.probe_id, *(attempts.c[k] for k in keys))
+        done = attempts.c.status == "done"
+        q = (
+            select(
+                *g,
+                _count(done),
+                _count(and_(done, attempts.c.success.is_(True))),
+                _count(attempts.c.status == "error"),
+                _count(attempts.c.status == "pending"),
+            )
+            .where(attempts.c.run_id == run_id)
+            .group_by(*g)
+        )
+        out: dict[tuple[Any, ...], dict[str, Any]] = {}
+        with self.engine.connect() as c:
+            for row in c.execute(q):
+                if row[0] not in probes:
+                    continue
+                key = tuple(row[1:6])
+                slot = out.setdefault(
+                    key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(counts, 0)}
+                )
+                for name, v in zip(counts, row[6:], strict=True):
+                    slot[name] += int(v or 0)
+        return [out[k] for k in sorted(out, key=lambda k: tuple(str(x) for x in k))]
 
     def verdict_stage_counts(self, run_id: str) -> dict[str, dict[str, int]]:
         """How many verdicts each detector gave from each stage (rule, morph, judge, ...)."""
