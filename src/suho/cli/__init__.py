@@ -19,6 +19,7 @@ from suho.cli import (
     _scan,
     _text,
 )
+from suho.cli._i18n import UI_LANGS, localize, set_ui, split_ui, t, ui_from_env
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -41,6 +42,12 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+    ui: str | None = typer.Option(
+        None,
+        "--ui",
+        metavar="ko|en",
+        help="Language of help and messages: ko or en (default: SUHO_UI, else the locale).",
     ),
 ) -> None:
     """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
@@ -83,13 +90,27 @@ def main() -> None:
     """Run the command line in this process: bad input or configuration prints one clear line
     and exits 2 (``SystemExit``, like any Click program)."""
     try:
-        app()
+        _run(sys.argv[1:])
     except SuhoInputError as e:
-        sys.stderr.write(f"error: {e}\n")
+        sys.stderr.write(t("error", msg=e) + "\n")
         sys.exit(2)
     except BrokenPipeError:  # `suho probes | head`
         sys.stderr.close()
         sys.exit(0)
+
+
+def _run(argv: list[str]) -> None:
+    """Choose the language (``--ui``, ``SUHO_UI``, the locale), build the command tree in it,
+    and run ``argv``. ``--ui`` is taken out first, so it works anywhere on the line."""
+    chosen, args = split_ui(argv)
+    if chosen is not None and chosen not in UI_LANGS:
+        raise SuhoInputError(f"--ui {chosen!r}: choose one of {', '.join(UI_LANGS)}")
+    lang = chosen or ui_from_env()
+    set_ui(lang)
+    cmd = typer.main.get_command(app)
+    if lang == "ko":
+        localize(cmd)
+    cmd.main(args)
 
 
 def entry() -> None:

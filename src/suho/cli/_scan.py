@@ -139,7 +139,13 @@ def scan(
         int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
     ] = 1,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many probes.")
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="At most this many probes, sampled across categories and languages by --seed "
+            "(KO/EN pairs of an intent kept together).",
+        ),
     ] = None,
     concurrency: Annotated[
         int | None,
@@ -171,8 +177,12 @@ def scan(
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")
     ] = None,
-    temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
+    temperature: Annotated[
+        float, typer.Option("--temperature", min=0.0, help="Sampling temperature (default 0).")
+    ] = 0.0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for randomised transforms and the --limit sample.")
+    ] = 0,
     system: Annotated[
         str | None, typer.Option("--system", help="System prompt sent before every probe.")
     ] = None,
