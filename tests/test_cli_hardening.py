@@ -330,6 +330,8 @@ def test_korean_only_transforms_skip_english_probes(server_factory: Any, tmp_pat
     rep = json.loads((tmp_path / "reports" / rid / "report.json").read_text())
     assert rep["not_applicable"] == {"total": 4, "by_transform": {"jamo": 2, "choseong": 2}}
     assert {a["transform"] for a in rep["attempts"] if a["lang"] == "en"} == {"none", "base64"}
+    html = (tmp_path / "reports" / rid / "report.html").read_text(encoding="utf-8")
+    assert 'id="not-applicable"' in html and "해당 없음" in html and "jamo, choseong" in html
 
 
 def test_transforms_declare_languages() -> None:
@@ -366,3 +368,12 @@ def test_compare_warns_and_uses_common_probes(server_factory: Any, tmp_path: Pat
     assert overall["a"]["trials"] == overall["b"]["trials"] == 2
     same = run_cli("compare", a, a, "--db", db)
     assert same.returncode == 0 and "warning" not in same.stderr
+
+
+def test_lang_region_tags_are_accepted() -> None:
+    from suho.probes import Probe
+
+    assert Probe(id="a", prompt="x", lang="ko-KR").lang == "ko"
+    assert Probe(id="a", prompt="x", lang="en_US").lang == "en"
+    with pytest.raises(ValueError, match="unknown language 'fr-fr'"):
+        Probe(id="a", prompt="x", lang="fr-FR")

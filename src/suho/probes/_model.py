@@ -72,7 +72,10 @@ class Probe(BaseModel):
     @field_validator("lang")
     @classmethod
     def _lang_code(cls, v: str) -> str:
-        v = v.strip().lower()
+        v = v.strip().lower().replace("_", "-")
+        base = v.split("-", 1)[0]
+        if v not in LANGS and base in LANGS:  # a region or script tag: ko-KR, en_US, zh-Hans
+            v = base
         if v and v not in LANGS:
             raise ValueError(f"unknown language {v!r}; known: {', '.join(LANGS)}")
         return v
