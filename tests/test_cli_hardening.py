@@ -105,11 +105,22 @@ def test_ambiguous_run_prefix_lists_the_matches(server_factory: Any, tmp_path: P
 
 
 def test_export_unknown_run_before_missing_stix(server_factory: Any, tmp_path: Path) -> None:
+    import os
+
     srv = server_factory()
     _two_runs(srv, tmp_path)
-    r = run_cli("export", "nope", "--db", str(tmp_path / "suho.db"))
+    # A stix2 that cannot be imported, as when the export extra is not installed.
+    fake = tmp_path / "nostix"
+    (fake / "stix2").mkdir(parents=True)
+    (fake / "stix2" / "__init__.py").write_text("raise ImportError('not installed')\n")
+    env = {"PYTHONPATH": os.pathsep.join([str(fake), os.environ.get("PYTHONPATH", "")])}
+    db = str(tmp_path / "suho.db")
+    r = run_cli("export", "nope", "--db", db, env=env)
     assert r.returncode == 2
     assert "no run 'nope'" in r.stderr and "stix2" not in r.stderr, r.stderr
+    # A known run still gets the missing package named.
+    r = run_cli("export", "latest", "--db", db, env=env)
+    assert r.returncode == 2 and "stix2" in r.stderr, r.stderr
 
 
 # -- 11: what used to be silently accepted -----------------------------------------------------
