@@ -36,8 +36,11 @@ HELP: dict[str, dict[str, str]] = {
         "--base-url": "OpenAI 호환 (또는 Anthropic) API의 기본 URL.",
         "--suite": "기본 제공 프로브 묶음 (`suho suites` 참고).",
         "--probes": "직접 만든 프로브: id, prompt, lang?, category?, intent_id?가 있는 JSONL.",
-        "--dataset": "가지고 있는 공개 데이터셋 파일: KIND:PATH (KIND는 multijail, xstest, csv, jsonl).",
-        "--map": "suho 필드에 대응하는 데이터셋 열, 예: prompt=question,id=qid,lang=language.",
+        "--dataset": "가지고 있는 공개 데이터셋 파일: KIND:PATH (KIND는 multijail, xstest, csv, "
+        "tsv, jsonl, json; docs/datasets.md 참고).",
+        "--map": "suho 필드에 대응하는 데이터셋 열: prompt=question,id=qid; category= (끄기); "
+        "prompt.ko=q_ko (언어마다 열 하나); 'prompt={context} {question}'.",
+        "--skip-bad-rows": "읽을 수 없는 데이터셋 행은 빼고, 그 목록을 보여 줍니다.",
         "--encoding": "--probes 또는 --dataset 파일의 인코딩 (기본 utf-8), 예: cp949.",
         "--lang": "이 언어만, 예: ko,en.",
         "--category": "이 분류만 (쉼표로 구분).",
@@ -144,8 +147,11 @@ HELP: dict[str, dict[str, str]] = {
         "": "프로브 묶음(또는 프로브 파일, 데이터셋)의 프로브를 한 줄에 JSON 객체 하나로 출력합니다.",
         "--suite": "프로브 묶음 이름 (기본 quick).",
         "--probes": "대신 프로브 파일을 검사하고 출력합니다.",
-        "--dataset": "공개 데이터셋 파일 읽기: KIND:PATH (KIND는 multijail, xstest, csv, jsonl).",
-        "--map": "suho 필드에 대응하는 데이터셋 열, 예: prompt=question,id=qid.",
+        "--dataset": "공개 데이터셋 파일 읽기: KIND:PATH (KIND는 multijail, xstest, csv, tsv, "
+        "jsonl, json; docs/datasets.md 참고).",
+        "--map": "suho 필드에 대응하는 데이터셋 열: prompt=question,id=qid; category= (끄기); "
+        "prompt.ko=q_ko (언어마다 열 하나); 'prompt={context} {question}'.",
+        "--skip-bad-rows": "읽을 수 없는 데이터셋 행은 빼고, 그 목록을 보여 줍니다.",
         "--format": "jsonl (기본) 또는 table.",
         "--lang": "이 언어만.",
         "--encoding": "--probes/--dataset 파일의 인코딩 (기본 utf-8), 예: cp949.",
@@ -166,6 +172,14 @@ HELP: dict[str, dict[str, str]] = {
         "--judge": "`eval judge`의 심판 대상 (기본: 로컬 모델).",
         "--judge-base-url": "심판의 OpenAI 호환 API 기본 URL.",
         "--judge-all": "애매한 항목만이 아니라 모든 항목을 심판에게 묻습니다.",
+    },
+    "import": {
+        "": "다른 도구가 만든 결과를 저장소로 읽어 들입니다 (그다음 report, compare, export)."
+    },
+    "import inspect": {
+        "": "suho 과제의 Inspect 로그를 저장소에 새 실행으로 읽어 들이고, 실행 ID를 출력합니다.",
+        "LOG": "suho/korean_gap의 Inspect 로그 (.eval 또는 .json).",
+        "--db": _DB,
     },
     "models": {"": "내장 로컬 모델: 설치하고 나열합니다."},
     "models install": {
