@@ -1,4 +1,4 @@
-"""Issue 13 (items 8-18): the real CLI against the fake server, for what a new user trips over."""
+"""Issue 13, items 8-17: the real CLI against the fake server, for what a new user trips over."""
 
 from __future__ import annotations
 
