@@ -179,8 +179,9 @@ async def _handle(
                 k, _, v = h.decode("latin-1").partition(":")
                 headers[k.strip().lower()] = v.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+            route = path.split("?", 1)[0].rstrip("/")  # routes ignore the query, as servers do
             if method == "GET":
-                if path.rstrip("/").endswith("/models"):
+                if route.endswith("/models"):
                     writer.write(
                         _response(
                             200,
@@ -193,7 +194,7 @@ async def _handle(
                     writer.write(_response(404, b'{"error": "not found"}'))
                 await writer.drain()
                 continue
-            anthropic = path.rstrip("/").endswith("/messages")
+            anthropic = route.endswith("/messages")
             try:
                 req = json.loads(body)
             except ValueError:
@@ -213,6 +214,7 @@ async def _handle(
                     "n": n,
                     "fault": fault,
                     "auth": "authorization" in headers or "x-api-key" in headers,
+                    "authorization": headers.get("authorization"),
                 }
                 st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 st.log_fp.flush()

@@ -305,3 +305,28 @@ def test_older_store_is_upgraded_on_open_and_keeps_its_runs(tmp_path: Path) -> N
     assert s.current_revision() == HEAD_REVISION
     assert "ix_attempts_outcomes" in {i["name"] for i in inspect(s.engine).get_indexes("attempts")}
     assert s.totals("r1").attempts == 5
+
+
+def test_untransformed_prompt_is_stored_once_and_read_back(store: Store) -> None:
+    """A baseline attempt (prompt == original) keeps ``original_prompt`` empty in the table, and
+    every reader gets it back: the engine's pending pages, reports' attempts, the page's SQL."""
+    from sqlalchemy import select
+
+    from suho.store import ORIGINAL_PROMPT, attempts
+
+    _run(store, n=2)
+    with store.engine.begin() as c:  # make a1 a transformed attempt
+        c.execute(text("UPDATE attempts SET prompt = 'ENCODED' WHERE id = 'r1-a1'"))
+        c.execute(text("UPDATE attempts SET original_prompt = 'p1' WHERE id = 'r1-a1'"))
+    with store.engine.connect() as c:
+        raw = dict(c.execute(text("SELECT id, original_prompt FROM attempts ORDER BY seq")).all())
+        via_sql = c.execute(select(ORIGINAL_PROMPT).order_by(attempts.c.seq)).scalars().all()
+    assert raw == {"r1-a0": "", "r1-a1": "p1"}
+    assert via_sql == ["p0", "p1"]
+    pending = store.pending_page("r1", -1)
+    assert [(r["original_prompt"], r["prompt"]) for r in pending] == [
+        ("p0", "p0"),
+        ("p1", "ENCODED"),
+    ]
+    rows = list(store.iter_attempts("r1"))
+    assert [(r["original_prompt"], r["prompt"]) for r in rows] == [("p0", "p0"), ("p1", "ENCODED")]

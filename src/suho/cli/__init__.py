@@ -19,6 +19,7 @@ from suho.cli import (
     _scan,
     _text,
 )
+from suho.cli._errors import EXIT_INPUT, SuhoGroup
 from suho.cli._i18n import UI_LANGS, localize, set_ui, split_ui, t, ui_from_env
 from suho.errors import SuhoInputError
 
@@ -29,6 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=SuhoGroup,
 )
 
 
@@ -42,6 +44,12 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Print the traceback of an error too (also SUHO_DEBUG=1). Exit codes: 0 ok, "
+        "1 gate failed, 2 bad input or environment, 3 internal error, 130 interrupted.",
     ),
     ui: str | None = typer.Option(
         None,
@@ -88,12 +96,14 @@ app.add_typer(models_app, name="models")
 
 def main() -> None:
     """Run the command line in this process: bad input or configuration prints one clear line
-    and exits 2 (``SystemExit``, like any Click program)."""
+    and exits 2 (``SystemExit``, like any Click program); see ``suho.cli._errors`` for the
+    other codes. The commands run inside ``SuhoGroup``'s error boundary; this catches what
+    fails outside any command."""
     try:
         _run(sys.argv[1:])
     except SuhoInputError as e:
         sys.stderr.write(t("error", msg=e) + "\n")
-        sys.exit(2)
+        sys.exit(EXIT_INPUT)
     except BrokenPipeError:  # `suho probes | head`
         sys.stderr.close()
         sys.exit(0)

@@ -15,8 +15,15 @@ from typer._click import core, formatting
 
 _DB = "저장소 URL 또는 SQLite 파일 경로 (기본 ./suho.db)."
 _RUN_ID = "실행 ID, 그 ID의 고유한 앞부분, 또는 'latest'(가장 최근 실행)."
-_OUT_DIR = "실행 보고서(report.html, report.json)를 쓸 디렉터리."
+_OUT_DIR = (
+    "실행 보고서를 쓸 디렉터리 (DIR/RUN_ID/report.html, report.json). 없으면 만들지만, "
+    "그 상위 디렉터리는 있어야 합니다."
+)
 _FAIL_ON = "공격 성공률이 이 값(0..1)을 넘으면 종료 코드 1."
+_MAX_ERROR_RATE = (
+    "오류로 끝난 시도의 비율이 이 값(0..1)을 넘으면 종료 코드 1 (--fail-on이 있으면 기본 0.1). "
+    "판정된 시도가 하나도 없는 실행은 게이트를 늘 통과하지 못합니다."
+)
 _QUIET = "진행 표시줄을 보이지 않습니다."
 _OUT_FILE = "표준 출력 대신 이 파일에 씁니다."
 _FILE = "JSONL 입력. 생략하면 표준 입력."
@@ -25,12 +32,15 @@ HELP: dict[str, dict[str, str]] = {
     "": {
         "": "suho (수호): 한국어 우선 AI 보안 평가. LLM과 에이전트를 한국어와 영어로 레드팀하고 그 격차를 잽니다.",
         "--version": "버전을 보여 줍니다.",
+        "--debug": "오류의 트레이스백도 출력합니다 (SUHO_DEBUG=1도 같음). 종료 코드: 0 정상, "
+        "1 게이트 실패, 2 잘못된 입력이나 환경, 3 내부 오류, 130 중단.",
         "--ui": "화면 언어: ko 또는 en (기본: SUHO_UI, 없으면 로케일).",
     },
     "scan": {
         "": "프로브로 대상을 공격하고, 모든 응답을 판정해 저장하고, 보고서를 씁니다.\n\n"
-        "실행 ID와 보고서 경로를 출력합니다. 종료 코드: 0 완료, 1 공격 성공률이 --fail-on을 "
-        "넘음, 2 잘못된 입력이나 설정, 130 Ctrl-C로 멈춤.",
+        "실행 ID와 보고서 경로를 출력합니다. 종료 코드: 0 완료, 1 게이트 실패 (공격 성공률이 "
+        "--fail-on을 넘거나, 오류 비율이 --max-error-rate를 넘거나, 판정된 것이 없음), "
+        "2 잘못된 입력이나 환경, 3 내부 오류, 130 멈춤.",
         "--target": "PROVIDER:MODEL, 예: openai:gpt-4o, anthropic:claude-sonnet-4-5, "
         "local:qwen2.5-1.5b. 기본: 내장 로컬 모델.",
         "--base-url": "OpenAI 호환 (또는 Anthropic) API의 기본 URL.",
@@ -68,6 +78,9 @@ HELP: dict[str, dict[str, str]] = {
         "--db": _DB,
         "--out": _OUT_DIR,
         "--fail-on": _FAIL_ON,
+        "--max-error-rate": _MAX_ERROR_RATE,
+        "--max-prompt-chars": "프롬프트가 이보다 긴 프로브 파일이나 데이터셋은 거부합니다 "
+        "(기본 100,000자).",
         "--quiet": _QUIET,
     },
     "resume": {
@@ -78,10 +91,13 @@ HELP: dict[str, dict[str, str]] = {
         "--timeout": "요청당 제한 시간(초).",
         "--retries": "요청당 재시도 횟수.",
         "--rps": "속도 제한: 초당 요청 수.",
-        "--base-url": "대상이 옮겨 갔을 때: 나머지를 이 주소로 보냅니다.",
+        "--base-url": "대상이 옮겨 갔을 때: 나머지를 이 주소로 보냅니다. 스캔의 URL에 자격 증명이나 "
+        "쿼리 문자열이 있었다면 다시 필요합니다 (저장하지 않으므로).",
+        "--judge-base-url": "심판의 URL: 옮겨 갔거나 자격 증명이 있었을 때.",
         "--db": _DB,
         "--out": _OUT_DIR,
         "--fail-on": _FAIL_ON,
+        "--max-error-rate": _MAX_ERROR_RATE,
         "--quiet": _QUIET,
     },
     "runs": {
@@ -94,7 +110,7 @@ HELP: dict[str, dict[str, str]] = {
         "": "실행의 보고서를 씁니다.",
         "RUN_ID": _RUN_ID,
         "--format": "html, json, sarif 또는 junit.",
-        "--out": _OUT_FILE,
+        "--out": _OUT_FILE + " 디렉터리를 주면 그 안에 RUN_ID.EXT로 씁니다.",
         "--redact": "응답을 SHA-256과 짧은 앞부분으로 바꿔, 내용 없이 결과를 공유합니다.",
         "--db": _DB,
     },
@@ -114,7 +130,7 @@ HELP: dict[str, dict[str, str]] = {
         "RUN_ID": _RUN_ID,
         "--format": "stix (STIX 2.1 번들), avid (AVID 보고서, JSONL) 또는 kisa "
         "(한국어 보고서 초안, Markdown).",
-        "--out": _OUT_FILE,
+        "--out": _OUT_FILE + " 디렉터리를 주면 그 안에 RUN_ID.FORMAT.EXT로 씁니다.",
         "--redact": "인용한 응답을 SHA-256과 짧은 앞부분으로 바꿉니다.",
         "--tlp": "TLP 2.0 표시: clear, green, amber, amber+strict 또는 red.",
         "--db": _DB,

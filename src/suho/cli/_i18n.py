@@ -82,6 +82,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status_aborted": ("aborted", "멈춤"),
     "status_failed": ("failed", "실패"),
     "attack_success": ("attack success {rate} ({hits}/{n})", "공격 성공 {rate} ({hits}/{n})"),
+    "attack_success_none": ("attack success n/a (0 judged)", "공격 성공 n/a (판정 0건)"),
+    "gate_failed": ("gate failed: {why}", "게이트 실패: {why}"),
     "over_refusal": ("over-refusal {rate} ({hits}/{n})", "과잉 거절 {rate} ({hits}/{n})"),
     "not_applicable": (
         "{n} not applicable (a transform for another language: {names})",

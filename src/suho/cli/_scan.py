@@ -20,11 +20,15 @@ from suho.cli._common import (
 )
 from suho.cli._i18n import MESSAGES, pct
 from suho.cli._i18n import t as t_
+from suho.cli._outputs import check_out_dir
 from suho.errors import SuhoInputError
 
 OutOpt = Annotated[
     Path,
-    typer.Option("--out", help="Directory for the run's reports (report.html, report.json)."),
+    typer.Option(
+        "--out",
+        help="Directory for the run's reports (DIR/RUN_ID/report.html, report.json); created if missing, its parent must exist.",
+    ),
 ]
 FailOnOpt = Annotated[
     float | None,
@@ -33,6 +37,16 @@ FailOnOpt = Annotated[
         min=0.0,
         max=1.0,
         help="Exit 1 when the attack-success rate exceeds this (0..1).",
+    ),
+]
+MaxErrorRateOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-error-rate",
+        min=0.0,
+        max=1.0,
+        help="Exit 1 when more than this share of attempts ended in error (0..1; default 0.1 "
+        "with --fail-on). A run with no judged attempt always fails a gate.",
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
@@ -147,6 +161,14 @@ def scan(
             "(KO/EN pairs of an intent kept together).",
         ),
     ] = None,
+    max_prompt_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-prompt-chars",
+            min=1,
+            help="Reject a probe file or dataset whose prompt is longer than this (default 100,000 characters).",
+        ),
+    ] = 100_000,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -196,12 +218,14 @@ def scan(
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Attack a target with probes, judge every answer, store it all, write a report.
 
-    Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
-    exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
+    Prints the run id and the report path. Exit 0 when done; 1 when a gate fails (the
+    attack-success rate exceeds --fail-on, the error rate exceeds --max-error-rate, or nothing
+    was judged); 2 for bad input or environment; 3 for an internal error; 130 when stopped.
     """
     from suho.cli._probes import no_match_message, report_dataset_load
     from suho.engine import PlanStats, RunConfig, start_run
@@ -279,6 +303,7 @@ def scan(
             langs=cfg.langs,
             skip_bad_rows=skip_bad_rows,
             encoding=cfg.encoding,
+            max_prompt_chars=max_prompt_chars,
         )
         report_dataset_load(load)
         chosen = [p for p in load.probes if not cfg.langs or p.lang in cfg.langs]
@@ -286,9 +311,12 @@ def scan(
             raise SuhoInputError(no_match_message(load.probes, cfg.langs, set()))
         probe_iter = iter(load.probes)
     elif probes:
-        probe_iter = load_probes_file(probes, encoding=cfg.encoding)
+        probe_iter = load_probes_file(
+            probes, encoding=cfg.encoding, max_prompt_chars=max_prompt_chars
+        )
     else:
         probe_iter = load_suite(cfg.suite or "quick")
+    check_out_dir(out)
     source = store_source(db)
     planned: list[str] = []
 
@@ -323,7 +351,7 @@ def scan(
             )
         )
     warm.join()
-    finish(source() if callable(source) else source, summary, out, fail_on)
+    finish(source() if callable(source) else source, summary, out, fail_on, max_error_rate)
 
 
 def resume(
@@ -337,16 +365,26 @@ def resume(
     retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="The target moved: send the rest here.")
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The target moved: send the rest here. Needed again when the scan's URL had credentials or a query string (never stored).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="The judge's URL, when it moved or had credentials."),
     ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Finish the pending attempts of a run. A done attempt is never sent again."""
     from suho.engine import resume_run
 
+    check_out_dir(out)
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
     overrides = {
@@ -355,6 +393,7 @@ def resume(
         "retries": retries,
         "rps": rps,
         "base_url": base_url,
+        "judge_base_url": judge_base_url,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
@@ -366,11 +405,18 @@ def resume(
             )
         )
     warm.join()
-    finish(store, summary, out, fail_on)
+    finish(store, summary, out, fail_on, max_error_rate)
 
 
-def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
+def finish(
+    store: Any,
+    summary: Any,
+    out: Path,
+    fail_on: float | None,
+    max_error_rate: float | None = None,
+) -> None:
     """Write the reports, print the run id and report path, and exit with the contract's code."""
+    from suho.cli._gate import GateInput, gate_failures
     from suho.report import summary as report_summary
     from suho.report import write_report_file
 
@@ -379,6 +425,7 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     head = report_summary(store, rid)  # once for both reports
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
+    gate = GateInput.from_groups(store.group_counts(rid))
     err(summary_line(summary, t, head.get("not_applicable")))
     sys.stdout.write(t_("run_line", rid=rid) + "\n" + t_("report_line", path=html) + "\n")
     sys.stdout.flush()
@@ -388,9 +435,10 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     if summary.status == "aborted":
         err(t_("run_stopped", reason=summary.reason, rid=rid))
         raise typer.Exit(2)
-    rate = t.hits / t.judged if t.judged else 0.0
-    if fail_on is not None and rate > fail_on:
-        err(t_("fail_on", rate=f"{rate:.1%}", limit=f"{fail_on:.1%}"))
+    failures = gate_failures(gate, fail_on=fail_on, max_error_rate=max_error_rate)
+    for why in failures:
+        err(t_("gate_failed", why=why))
+    if failures:
         raise typer.Exit(1)
 
 
@@ -398,7 +446,10 @@ def summary_line(summary: Any, t: Any, skipped: dict[str, Any] | None = None) ->
     """The run's one-line summary: the attack-success rate over harmful probes and the
     over-refusal rate over benign ones, the same counts the progress bar and `suho runs` show."""
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
-    rates = t_("attack_success", rate=pct(t.hits, t.judged), hits=t.hits, n=t.judged)
+    if t.judged:
+        rates = t_("attack_success", rate=pct(t.hits, t.judged), hits=t.hits, n=t.judged)
+    else:  # nothing judged: no rate (and a gate cannot pass on it)
+        rates = t_("attack_success_none")
     if t.benign:
         rates += " · " + t_(
             "over_refusal", rate=pct(t.over_refusals, t.benign), hits=t.over_refusals, n=t.benign

@@ -1,6 +1,7 @@
 """RunConfig: everything that determines what a run sends and how, stored with the run.
 
-It never holds a secret: API keys stay in the environment, named by ``api_key_env``.
+It never stores a secret: API keys stay in the environment, named by ``api_key_env``, and URLs
+are stored without credentials or query string (``stored``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from suho.targets import DEFAULT_TARGET
+from suho.targets import DEFAULT_TARGET, BaseUrl, public_url
 
 
 class RunConfig(BaseModel):
@@ -48,6 +49,9 @@ class RunConfig(BaseModel):
     max_tokens: int | None = Field(default=512, ge=1)
     temperature: float | None = 0.0
     seed: int = 0
+    # Which URLs above had credentials or a query string taken out when the config was stored
+    # ("base_url", "detector_options.judge.base_url"): a resume must be given them again.
+    redacted: list[str] = Field(default_factory=list)
 
     @field_validator("langs", "categories", "transforms", "attacks", "detectors")
     @classmethod
@@ -66,7 +70,24 @@ class RunConfig(BaseModel):
         return names or ["none"]
 
     def stored(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The config as stored and reported: URLs without credentials or query string (they
+        may hold keys), and ``redacted`` naming the URLs that lost something."""
+        data = self.model_dump(mode="json")
+        redacted = set(self.redacted)
+        if self.base_url is not None and BaseUrl.parse(self.base_url).redacted:
+            redacted.add("base_url")
+        data["base_url"] = public_url(self.base_url)
+        for name, opts in data["detector_options"].items():
+            url = opts.get("base_url")
+            if isinstance(url, str):
+                if BaseUrl.parse(url).redacted:
+                    redacted.add(f"detector_options.{name}.base_url")
+                opts["base_url"] = public_url(url)
+        if redacted:
+            data["redacted"] = sorted(redacted)
+        else:
+            del data["redacted"]  # the usual case: stored exactly as before this field existed
+        return data
 
     def hash(self) -> str:
         blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)

@@ -142,18 +142,28 @@ async def resume_run(
 ) -> RunSummary:
     """Finish the pending attempts of ``run_id``; a done attempt is never sent again.
 
-    ``overrides`` may change how the run executes (concurrency, timeout, retries, rps, base_url)
-    but never what it sends.
+    ``overrides`` may change how the run executes (concurrency, timeout, retries, rps, base_url,
+    judge_base_url) but never what it sends. A URL stored without its credentials or query
+    string (``RunConfig.redacted``) must be given again.
     """
     run = store.get_run(run_id)
     run_id = run["id"]
     cfg = RunConfig.model_validate(run["config"])
-    allowed = {"concurrency", "timeout", "retries", "rps", "base_url"}
+    allowed = {"concurrency", "timeout", "retries", "rps", "base_url", "judge_base_url"}
     extra = set(overrides or {}) - allowed
     if extra:
         raise SuhoInputError(f"cannot override {sorted(extra)} on resume")
-    if overrides:
-        cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    t = store.totals(run_id)
+    cfg = _with_urls_again(
+        cfg,
+        run_id,
+        given.pop("judge_base_url", None),
+        has_base_url="base_url" in given,
+        needed=bool(t.pending or (retry_errors and t.errors)),
+    )
+    if given:
+        cfg = cfg.model_copy(update=given)
     if run["status"] == "planning":
         raise SuhoInputError(
             f"run {run_id} was stopped while its plan was being written, so its attempts are "
@@ -176,6 +186,34 @@ async def resume_run(
     finally:
         await target.aclose()
         await close_detectors(detectors)
+
+
+def _with_urls_again(
+    cfg: RunConfig, run_id: str, judge_base_url: str | None, *, has_base_url: bool, needed: bool
+) -> RunConfig:
+    """The stored config with the judge's URL given again; an input error when a URL that lost
+    its credentials or query string when stored is not given again (it would not work) and
+    something is still to be sent (``needed``)."""
+    redacted = set(cfg.redacted)
+    if judge_base_url is not None:
+        if "judge" not in cfg.detector_options:
+            raise SuhoInputError(f"run {run_id} has no judge (--judge-base-url)")
+        options = {**cfg.detector_options}
+        options["judge"] = {**options["judge"], "base_url": judge_base_url}
+        cfg = cfg.model_copy(update={"detector_options": options})
+        redacted.discard("detector_options.judge.base_url")
+    if has_base_url:
+        redacted.discard("base_url")
+    missing = sorted(redacted)
+    if missing and needed:
+        flags = ", ".join(
+            "--base-url" if m == "base_url" else f"--{m.split('.')[1]}-base-url" for m in missing
+        )
+        raise SuhoInputError(
+            f"run {run_id} was sent to a URL with credentials or a query string, which are never "
+            f"stored: give it again with {flags} to resume"
+        )
+    return cfg
 
 
 async def close_detectors(detectors: list[Detector]) -> None:

@@ -19,12 +19,20 @@ from suho.probes._load import (
     load_suite,
     parse_probe_lines,
 )
-from suho.probes._model import LANGS, Expected, Probe, check_langs, guess_lang
+from suho.probes._model import (
+    DEFAULT_MAX_PROMPT_CHARS,
+    LANGS,
+    Expected,
+    Probe,
+    check_langs,
+    guess_lang,
+)
 from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
 from suho.probes._textfile import check_encoding
 
 __all__ = [
     "DATASET_KINDS",
+    "DEFAULT_MAX_PROMPT_CHARS",
     "LANGS",
     "MULTIJAIL_TAGS",
     "BadRow",

@@ -46,7 +46,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
-from suho.probes._model import Probe, guess_lang
+from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size, guess_lang
 from suho.probes._textfile import check_encoding, check_file, decode_error, open_text
 
 DATASET_KINDS = ("multijail", "xstest", "csv", "tsv", "jsonl", "json")
@@ -821,11 +821,13 @@ def read_dataset(
     langs: Iterable[str] = (),
     skip_bad_rows: bool = False,
     encoding: str | None = None,
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
 ) -> DatasetLoad:
     """Every probe of a dataset file, read whole before anything is returned.
 
     ``langs`` limits MultiJail to those language columns (default ``ko`` and ``en``);
-    ``mapping`` (from ``parse_mapping``) says which columns hold suho's fields.
+    ``mapping`` (from ``parse_mapping``) says which columns hold suho's fields; a prompt longer
+    than ``max_prompt_chars`` is an input error naming its line.
     """
     p = Path(path)
     check_file(p, "dataset file")
@@ -833,12 +835,19 @@ def read_dataset(
     mapping = dict(mapping or {})
     langs = tuple(dict.fromkeys(x.strip().lower() for x in langs if x.strip()))
     if kind == "multijail":
-        return _multijail(p, mapping, langs, skip_bad_rows, encoding)
-    if kind == "xstest":
-        return _xstest(p, mapping, skip_bad_rows, encoding)
-    if kind in ("csv", "tsv", "jsonl", "json"):
-        return _generic(kind, p, mapping, skip_bad_rows, encoding)
-    raise SuhoInputError(f"unknown dataset kind {kind!r}; use one of {', '.join(DATASET_KINDS)}")
+        load = _multijail(p, mapping, langs, skip_bad_rows, encoding)
+    elif kind == "xstest":
+        load = _xstest(p, mapping, skip_bad_rows, encoding)
+    elif kind in ("csv", "tsv", "jsonl", "json"):
+        load = _generic(kind, p, mapping, skip_bad_rows, encoding)
+    else:
+        raise SuhoInputError(
+            f"unknown dataset kind {kind!r}; use one of {', '.join(DATASET_KINDS)}"
+        )
+    for probe in load.probes:
+        line = probe.meta.get("line") if isinstance(probe.meta, dict) else None
+        check_prompt_size(probe.prompt, max_prompt_chars, str(p), int(line or 0))
+    return load
 
 
 def load_dataset(
@@ -849,9 +858,16 @@ def load_dataset(
     langs: Iterable[str] = (),
     skip_bad_rows: bool = False,
     encoding: str | None = None,
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
 ) -> Iterator[Probe]:
     """The probes of ``read_dataset``; the whole file is checked before the first is given."""
     load = read_dataset(
-        kind, path, mapping, langs=langs, skip_bad_rows=skip_bad_rows, encoding=encoding
+        kind,
+        path,
+        mapping,
+        langs=langs,
+        skip_bad_rows=skip_bad_rows,
+        encoding=encoding,
+        max_prompt_chars=max_prompt_chars,
     )
     return iter(load.probes)

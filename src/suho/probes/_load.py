@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
-from suho.probes._model import Probe
+from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size
 from suho.probes._textfile import check_encoding, check_file, decode_error, open_text
 
 
@@ -30,11 +30,14 @@ def _explain(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
+def parse_probe_lines(
+    lines: Iterable[str], source: str, *, max_prompt_chars: int | None = None
+) -> Iterator[Probe]:
     """Parse JSONL probe lines, naming ``source`` and the line number in every error.
 
     Blank lines and lines starting with ``//`` or ``#`` are skipped. Duplicate ids are an error,
-    because attempt ids are derived from probe ids.
+    because attempt ids are derived from probe ids, and so is a prompt longer than
+    ``max_prompt_chars``.
     """
     seen: dict[str, int] = {}
     for no, raw in enumerate(lines, start=1):
@@ -55,6 +58,7 @@ def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
             probe = Probe.model_validate(obj)
         except ValidationError as e:
             raise SuhoInputError(_explain(e), path=source, line=no) from e
+        check_prompt_size(probe.prompt, max_prompt_chars, source, no)
         if probe.id in seen:
             raise SuhoInputError(
                 f"duplicate probe id {probe.id!r} (first on line {seen[probe.id]})",
@@ -65,22 +69,28 @@ def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
         yield probe
 
 
-def load_probes_file(path: str | Path, *, encoding: str | None = None) -> Iterator[Probe]:
+def load_probes_file(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
+) -> Iterator[Probe]:
     """Probes from a user's JSONL file: ``{"id", "prompt", "lang"?, "category"?, "intent_id"?, ...}``.
 
     ``encoding`` defaults to UTF-8 (``cp949`` reads the Korean legacy encoding). A missing file
-    or an unknown encoding is reported at once; problems inside the file as the probes are read.
+    or an unknown encoding is reported at once; problems inside the file (a prompt longer than
+    ``max_prompt_chars`` too) as the probes are read.
     """
     p = Path(path)
     check_file(p, "probe file")
     check_encoding(encoding)
-    return _iter_file(p, encoding)
+    return _iter_file(p, encoding, max_prompt_chars)
 
 
-def _iter_file(p: Path, encoding: str | None) -> Iterator[Probe]:
+def _iter_file(p: Path, encoding: str | None, max_prompt_chars: int | None) -> Iterator[Probe]:
     with open_text(p, encoding) as f:
         try:
-            yield from parse_probe_lines(f, str(p))
+            yield from parse_probe_lines(f, str(p), max_prompt_chars=max_prompt_chars)
         except UnicodeDecodeError as e:
             raise decode_error(p, encoding, e) from e
 

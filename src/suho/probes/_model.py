@@ -32,6 +32,22 @@ def check_langs(langs: Iterable[str]) -> list[str]:
     return out
 
 
+# The longest probe prompt a scan reads unless told otherwise (--max-prompt-chars): far above any
+# real jailbreak (the longest shipped probe is under 2,000), far below what would bloat a store.
+DEFAULT_MAX_PROMPT_CHARS = 100_000
+
+
+def check_prompt_size(prompt: str, limit: int | None, path: str, line: int) -> None:
+    """An input error naming ``path:line`` when ``prompt`` is longer than ``limit`` chars."""
+    if limit is not None and len(prompt) > limit:
+        raise SuhoInputError(
+            f"prompt is {len(prompt):,} characters, above the limit of {limit:,} "
+            "(raise it with --max-prompt-chars)",
+            path=path,
+            line=line,
+        )
+
+
 def guess_lang(text: str) -> str:
     """``ko`` when the text has any Hangul, else ``en``. Used only when a probe omits ``lang``."""
     return "ko" if _HANGUL.search(text) else "en"

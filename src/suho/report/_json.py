@@ -26,7 +26,7 @@ from suho.report._pagedata import (
     seq_halves,
 )
 from suho.report._redact import redact_attempt
-from suho.store import Store, attempts
+from suho.store import ORIGINAL_PROMPT, Store, attempts
 
 # attempt_view's keys, in order, for the scalar columns (the JSON ones are appended).
 _SCALARS = (
@@ -55,7 +55,10 @@ def attempt_texts(store: Store, run_id: str, seqs: tuple[int, int] | None = None
         where += [a.seq >= seqs[0], a.seq < seqs[1]]
     q = (
         select(
-            *(getattr(a, col) for _key, col in _SCALARS),
+            *(
+                ORIGINAL_PROMPT.label(col) if col == "original_prompt" else getattr(a, col)
+                for _key, col in _SCALARS
+            ),
             cast(a.turns, Text),
             cast(a.tags, Text),
         )

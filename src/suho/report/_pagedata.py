@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.sql import Select
 
 from suho.report._redact import redact_text
-from suho.store import Store, attempts, verdicts
+from suho.store import ORIGINAL_PROMPT, Store, attempts, verdicts
 
 ROW_FIELDS = (
     "seq", "probe", "lang", "cat", "tr", "attack", "repeat", "status", "outcome", "success",
@@ -200,7 +200,7 @@ def iter_chunks(
             a.expected,
             a.error_kind,
             func.substr(a.error_detail, 1, EDETAIL_CAP),
-            func.substr(a.original_prompt, 1, pcap + 1),
+            func.substr(ORIGINAL_PROMPT, 1, pcap + 1),  # stored once when untransformed
             func.substr(a.prompt, 1, pcap + 1),
             response,
             a.decided_by,

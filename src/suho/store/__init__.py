@@ -21,7 +21,7 @@ from suho.store._types import (
 
 if TYPE_CHECKING:
     from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
-    from suho.store._store import Store, display_url
+    from suho.store._store import ORIGINAL_PROMPT, Store, display_url
 
 _LAZY = {
     "HEAD_REVISION": "suho.store._schema",
@@ -30,6 +30,7 @@ _LAZY = {
     "metadata": "suho.store._schema",
     "runs": "suho.store._schema",
     "verdicts": "suho.store._schema",
+    "ORIGINAL_PROMPT": "suho.store._store",
     "Store": "suho.store._store",
     "display_url": "suho.store._store",
 }
@@ -41,6 +42,7 @@ __getattr__ = lazy_attributes(__name__, _LAZY)
 __all__ = [
     "DEFAULT_DB",
     "HEAD_REVISION",
+    "ORIGINAL_PROMPT",
     "AttemptResult",
     "Store",
     "Totals",

@@ -62,6 +62,8 @@ attempts = Table(
     Column("repeat", Integer, nullable=False),
     Column("tags", JSON, nullable=True),
     Column("system_prompt", Text, nullable=True),
+    # "" when equal to prompt (an untransformed attempt stores its prompt once); read it with
+    # suho.store.ORIGINAL_PROMPT or through the Store, which give the prompt back.
     Column("original_prompt", Text, nullable=False),
     Column("prompt", Text, nullable=False),  # rendered: after transforms
     Column("status", String(16), nullable=False),  # pending/done/error

@@ -261,7 +261,7 @@ class Store:
 
     def _insert_attempts(self, rows: Sequence[Mapping[str, Any]]) -> int:
         with self.engine.begin() as c:
-            c.execute(attempts.insert(), list(rows))
+            c.execute(attempts.insert(), [_stored_prompts(r) for r in rows])
         return len(rows)
 
     def pending_page(self, run_id: str, after_seq: int, limit: int = PAGE) -> list[dict[str, Any]]:
@@ -294,7 +294,7 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as c:
-            return [dict(r) for r in c.execute(q).mappings()]
+            return [_read_prompts(dict(r)) for r in c.execute(q).mappings()]
 
     def reset_errors(self, run_id: str) -> int:
         """Put errored attempts back to pending (``suho resume --retry-errors``)."""
@@ -403,7 +403,7 @@ class Store:
                     }
             for r in rows:
                 r["verdicts"] = vmap.get(r["id"], {})
-                yield r
+                yield _read_prompts(r)
             after = rows[-1]["seq"]
 
     def pair_cells(self, run_id: str) -> Iterator[tuple[Any, ...]]:
@@ -628,6 +628,26 @@ class Store:
             c.execute(runs.delete().where(runs.c.id == run_id))
 
 
+def _stored_prompts(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An attempt row as stored: an untransformed prompt (the baseline, most attempts of a run)
+    is stored once, with ``original_prompt`` empty (never a real value: a probe's prompt is
+    never blank). ``_read_prompts`` and ``ORIGINAL_PROMPT`` read it back."""
+    orig = row.get("original_prompt")
+    if orig is not None and orig != "" and (orig is row.get("prompt") or orig == row.get("prompt")):
+        return {**row, "original_prompt": ""}
+    return row
+
+
+def _read_prompts(row: dict[str, Any]) -> dict[str, Any]:
+    if "original_prompt" in row and not row["original_prompt"]:
+        row["original_prompt"] = row.get("prompt")
+    return row
+
+
+# ``original_prompt`` as a SQL expression, for queries that read it without ``_read_prompts``.
+ORIGINAL_PROMPT = func.coalesce(func.nullif(attempts.c.original_prompt, ""), attempts.c.prompt)
+
+
 class _NotAllPending(Exception):
     """Raised inside a batch write to roll it back: some attempt was no longer pending."""
 
@@ -679,6 +699,7 @@ def _lease_alive(owner: str, heartbeat: float | None, stale_after: float) -> boo
 
 __all__ = [
     "DEFAULT_DB",
+    "ORIGINAL_PROMPT",
     "AttemptResult",
     "SQLAlchemyError",
     "Store",

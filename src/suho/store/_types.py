@@ -17,6 +17,7 @@ from typing import Any
 from suho.errors import SuhoInputError
 
 DEFAULT_DB = "sqlite:///suho.db"
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def resolve_url(url: str | None, env: Mapping[str, str] | None = None) -> str:
@@ -47,15 +48,35 @@ def check_sqlite_file(path: str, url: str | None, *, create: bool) -> None:
     parent = file.resolve().parent
     if not parent.is_dir():
         raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
+    if not file.exists():
+        if not create:
+            raise SuhoInputError(
+                f"no store at {file} (nothing has been scanned into it; "
+                "pass --db or set SUHO_DB to the store you scanned into)"
+            )
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise SuhoInputError(f"--db {url!r}: cannot create {file}: {parent} is read-only")
+        return
     if file.is_dir():
         raise SuhoInputError(
             f"--db {url!r}: {file} is a directory, not a store file; "
             f"name a file, e.g. --db {file / 'suho.db'}"
         )
-    if not create and not file.exists():
+    try:
+        with file.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise SuhoInputError(f"--db {url!r}: cannot read {file} ({e.strerror or e})") from e
+    if head and head != SQLITE_HEADER:
+        raise SuhoInputError(f"--db {url!r}: {file} is not a SQLite database")
+    # The store writes (runs, leases, migrations) and SQLite's write-ahead log needs files
+    # beside the database: find a read-only store before anything is sent, not after.
+    if not os.access(file, os.R_OK | os.W_OK):
+        raise SuhoInputError(f"--db {url!r}: {file} is read-only")
+    if not os.access(parent, os.W_OK | os.X_OK):
         raise SuhoInputError(
-            f"no store at {file} (nothing has been scanned into it; "
-            "pass --db or set SUHO_DB to the store you scanned into)"
+            f"--db {url!r}: the directory {parent} is read-only "
+            "(SQLite writes its journal beside the database)"
         )
 
 

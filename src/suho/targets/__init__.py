@@ -9,6 +9,7 @@ from __future__ import annotations
 from suho import _registry
 from suho.targets._base import (
     RETRYABLE,
+    BaseUrl,
     ChatResult,
     ErrorKind,
     GenParams,
@@ -27,6 +28,7 @@ DEFAULT_TARGET = "local:qwen2.5-1.5b"
 __all__ = [
     "DEFAULT_TARGET",
     "RETRYABLE",
+    "BaseUrl",
     "ChatResult",
     "ErrorKind",
     "GenParams",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +20,7 @@ from suho.targets._base import (
     missing_key_message,
     public_url,
 )
-from suho.targets._http import HttpClient
+from suho.targets._http import HttpClient, http_base_url
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -36,9 +37,11 @@ class AnthropicTarget:
     def __init__(self, spec: TargetSpec, options: TargetOptions) -> None:
         self.spec = spec
         self.options = options
-        self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
-        if self.base_url.endswith("/v1"):
-            self.base_url = self.base_url[: -len("/v1")]
+        base = http_base_url(options.base_url or DEFAULT_BASE_URL)
+        if base.url.endswith("/v1"):
+            base = dataclasses.replace(base, url=base.url[: -len("/v1")])
+        self.base = base
+        self.base_url = base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "ANTHROPIC_API_KEY")
         if options.api_key_env and not self._key:
             raise SuhoInputError(missing_key_message(options.api_key_env))
@@ -47,7 +50,7 @@ class AnthropicTarget:
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
         if self._key:
             headers["x-api-key"] = self._key
-        self._http = HttpClient(options, headers)
+        self._http = HttpClient(options, headers, self.base)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -57,10 +60,10 @@ class AnthropicTarget:
         }
 
     def secrets(self) -> list[str]:
-        return [self._key] if self._key else []
+        return ([self._key] if self._key else []) + self.base.secrets()
 
     async def preflight(self) -> None:
-        await self._http.check_reachable(f"{self.base_url}/v1/models", "the Anthropic API")
+        await self._http.check_reachable("/v1/models", "the Anthropic API")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -114,9 +117,7 @@ class AnthropicTarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await self._http.post_json(
-            f"{self.base_url}/v1/messages", self._body(messages, params)
-        )
+        data = await self._http.post_json("/v1/messages", self._body(messages, params))
         if data.get("type") == "error":
             err = data.get("error") or {}
             raise TargetError(ErrorKind.SERVER_ERROR, f"error in 200 response: {err}"[:300])

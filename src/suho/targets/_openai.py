@@ -20,7 +20,7 @@ from suho.targets._base import (
     missing_key_message,
     public_url,
 )
-from suho.targets._http import HttpClient
+from suho.targets._http import HttpClient, http_base_url
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -36,11 +36,8 @@ class OpenAITarget:
     def __init__(self, spec: TargetSpec, options: TargetOptions) -> None:
         self.spec = spec
         self.options = options
-        self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
-        if not self.base_url.startswith(("http://", "https://")):
-            raise SuhoInputError(
-                f"--base-url {self.base_url!r} must start with http:// or https://"
-            )
+        self.base = http_base_url(options.base_url or DEFAULT_BASE_URL)
+        self.base_url = self.base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
         if options.api_key_env and not self._key:
             raise SuhoInputError(missing_key_message(options.api_key_env))
@@ -49,11 +46,16 @@ class OpenAITarget:
                 "OPENAI_API_KEY is not set; set it, or pass --base-url for a local "
                 "OpenAI-compatible server"
             )
+        if self._key and self.base.username is not None:
+            raise SuhoInputError(
+                f"--base-url {self.base_url} carries a user name and password (sent as HTTP basic "
+                f"auth) and {options.api_key_env or 'OPENAI_API_KEY'} is set (sent as a bearer "
+                "token): both need the Authorization header; use one of them"
+            )
         headers = {"content-type": "application/json"}
         if self._key:
             headers["authorization"] = f"Bearer {self._key}"
-        self._http = HttpClient(options, headers)
-        self._url = f"{self.base_url}/chat/completions"
+        self._http = HttpClient(options, headers, self.base)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -63,10 +65,10 @@ class OpenAITarget:
         }
 
     def secrets(self) -> list[str]:
-        return [self._key] if self._key else []
+        return ([self._key] if self._key else []) + self.base.secrets()
 
     async def preflight(self) -> None:
-        await self._http.check_reachable(f"{self.base_url}/models", "the OpenAI-compatible API")
+        await self._http.check_reachable("/models", "the OpenAI-compatible API")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -91,7 +93,7 @@ class OpenAITarget:
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await self._http.post_json(self._url, self._body(messages, params))
+        data = await self._http.post_json("/chat/completions", self._body(messages, params))
         return parse_chat_completion(data)
 
 
