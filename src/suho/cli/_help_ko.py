@@ -57,6 +57,13 @@ HELP: dict[str, dict[str, str]] = {
         "--transforms": "적용할 변형 (쉼표로 구분, a+b는 연쇄). 프로브 × 변형 하나하나가 시도입니다.",
         "--no-baseline": "변형하지 않은 원래 프로브는 보내지 않습니다.",
         "--attacks": "전달 방식 (쉼표로 구분).",
+        "--attack-option": "공격의 옵션, NAME.KEY=VALUE (여러 번 가능), 예: crescendo.max_turns=5.",
+        "--attacker": "공격자 모델이 필요한 공격에 쓸 공격자 모델 (PROVIDER:MODEL).",
+        "--attacker-base-url": "공격자의 OpenAI 호환 API 기본 URL.",
+        "--environment": "시도마다 세계(도구)를 준비하는 환경 플러그인.",
+        "--max-steps": "시도당: 대상 호출은 최대 이만큼.",
+        "--max-episode-tokens": "시도당: 대상 토큰은 최대 이만큼.",
+        "--max-episode-seconds": "시도당: 최대 이만큼의 초.",
         "--detectors": "탐지기 (쉼표로 구분, 기본: refusal).",
         "--judge": "이 대상이 판정하는 LLM 심판 단계를 더합니다 "
         "(예: local:qwen2.5-1.5b, openai:gpt-4o-mini).",

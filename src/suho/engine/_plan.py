@@ -177,6 +177,7 @@ def plan_attempts(
                         "system_prompt": probe.system or cfg.system_prompt,
                         "original_prompt": probe.prompt,
                         "prompt": rendered,
+                        "goal": probe.goal,
                         "status": "pending",
                         "tries": 0,
                     }

@@ -19,6 +19,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
     public_url,
     scrub,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "TargetSpec",
     "ToolCall",
     "create_target",
+    "function_spec",
     "public_url",
     "scrub",
 ]
