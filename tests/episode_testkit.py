@@ -102,9 +102,9 @@ class NeedsJudge:
 
 
 class ScriptedModel:
-    """Test target ``script:MODEL``: answers follow a script, as a function of what it is asked
-    (so a resumed run gets the same answers). ``script:attacker`` writes a move per turn;
-    ``script:judge-NNY`` answers NO, NO, YES at turns 1, 2, 3. Misses everything a model does."""
+    """Test target ``kit:MODEL``: answers follow a script, as a function of what it is asked
+    (so a resumed run gets the same answers). ``kit:attacker`` writes a move per turn;
+    ``kit:judge-NNY`` answers NO, NO, YES at turns 1, 2, 3. Misses everything a model does."""
 
     def __init__(self, spec: TargetSpec, options: TargetOptions) -> None:
         self.spec = spec
@@ -127,7 +127,7 @@ class ScriptedModel:
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {"provider": "script", "model": self.spec.model}
+        return {"provider": "kit", "model": self.spec.model}
 
     def secrets(self) -> list[str]:
         return []
@@ -202,7 +202,7 @@ def bank_environments(cfg: RunConfig) -> Any:
 
 ENTRY_POINTS = """\
 [suho.targets]
-script = episode_testkit:ScriptedModel
+kit = episode_testkit:ScriptedModel
 
 [suho.attacks]
 three-turns = episode_testkit:ThreeTurns

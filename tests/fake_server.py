@@ -16,7 +16,11 @@ that prompt (N = 1 by default, ``inf`` for every request):
 
 ``--fault-rate R`` adds random faults (429/500/malformed/drop/empty, seeded, per request).
 Answers follow ``--policy``: refuse-all, comply-all, refuse-en (complies in Korean: a language
-gap), refuse-ko, or alternate (by prompt hash). Every request is appended to ``--log`` as JSON.
+gap), refuse-ko, or alternate (by prompt hash), or tool-agent: a request that offers tools is
+answered with tool calls (OpenAI ``tool_calls`` / Anthropic ``tool_use``): first every tool that
+needs no argument, in parallel; then, one per step, each ``name({json})`` call it finds written
+in the tool results (so a tool-knowledge injection hijacks it); then a final answer.
+Every request is appended to ``--log`` as JSON.
 
 Tool use (OpenAI shape, for agent episodes): when a request offers ``tools`` and its last user
 message holds ``[[call:NAME:{json arguments}]]`` markers, the answer to a conversation with k tool
@@ -100,6 +104,110 @@ def _answer(cfg: Config, prompt: str) -> str:
     if refuse:
         return REFUSAL_KO if ko else REFUSAL_EN
     return COMPLY_KO if ko else COMPLY_EN
+
+
+TOOL_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((\{.*?\})\)")
+
+
+def _strings(text: str) -> str:
+    """A tool result and, if it is JSON, every string inside it (escaped in the raw text)."""
+    out = [text]
+    try:
+        stack = [json.loads(text)]
+    except ValueError:
+        return text
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return "\n".join(out)
+
+
+def _tool_plan(
+    req: dict[str, Any], anthropic: bool
+) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """The tool-agent's next calls for this request (empty: answer in text) and how many calls
+    it made before."""
+    tools = req.get("tools") or []
+    specs = [
+        (t["name"], t.get("input_schema") or {})
+        if anthropic
+        else (t["function"]["name"], t["function"].get("parameters") or {})
+        for t in tools
+    ]
+    names = {n for n, _ in specs}
+    made = 0
+    results: list[str] = []
+    for m in req.get("messages", []):
+        content = m.get("content")
+        if m.get("role") == "assistant":
+            if anthropic and isinstance(content, list):
+                made += sum(1 for b in content if b.get("type") == "tool_use")
+            made += len(m.get("tool_calls") or [])
+        elif m.get("role") == "tool":
+            results.append(str(content))
+        elif anthropic and isinstance(content, list):
+            results += [
+                str(b.get("content", "")) for b in content if b.get("type") == "tool_result"
+            ]
+    explore = [(n, {}) for n, schema in specs if not schema.get("required")]
+    if made == 0:
+        return explore, made
+    follow: list[tuple[str, dict[str, Any]]] = []
+    for r in results:
+        for name, args in TOOL_LINE.findall(_strings(r)):
+            if name in names:
+                with contextlib.suppress(ValueError):
+                    follow.append((name, json.loads(args)))
+    i = made - len(explore)
+    return (follow[i : i + 1] if 0 <= i < len(follow) else []), made
+
+
+def _tool_body(
+    model: str, calls: list[tuple[str, dict[str, Any]]], made: int, anthropic: bool
+) -> dict[str, Any]:
+    if anthropic:
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [
+                {"type": "tool_use", "id": f"toolu_{made + i}", "name": n, "input": a}
+                for i, (n, a) in enumerate(calls)
+            ],
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 10, "output_tokens": 5},
+        }
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": f"call_{made + i}",
+                            "type": "function",
+                            "function": {"name": n, "arguments": json.dumps(a, ensure_ascii=False)},
+                        }
+                        for i, (n, a) in enumerate(calls)
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
 
 
 def _fault_for(cfg: Config, st: State, prompt: str) -> str | None:
@@ -320,6 +428,14 @@ async def _handle(
                     msg["tool_calls"] = [call]
                     payload["choices"][0]["finish_reason"] = "tool_calls"
                 writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
+            elif cfg.policy == "tool-agent" and req.get("tools"):
+                calls, made = _tool_plan(req, anthropic)
+                if calls:
+                    payload = _tool_body(model, calls, made, anthropic)
+                else:
+                    text = "완료했습니다." if HANGUL.search(prompt) else "Done."
+                    payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             else:
                 text = _answer(cfg, prompt)
                 payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
@@ -401,7 +517,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--policy",
         default="alternate",
-        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko"],
+        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko", "tool-agent"],
     )
     ap.add_argument("--retry-after", type=float, default=1.0)
     ap.add_argument("--slow-s", type=float, default=5.0)

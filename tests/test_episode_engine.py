@@ -94,9 +94,9 @@ def test_three_turn_conversation_with_attacker_and_judge(
     cfg = _cfg(
         srv.base_url,
         attacks=["three-turns"],
-        attacker="script:attacker",
+        attacker="kit:attacker",
         # The judge role; judge NO at turn 1 and YES at turn 2: the attack stops after turn 2.
-        detector_options={"judge": {"target": "script:judge-NY"}},
+        detector_options={"judge": {"target": "kit:judge-NY"}},
         attack_options={"three-turns": {"turns": 3}},
         concurrency=3,
     )
@@ -664,7 +664,7 @@ def test_attack_options_stored_and_handed_to_the_attack(
     env = _env(testkit)
     r = run_cli("scan", "--target", "openai:fake", "--base-url", srv.base_url, "--probes",
                 str(probes), "--db", str(db), "--out", str(tmp_path / "out"), "-q",
-                "--attacks", "three-turns", "--attacker", "script:attacker",
+                "--attacks", "three-turns", "--attacker", "kit:attacker",
                 "--attack-option", "three-turns.turns=2", "--attack-option",
                 "three-turns.delay=0.01", env=env)  # fmt: skip
     assert r.returncode == 0, r.stderr
@@ -672,7 +672,7 @@ def test_attack_options_stored_and_handed_to_the_attack(
         config = json.loads(c.execute("SELECT config FROM runs").fetchone()[0])
         tries, events = c.execute("SELECT tries, events FROM attempts").fetchone()
     assert config["attack_options"] == {"three-turns": {"turns": 2, "delay": 0.01}}
-    assert config["attacker"] == "script:attacker"
+    assert config["attacker"] == "kit:attacker"
     assert tries == 2 and len([e for e in json.loads(events) if e["kind"] == "score"]) == 2
     bad = run_cli("scan", "--target", "openai:fake", "--base-url", srv.base_url, "--probes",
                   str(probes), "--db", str(db), "-q", "--attack-option", "three-turns.turns=2",

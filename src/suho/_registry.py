@@ -23,6 +23,8 @@ GROUPS = (
     "suho.detectors",
     "suho.attacks",
     "suho.environments",
+    "suho.agent_attacks",
+    "suho.agent_defenses",
 )
 
 

@@ -8,7 +8,9 @@ import typer
 
 from suho import __version__
 from suho.cli import (
+    _agent,
     _compare,
+    _cyber,
     _detectors,
     _export,
     _import,
@@ -92,6 +94,18 @@ models_app = typer.Typer(
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
+app.add_typer(_agent.agent_app, name="agent")
+
+cyber_app = typer.Typer(
+    help="The cyber range: sandboxed offense tasks and their defense twins.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+cyber_app.command(name="list")(_cyber.list_cmd)
+cyber_app.command(name="run")(_cyber.run_cmd)
+cyber_app.command(name="check")(_cyber.check_cmd)
+cyber_app.command(name="sandbox-check")(_cyber.sandbox_check)
+app.add_typer(cyber_app, name="cyber")
 
 
 def main() -> None:

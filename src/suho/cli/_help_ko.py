@@ -204,6 +204,81 @@ HELP: dict[str, dict[str, str]] = {
         "LOG": "suho/korean_gap의 Inspect 로그 (.eval 또는 .json).",
         "--db": _DB,
     },
+    "agent": {"": "에이전트 경기장: 도구를 쓰는 에이전트를 간접 프롬프트 주입으로 레드팀합니다."},
+    "agent scan": {
+        "": "모든 사용자 과제를 주입 없이, 그리고 닿을 수 있는 사용자 과제 × 주입 과제 쌍을 공격과 "
+        "방어마다 실행합니다. 각 에피소드를 환경의 상태로 판정하고 보고서를 씁니다.\n\n"
+        "실행 ID와 보고서 경로를 출력합니다. 종료 코드: 0 완료, 1 표적 공격 성공률이 --fail-on을 "
+        "넘음, 2 잘못된 입력이나 설정.",
+        "--target": "PROVIDER:MODEL (openai:..., anthropic:..., local:qwen2.5-1.5b, "
+        "script:ground-truth). 기본: 내장 로컬 모델.",
+        "--base-url": "OpenAI 호환 (또는 Anthropic) API의 기본 URL.",
+        "--api-key-env": "API 키가 든 환경 변수.",
+        "--suite": "스위트 또는 스위트 파일 (쉼표로 구분, 기본: 모든 스위트).",
+        "--attacks": "주입 공격 (쉼표로 구분). ATTACK+TRANSFORM은 페이로드에 변형을 적용합니다 "
+        "(기본: important-instructions).",
+        "--defenses": "방어 (쉼표로 구분, 기본: none).",
+        "--lang": "이 언어의 스위트만 (ko,en).",
+        "--repeats": "에피소드마다 이만큼 반복합니다.",
+        "--concurrency": "동시에 실행하는 에피소드 수.",
+        "--max-steps": "에피소드당 모델 호출은 최대 이만큼.",
+        "--timeout": "요청당 제한 시간(초).",
+        "--retries": "요청당 재시도 횟수.",
+        "--max-tokens": "응답 길이 상한.",
+        "--db": _DB,
+        "--out": "실행 보고서를 쓸 디렉터리.",
+        "--fail-on": "표적 공격 성공률이 이 값(0..1)을 넘으면 종료 코드 1.",
+        "--quiet": _QUIET,
+    },
+    "agent suites": {
+        "": "에이전트 스위트를 한 줄에 하나씩, 이름부터 나열합니다 (한국어 스위트는 -ko, 그 영어 "
+        "짝은 -en으로 끝납니다)."
+    },
+    "agent tasks": {
+        "": "스위트의 사용자 과제(프롬프트, 닿는 주입 지점)와 주입 과제(목표)를 나열합니다.",
+        "SUITE": "스위트 이름 (`suho agent suites` 참고) 또는 파일.",
+    },
+    "agent attacks": {"": "주입 공격을 나열합니다 (어떤 변형이든 ATTACK+TRANSFORM으로 조합)."},
+    "agent defenses": {"": "방어를 나열합니다."},
+    "cyber": {"": "사이버 레인지: 샌드박스 안의 공격 과제와 그 방어 짝."},
+    "cyber list": {
+        "": "문제를 나열합니다: ID, 계열, 난이도, 방어 짝, 제목.",
+        "--dir": "기본 레인지 대신 직접 쓴 문제 디렉터리 (문제 하나, 또는 그 모음 폴더).",
+        "--lang": "제목 언어: ko 또는 en.",
+        "--json": "한 줄에 JSON 객체 하나.",
+    },
+    "cyber run": {
+        "": "대상에 사이버 레인지를 실행합니다: 고른 문제마다 공격 과제와 그 방어 짝을 샌드박스에서 "
+        "돌려 채점하고, 실행 ID와 공격-방어 균형을 출력합니다.",
+        "--target": "PROVIDER:MODEL (기본: 로컬 모델). script:reference와 script:null은 문제를 "
+        "검사합니다.",
+        "--challenges": "문제 ID (쉼표로 구분).",
+        "--family": "계열 (쉼표로 구분: web, crypto, reversing, forensics, phishing, misconfig).",
+        "--mode": "offense, defense 또는 both.",
+        "--budget-steps": "과제당 모델 호출 수.",
+        "--budget-tokens": "과제당 토큰 수.",
+        "--repeats": "과제당 시도 횟수 (pass^k).",
+        "--lang": "과제 언어: ko, en 또는 both.",
+        "--db": _DB,
+        "--dir": "기본 레인지 대신 직접 쓴 문제 디렉터리 (문제 하나, 또는 그 모음 폴더).",
+        "--base-url": "OpenAI 호환 기본 URL.",
+        "--concurrency": "동시에 실행하는 과제 수.",
+        "--out": "실행 보고서(report.html, report.json)를 쓸 디렉터리.",
+        "--quiet": _QUIET,
+    },
+    "cyber check": {
+        "": "직접 쓴 문제를 검사합니다: 읽어 들이고 (문제가 있으면 파일과 이유를 말하고 종료 코드 2), "
+        "실제 샌드박스에서 두 모드 모두 참조 풀이는 통과하고 아무것도 하지 않는 에이전트는 "
+        "실패해야 합니다 (아니면 종료 코드 1).",
+        "DIRECTORY": "문제 디렉터리 (또는 그 모음 폴더).",
+    },
+    "cyber sandbox-check": {
+        "": "이 컴퓨터가 사이버 과제를 가둘 수 있는지 봅니다: bubblewrap, 네임스페이스, seccomp, "
+        "제한을 살피고, 실제 샌드박스에서 탈출을 모두 시도합니다. 종료 코드: 0 모두 정상, "
+        "1 막지 못한 탈출이 있음, 2 샌드박스를 쓸 수 없음 (무엇이 없고 어떻게 켜는지 출력).",
+        "--battery": "탈출 시험 묶음도 실행합니다.",
+        "--json": "JSON 객체 하나를 출력합니다.",
+    },
     "models": {"": "내장 로컬 모델: 설치하고 나열합니다."},
     "models install": {
         "": "모델을 내려받아 조립하고 검증해 모델 폴더($SUHO_HOME/models 또는 "

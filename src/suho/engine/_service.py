@@ -169,13 +169,15 @@ async def start_run(
     on_planned: Callable[[str], None] | None = None,
     plan_stats: PlanStats | None = None,
     environments: EnvironmentProvider | None = None,
+    plan: Callable[[str], Iterable[dict[str, Any]]] | None = None,
 ) -> RunSummary:
     """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent.
 
     ``store`` is an open store, or a function that opens one: it is then called in a background
     thread, and the first requests go out while the store loads (SQLAlchemy's import alone is a
     quarter of a second) and the plan is written. The whole plan is generated, and so checked,
-    before anything is sent; no answer is recorded before the plan is stored.
+    before anything is sent; no answer is recorded before the plan is stored. ``plan`` replaces
+    the probe plan with other planned rows (an agent scan's episodes), given the run id.
     """
     resolve_transforms(cfg)  # local checks first, before the target is contacted
     validate_attacks(cfg)
@@ -207,9 +209,10 @@ async def start_run(
             owner,
         )
         try:
-            head = await asyncio.to_thread(
-                writer.feed, plan_attempts(run_id, probes, cfg, plan_stats)
+            rows = (
+                plan(run_id) if plan is not None else plan_attempts(run_id, probes, cfg, plan_stats)
             )
+            head = await asyncio.to_thread(writer.feed, rows)
         except BaseException:
             writer.abort()
             with contextlib.suppress(BaseException):
