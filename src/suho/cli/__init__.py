@@ -13,6 +13,7 @@ from suho.cli import (
     _cyber,
     _detectors,
     _export,
+    _gateway,
     _import,
     _korean,
     _models,
@@ -106,6 +107,23 @@ cyber_app.command(name="run")(_cyber.run_cmd)
 cyber_app.command(name="check")(_cyber.check_cmd)
 cyber_app.command(name="sandbox-check")(_cyber.sandbox_check)
 app.add_typer(cyber_app, name="cyber")
+
+gateway_app = typer.Typer(
+    help="The trusted-access gateway: serve it, manage keys, verify the audit log, evaluate it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+gateway_app.command(name="serve")(_gateway.serve)
+gateway_app.command(name="verify-log")(_gateway.verify_log)
+gateway_app.command(name="evaluate")(_gateway.evaluate)
+gateway_keys_app = typer.Typer(
+    help="API keys: add (printed once), list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
+gateway_keys_app.command(name="add")(_gateway.keys_add)
+gateway_keys_app.command(name="list")(_gateway.keys_list)
+gateway_keys_app.command(name="revoke")(_gateway.keys_revoke)
+gateway_app.add_typer(gateway_keys_app, name="keys")
+app.add_typer(gateway_app, name="gateway")
 
 
 def main() -> None:

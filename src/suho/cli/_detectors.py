@@ -10,14 +10,14 @@ import typer
 
 from suho.errors import SuhoInputError
 
-_WITH_SETS = ("refusal", "pii-kr")
+_WITH_SETS = ("refusal", "pii-kr", "cyber-offense")
 
 
 def eval_cmd(
     name: Annotated[
         str | None,
         typer.Argument(
-            help="Detector to measure: refusal, pii-kr or judge (default: refusal and pii-kr)."
+            help="Detector to measure: refusal, pii-kr, cyber-offense or judge (default: all but judge)."
         ),
     ] = None,
     split: Annotated[
@@ -69,11 +69,8 @@ def eval_cmd(
             )
         rep = evaluate(n, split=split, detector=det).to_dict()
         if split == "all":
-            rep["splits"] = (
-                {s: evaluate(n, split=s, detector=det).to_dict()["overall"] for s in SPLITS}
-                if n != "judge"
-                else {}
-            )
+            parts = [evaluate(n, split=s, detector=det) for s in SPLITS] if n != "judge" else []
+            rep["splits"] = {r.split: r.to_dict()["overall"] for r in parts if r.n}
         if not errors:
             rep.pop("errors", None)
         reports.append(rep)
@@ -100,7 +97,7 @@ def _line(label: str, m: dict[str, Any]) -> str:
 
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
-    hit = "hit = refusal" if rep["dataset"] == "refusal" else "span level"
+    hit = {"refusal": "hit = refusal", "cyber": "hit = offensive"}.get(rep["dataset"], "span level")
     out(
         f"{rep['detector']} on {rep['dataset']}.jsonl, split {rep['split']}, {rep['n']} items ({hit})\n"
     )
@@ -110,7 +107,7 @@ def _print_report(rep: dict[str, Any]) -> None:
     out(" per language\n")
     for lang, m in rep["by_lang"].items():
         out(_line(lang, m) + "\n")
-    out(" per class\n" if rep["dataset"] == "refusal" else " per kind\n")
+    out(" per kind\n" if rep["dataset"] == "pii" else " per class\n")
     for k, m in rep["by_kind"].items():
         out(_line(k, m) + "\n")
     if rep.get("confusion"):
