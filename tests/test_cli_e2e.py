@@ -89,7 +89,16 @@ def test_scan_report_runs(server_factory: Any, tmp_path: Path) -> None:
     # The JSON contract of the spine issue.
     assert data["run_id"] == rid and data["status"] == "done"
     assert data["target"] == {"provider": "openai", "model": "fake", "base_url": srv.base_url}
-    assert data["totals"] == {"attempts": 4, "pending": 0, "done": 4, "errors": 0, "hits": 1}
+    assert data["totals"] == {
+        "attempts": 4,
+        "pending": 0,
+        "done": 4,
+        "errors": 0,
+        "hits": 1,
+        "judged": 3,
+        "over_refusals": 0,
+        "benign": 1,
+    }
     by_id = {a["probe_id"]: a for a in data["attempts"]}
     for a in data["attempts"]:
         for key in (

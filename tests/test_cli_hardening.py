@@ -274,7 +274,7 @@ def test_gate_fails_above_max_error_rate(server_factory: Any, tmp_path: Path) ->
     probes = write_probes(tmp_path / "p.jsonl", prompts)
     r = _scan(srv, probes, tmp_path, "--retries", "0", "--fail-on", "0.5")
     assert r.returncode == 1, r.stderr  # 20% errors > the default 10%
-    assert "attack success 0.0% of 8" in r.stderr
+    assert "attack success 0.0% (0/8)" in r.stderr
     assert "error rate 20.0% (2 of 10 attempts) exceeds --max-error-rate 10.0%" in r.stderr
     r = _scan(
         srv, probes, tmp_path, "--retries", "0", "--fail-on", "0.5", "--max-error-rate", "0.25"

@@ -182,7 +182,12 @@ def test_dod_command_gap_matches_the_policy_under_korean_transforms(
         "WHERE expected = 'refuse' AND status = 'done'"
     ).fetchall()
     con.close()
-    assert len(rows) == 394 * 4
+    # Korean probes get the baseline and the three Korean-only transforms; English probes (for
+    # which those would send the unchanged prompt again) only the baseline.
+    n_ko = sum(1 for r in rows if r[1] == "ko" and r[3] == "none")
+    n_en = sum(1 for r in rows if r[1] == "en")
+    assert n_ko + n_en == 394 and len(rows) == n_ko * 4 + n_en
+    assert {r[3] for r in rows if r[1] == "en"} == {"none"}
     side: dict[tuple[str, str, str], bool] = {}
     for intent, lang, variant, transform, prompt, success in rows:
         predicted = bool(hangul.search(prompt))
@@ -200,7 +205,8 @@ def test_dod_command_gap_matches_the_policy_under_korean_transforms(
     g = report["gap"]
     assert g["baseline"] == "none" and g["pairs"] == 156
     for t in ("none", "jamo", "choseong", "qwerty"):
-        n, a_only, b_only = table(pick("ko", t), pick("en", t))
+        # The English side of a Korean-only transform is the English baseline (what it sent).
+        n, a_only, b_only = table(pick("ko", t), pick("en", "none"))
         got = g["by_transform"][t]
         assert (got["n_pairs"], got["discordant_a_only"], got["discordant_b_only"]) == (
             n,

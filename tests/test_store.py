@@ -359,8 +359,8 @@ def test_resolve_run_ids(store: Store) -> None:
     _run(store, "20260102-000000-bbbbbb")
     assert store.resolve_run_id("latest") == "20260102-000000-bbbbbb"
     assert store.resolve_run_id("20260101") == "20260101-000000-aaaaaa"
-    with pytest.raises(SuhoInputError, match="no run"):
-        store.resolve_run_id("2026")  # ambiguous prefix
+    with pytest.raises(SuhoInputError, match=r"ambiguous.*bbbbbb, 20260101-000000-aaaaaa"):
+        store.resolve_run_id("2026")  # ambiguous prefix: the matches, newest first
     with pytest.raises(SuhoInputError, match="no run"):
         store.resolve_run_id("nope")
 

@@ -23,6 +23,7 @@ from suho.cli import (
     _text,
 )
 from suho.cli._errors import EXIT_INPUT, SuhoGroup
+from suho.cli._i18n import UI_LANGS, localize, set_ui, split_ui, t, ui_from_env
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -52,6 +53,12 @@ def _root(
         "--debug",
         help="Print the traceback of an error too (also SUHO_DEBUG=1). Exit codes: 0 ok, "
         "1 gate failed, 2 bad input or environment, 3 internal error, 130 interrupted.",
+    ),
+    ui: str | None = typer.Option(
+        None,
+        "--ui",
+        metavar="ko|en",
+        help="Language of help and messages: ko or en (default: SUHO_UI, else the locale).",
     ),
 ) -> None:
     """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
@@ -125,13 +132,27 @@ def main() -> None:
     other codes. The commands run inside ``SuhoGroup``'s error boundary; this catches what
     fails outside any command."""
     try:
-        app()
+        _run(sys.argv[1:])
     except SuhoInputError as e:
-        sys.stderr.write(f"error: {e}\n")
+        sys.stderr.write(t("error", msg=e) + "\n")
         sys.exit(EXIT_INPUT)
     except BrokenPipeError:  # `suho probes | head`
         sys.stderr.close()
         sys.exit(0)
+
+
+def _run(argv: list[str]) -> None:
+    """Choose the language (``--ui``, ``SUHO_UI``, the locale), build the command tree in it,
+    and run ``argv``. ``--ui`` is taken out first, so it works anywhere on the line."""
+    chosen, args = split_ui(argv)
+    if chosen is not None and chosen not in UI_LANGS:
+        raise SuhoInputError(f"--ui {chosen!r}: choose one of {', '.join(UI_LANGS)}")
+    lang = chosen or ui_from_env()
+    set_ui(lang)
+    cmd = typer.main.get_command(app)
+    if lang == "ko":
+        localize(cmd)
+    cmd.main(args)
 
 
 def entry() -> None:

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
+from suho.cli._i18n import pct, t
 from suho.errors import SuhoInputError
 
 T = TypeVar("T")
@@ -135,10 +136,10 @@ def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
             nonlocal hits
             hits += 1
             if hits == 1:
-                err("\nstopping: finishing writes (press Ctrl-C again to quit at once)")
+                err(t("stopping"))
                 stop.set()
             else:
-                err("quitting; `suho resume` will pick up from the store")
+                err(t("quitting"))
                 import os
 
                 os._exit(130)
@@ -152,7 +153,11 @@ def run_async(make: Callable[[asyncio.Event], Coroutine[Any, Any, T]]) -> T:
 
 
 class RichProgress:
-    """A Rich progress bar on stderr: done/total, errors, hit rate, ETA."""
+    """A Rich progress bar on stderr: done/total, errors, attack success and over-refusal, ETA.
+
+    The counts are the run summary's: attack success over done harmful probes, over-refusal
+    over done benign ones, never added together.
+    """
 
     def __init__(self, *, enabled: bool = True) -> None:
         self.enabled = enabled
@@ -174,8 +179,9 @@ class RichProgress:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("errors [yellow]{task.fields[errors]}"),
-            TextColumn("hits [red]{task.fields[hits]}[/] ({task.fields[rate]})"),
+            TextColumn(t("bar_errors") + " [yellow]{task.fields[errors]}"),
+            TextColumn(t("bar_attack") + " [red]{task.fields[attack]}"),
+            TextColumn("{task.fields[over]}"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -192,24 +198,29 @@ class RichProgress:
         if self.enabled:
             self.progress.stop()
 
+    @staticmethod
+    def fields(c: Any) -> dict[str, Any]:
+        """What the bar shows of counters ``c`` (also what a test reads)."""
+        over = ""
+        if c.benign:
+            over = (
+                f"{t('bar_over')} {c.over_refusals}/{c.benign} ({pct(c.over_refusals, c.benign)})"
+            )
+        return {
+            "errors": c.errors,
+            "attack": f"{c.hits}/{c.judged} ({pct(c.hits, c.judged)})",
+            "over": over,
+        }
+
     def update(self, c: Any) -> None:
         if not self.enabled:
             return
-        rate = f"{c.hits / c.done:.0%}" if c.done else "–"
+        fields = self.fields(c)
         if self.task is None:
             self.task = self.progress.add_task(
-                "scan", total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate
+                "scan", total=c.total, completed=c.finished, **fields
             )
             # Time only what this process does, so a resume's ETA is not skewed.
-            self.progress.reset(
-                self.task,
-                total=c.total,
-                completed=c.finished,
-                errors=c.errors,
-                hits=c.hits,
-                rate=rate,
-            )
+            self.progress.reset(self.task, total=c.total, completed=c.finished, **fields)
             return
-        self.progress.update(
-            self.task, total=c.total, completed=c.finished, errors=c.errors, hits=c.hits, rate=rate
-        )
+        self.progress.update(self.task, total=c.total, completed=c.finished, **fields)

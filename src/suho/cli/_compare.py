@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from suho.cli._common import DbOpt, open_store
+from suho.cli._common import DbOpt, err, open_store
+from suho.cli._i18n import t
 from suho.errors import SuhoInputError
 
 
@@ -82,6 +83,9 @@ def compare(
     store_a = open_store(db)
     store_b = open_store(db_b) if db_b else store_a
     data = compare_runs(store_a, run_a, store_b, run_b)
+    pr = data["probes"]
+    if pr["only_a"] or pr["only_b"]:
+        err(t("compare_differs", **pr))
     if fmt == "json":
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from suho.cli._i18n import t
 from suho.errors import SuhoInputError
 
 EXIT_GATE = 1
@@ -86,7 +87,7 @@ def report(exc: BaseException, *, debug: bool) -> int:
     if debug:
         traceback.print_exception(exc)
     try:
-        sys.stderr.write(f"error: {message}\n")
+        sys.stderr.write(t("error", msg=message) + "\n")
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

@@ -50,6 +50,8 @@ def export(
     tlp = tlp.lower().removeprefix("tlp:")
     if tlp not in TLP_LEVELS:
         raise SuhoInputError(f"unknown TLP level {tlp!r}; choose one of {', '.join(TLP_LEVELS)}")
+    store = open_store(db)
+    rid = store.resolve_run_id(run_id)  # an unknown run is the first thing to say
     if fmt == "stix":
         try:
             import stix2  # noqa: F401
@@ -57,8 +59,6 @@ def export(
             raise SuhoInputError(
                 "STIX export needs the stix2 package: pip install 'suho[export]'"
             ) from e
-    store = open_store(db)
-    rid = store.resolve_run_id(run_id)
     if out is None:
         write_export(store, rid, fmt, sys.stdout, redact=redact, tlp=tlp)
     else:

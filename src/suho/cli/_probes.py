@@ -47,6 +47,12 @@ def probes(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (default) or table.")] = "jsonl",
     lang: Annotated[str | None, typer.Option("--lang", help="Only these languages.")] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="Encoding of --probes/--dataset files (default utf-8), e.g. cp949."
+        ),
+    ] = None,
     category: Annotated[
         str | None, typer.Option("--category", help="Only these categories (comma-separated).")
     ] = None,
@@ -64,6 +70,7 @@ def probes(
     """
     from suho.errors import SuhoInputError
     from suho.probes import (
+        check_langs,
         load_probes_file,
         load_suite,
         load_taxonomy,
@@ -81,15 +88,17 @@ def probes(
         raise SuhoInputError("--map applies to --dataset only")
     if skip_bad_rows and not dataset:
         raise SuhoInputError("--skip-bad-rows applies to --dataset only")
-    langs = [x.lower() for x in split_csv(lang)]
+    langs = check_langs(split_csv(lang))
     cats = set(split_csv(category))
     if dataset:
         kind, path = parse_dataset_spec(dataset)
-        load = read_dataset(kind, path, mapping, langs=langs, skip_bad_rows=skip_bad_rows)
+        load = read_dataset(
+            kind, path, mapping, langs=langs, skip_bad_rows=skip_bad_rows, encoding=encoding
+        )
         report_dataset_load(load)
         items = list(load.probes)
     elif file:
-        items = list(load_probes_file(file))
+        items = list(load_probes_file(file, encoding=encoding))
     else:
         items = list(load_suite(suite or "quick"))
     chosen = [

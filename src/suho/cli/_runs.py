@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from suho.cli._common import DbOpt, open_store, write_jsonl
+from suho.cli._common import DbOpt, err, open_store, write_jsonl
+from suho.cli._i18n import pct, ui
+from suho.cli._i18n import t as t_
 from suho.cli._outputs import resolve_out_file
 from suho.errors import SuhoInputError
+
+# The table's columns: (key, English header, Korean header, right-aligned).
+_COLUMNS = (
+    ("id", "id", "ID", False),
+    ("created", "created", "시작", False),
+    ("status", "status", "상태", False),
+    ("target", "target", "대상", False),
+    ("suite", "suite", "프로브", False),
+    ("done", "done", "완료", True),
+    ("errors", "errors", "오류", True),
+    ("pending", "pending", "대기", True),
+    ("attack_success", "attack success", "공격 성공", True),
+    ("over_refusal", "over-refusal", "과잉 거절", True),
+)
 
 
 def runs(
@@ -39,32 +55,61 @@ def runs(
         for row in rows:
             write_jsonl(row)
         return
+    if not rows:
+        err(t_("no_runs"))
+        return
+    cells = [_cells(row) for row in rows]
+    ko = ui() == "ko"
+    headers = [ko_h if ko else en_h for _, en_h, ko_h, _ in _COLUMNS]
+    if not sys.stdout.isatty():
+        sys.stdout.write(_plain(headers, cells))
+        return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=None if rows else "no runs yet")
-    for col in ("id", "created", "status", "target", "suite", "done", "errors", "pending", "hits"):
-        table.add_column(
-            col, justify="right" if col in ("done", "errors", "pending", "hits") else "left"
-        )
-    for row in rows:
-        table.add_row(
-            *(
-                str(row[c] if row[c] is not None else "-")
-                for c in (
-                    "id",
-                    "created",
-                    "status",
-                    "target",
-                    "suite",
-                    "done",
-                    "errors",
-                    "pending",
-                    "hits",
-                )
-            )
-        )
+    table = Table()
+    id_width = max(len(c[0]) for c in cells)
+    for i, (_, _, _, right) in enumerate(_COLUMNS):
+        if i == 0:  # the id is what users copy: never cut, never wrapped
+            table.add_column(headers[i], no_wrap=True, min_width=id_width, overflow="ignore")
+        else:
+            table.add_column(headers[i], justify="right" if right else "left", overflow="fold")
+    for c in cells:
+        table.add_row(*c)
     Console().print(table)
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    """One run's table cells; the rates are the run summary's (attack success over harmful
+    probes, over-refusal over benign ones)."""
+    out = [str(row[k]) if row.get(k) is not None else "-" for k, *_ in _COLUMNS[:8]]
+    out.append(f"{row['hits']}/{row['judged']} ({pct(row['hits'], row['judged'])})")
+    out.append(
+        f"{row['over_refusals']}/{row['benign']} ({pct(row['over_refusals'], row['benign'])})"
+        if row["benign"]
+        else "-"
+    )
+    return out
+
+
+def _plain(headers: list[str], cells: list[list[str]]) -> str:
+    """Columns padded with spaces, nothing cut: for pipes, files and narrow terminals' logs."""
+    widths = [max(_width(x) for x in col) for col in zip(headers, *cells, strict=True)]
+    lines = []
+    for row in [headers, *cells]:
+        parts = [
+            x.rjust(w - _width(x) + len(x)) if right else x.ljust(w - _width(x) + len(x))
+            for x, w, (*_, right) in zip(row, widths, _COLUMNS, strict=True)
+        ]
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _width(text: str) -> int:
+    """Display width: Hangul and other wide characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def report(

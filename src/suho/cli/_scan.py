@@ -17,6 +17,8 @@ from suho.cli._common import (
     split_csv,
     store_source,
 )
+from suho.cli._i18n import MESSAGES, pct
+from suho.cli._i18n import t as t_
 from suho.cli._outputs import check_out_dir
 from suho.errors import SuhoInputError
 
@@ -101,6 +103,13 @@ def scan(
             "--skip-bad-rows", help="Leave out dataset rows that cannot be read, and list them."
         ),
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Encoding of the --probes or --dataset file (default utf-8), e.g. cp949.",
+        ),
+    ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -143,7 +152,13 @@ def scan(
         int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
     ] = 1,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most this many probes.")
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="At most this many probes, sampled across categories and languages by --seed "
+            "(KO/EN pairs of an intent kept together).",
+        ),
     ] = None,
     max_prompt_chars: Annotated[
         int,
@@ -183,8 +198,12 @@ def scan(
     max_tokens: Annotated[
         int | None, typer.Option("--max-tokens", min=1, help="Answer length cap.")
     ] = None,
-    temperature: Annotated[float, typer.Option("--temperature", min=0.0)] = 0.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for randomised transforms.")] = 0,
+    temperature: Annotated[
+        float, typer.Option("--temperature", min=0.0, help="Sampling temperature (default 0).")
+    ] = 0.0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for randomised transforms and the --limit sample.")
+    ] = 0,
     system: Annotated[
         str | None, typer.Option("--system", help="System prompt sent before every probe.")
     ] = None,
@@ -246,9 +265,11 @@ def scan(
     """
     from suho.attacks import attack_names
     from suho.cli._probes import no_match_message, report_dataset_load
-    from suho.engine import RunConfig, start_run
+    from suho.engine import PlanStats, RunConfig, start_run
     from suho.engine._options import parse_attack_options
     from suho.probes import (
+        check_encoding,
+        check_langs,
         load_probes_file,
         load_suite,
         parse_dataset_spec,
@@ -265,6 +286,8 @@ def scan(
     if skip_bad_rows and not dataset:
         raise SuhoInputError("--skip-bad-rows applies to --dataset only")
     ds = parse_dataset_spec(dataset) if dataset else None
+    if encoding is not None and not (probes or ds):
+        raise SuhoInputError("--encoding applies to --probes and --dataset files only")
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
     cfg_args: dict[str, Any] = {
@@ -276,7 +299,8 @@ def scan(
         "probes_file": str(probes) if probes else None,
         "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
         "dataset_map": mapping,
-        "langs": [x.lower() for x in split_csv(lang)],
+        "encoding": check_encoding(encoding) if encoding else None,
+        "langs": check_langs(split_csv(lang)),
         "categories": split_csv(category),
         "limit": limit,
         "transforms": split_csv(transforms),
@@ -328,6 +352,7 @@ def scan(
             mapping,
             langs=cfg.langs,
             skip_bad_rows=skip_bad_rows,
+            encoding=cfg.encoding,
             max_prompt_chars=max_prompt_chars,
         )
         report_dataset_load(load)
@@ -336,22 +361,43 @@ def scan(
             raise SuhoInputError(no_match_message(load.probes, cfg.langs, set()))
         probe_iter = iter(load.probes)
     elif probes:
-        probe_iter = load_probes_file(probes, max_prompt_chars=max_prompt_chars)
+        probe_iter = load_probes_file(
+            probes, encoding=cfg.encoding, max_prompt_chars=max_prompt_chars
+        )
     else:
         probe_iter = load_suite(cfg.suite or "quick")
     check_out_dir(out)
     source = store_source(db)
     planned: list[str] = []
 
+    stats = PlanStats()
+
     def on_planned(run_id: str) -> None:
         planned.append(run_id)
+        if stats.sampled:
+            err(
+                t_(
+                    "sampled",
+                    limit=cfg.limit,
+                    n=stats.selected,
+                    total=stats.candidates,
+                    seed=cfg.seed,
+                )
+            )
         if not quiet:
-            err(f"run {run_id}: {cfg.target} · {cfg.suite or cfg.probes_file or cfg.dataset}")
+            source = cfg.suite or cfg.probes_file or cfg.dataset
+            err(t_("run_header", rid=run_id, target=cfg.target, source=source))
 
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
-                source, cfg, probe_iter, progress=bar, stop=stop, on_planned=on_planned
+                source,
+                cfg,
+                probe_iter,
+                progress=bar,
+                stop=stop,
+                on_planned=on_planned,
+                plan_stats=stats,
             )
         )
     finish(source() if callable(source) else source, summary, out, fail_on, max_error_rate)
@@ -400,7 +446,7 @@ def resume(
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
-        err(f"resuming run {rid}")
+        err(t_("resuming", rid=rid))
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: resume_run(
@@ -428,21 +474,45 @@ def finish(
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
     gate = GateInput.from_groups(store.group_counts(rid))
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
-    err(
-        f"{summary.status}: {t.done} done, {t.errors} errors{f' ({kinds})' if kinds else ''}, "
-        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {gate.rate_text()}"
-    )
-    sys.stdout.write(f"run {rid}\nreport {html}\n")
+    err(summary_line(summary, t, head.get("not_applicable")))
+    sys.stdout.write(t_("run_line", rid=rid) + "\n" + t_("report_line", path=html) + "\n")
     sys.stdout.flush()
     if summary.status == "interrupted":
-        err(f"stopped; finish it with: suho resume {rid}")
+        err(t_("stopped", rid=rid))
         raise typer.Exit(130)
     if summary.status == "aborted":
-        err(f"error: run stopped: {summary.reason}\nfix the cause, then: suho resume {rid}")
+        err(t_("run_stopped", reason=summary.reason, rid=rid))
         raise typer.Exit(2)
     failures = gate_failures(gate, fail_on=fail_on, max_error_rate=max_error_rate)
     for why in failures:
-        err(f"gate failed: {why}")
+        err(t_("gate_failed", why=why))
     if failures:
         raise typer.Exit(1)
+
+
+def summary_line(summary: Any, t: Any, skipped: dict[str, Any] | None = None) -> str:
+    """The run's one-line summary: the attack-success rate over harmful probes and the
+    over-refusal rate over benign ones, the same counts the progress bar and `suho runs` show."""
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
+    if t.judged:
+        rates = t_("attack_success", rate=pct(t.hits, t.judged), hits=t.hits, n=t.judged)
+    else:  # nothing judged: no rate (and a gate cannot pass on it)
+        rates = t_("attack_success_none")
+    if t.benign:
+        rates += " · " + t_(
+            "over_refusal", rate=pct(t.over_refusals, t.benign), hits=t.over_refusals, n=t.benign
+        )
+    if skipped and skipped.get("total"):
+        names = ", ".join(sorted(skipped["by_transform"]))
+        rates += "; " + t_("not_applicable", n=skipped["total"], names=names)
+    status = MESSAGES.get(f"status_{summary.status}") and t_(f"status_{summary.status}")
+    return t_(
+        "summary",
+        status=status or summary.status,
+        done=t.done,
+        errors=t.errors,
+        kinds=f" ({kinds})" if kinds else "",
+        pending=t.pending,
+        seconds=summary.seconds,
+        rates=rates,
+    )

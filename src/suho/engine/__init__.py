@@ -3,7 +3,14 @@
 from suho.engine._config import RunConfig
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
 from suho.engine._limits import RateLimiter, RetryPolicy
-from suho.engine._plan import attempt_id, plan_attempts, select_probes
+from suho.engine._plan import (
+    PlanStats,
+    attempt_id,
+    not_applicable_counts,
+    plan_attempts,
+    sample_probes,
+    select_probes,
+)
 from suho.engine._service import (
     RunSummary,
     build_detectors,
@@ -17,6 +24,7 @@ __all__ = [
     "Counters",
     "ExecutionResult",
     "Executor",
+    "PlanStats",
     "ProgressSink",
     "RateLimiter",
     "RetryPolicy",
@@ -26,8 +34,10 @@ __all__ = [
     "build_detectors",
     "build_target",
     "new_run_id",
+    "not_applicable_counts",
     "plan_attempts",
     "resume_run",
+    "sample_probes",
     "select_probes",
     "start_run",
 ]

@@ -28,6 +28,7 @@ class RunConfig(BaseModel):
     probes_file: str | None = None
     dataset: str | None = None  # KIND:PATH of a public dataset file (suho.probes.load_dataset)
     dataset_map: dict[str, str] = Field(default_factory=dict)  # suho field -> dataset column
+    encoding: str | None = None  # of the probes file or dataset; None: UTF-8
     langs: list[str] = Field(default_factory=list)  # empty: every language
     categories: list[str] = Field(default_factory=list)  # empty: every category
     limit: int | None = Field(default=None, ge=1)  # at most this many probes

@@ -55,8 +55,21 @@ class Counters:
     total: int = 0
     done: int = 0
     errors: int = 0
-    hits: int = 0
+    hits: int = 0  # attack successes: done attempts on harmful probes that were not refused
+    judged: int = 0  # done attempts on harmful probes (the attack-success rate's denominator)
+    over_refusals: int = 0  # done attempts on benign probes that were refused
+    benign: int = 0  # done attempts on benign probes
     done_at_start: int = 0  # already finished before this execution (resume)
+
+    def add_done(self, expected: str | None, success: bool | None) -> None:
+        """Count one done attempt; a success on a benign probe is an over-refusal, not a hit."""
+        self.done += 1
+        if expected == "comply":
+            self.benign += 1
+            self.over_refusals += bool(success)
+        else:
+            self.judged += 1
+            self.hits += bool(success)
 
     @property
     def finished(self) -> int:
@@ -309,6 +322,7 @@ class Executor:
             finish_reason=episode.finish_reason,
             outcome=outcome.label,
             success=outcome.success,
+            expected=attempt.expected,
             decided_by=outcome.decided_by,
             latency_ms=round(latency, 2),
             prompt_tokens=prompt_tokens or None,
@@ -451,9 +465,7 @@ class Executor:
             written = await asyncio.to_thread(store.record_results, self.run_id, batch)
             for r in written:
                 if r.status == "done":
-                    c.done += 1
-                    if r.success:
-                        c.hits += 1
+                    c.add_done(r.expected, r.success)
                 else:
                     c.errors += 1
                     kind = r.error_kind or "unknown"

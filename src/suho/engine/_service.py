@@ -23,7 +23,7 @@ from suho.engine._config import RunConfig
 from suho.engine._context import RoleModel
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
 from suho.engine._limits import RateLimiter, RetryPolicy
-from suho.engine._plan import plan_attempts, resolve_transforms, validate_attacks
+from suho.engine._plan import PlanStats, plan_attempts, resolve_transforms, validate_attacks
 from suho.engine._planwriter import PlanWriter, begin_execution
 from suho.episode import Capabilities, EnvironmentProvider
 from suho.errors import SuhoInputError
@@ -167,6 +167,7 @@ async def start_run(
     progress: ProgressSink | None = None,
     stop: asyncio.Event | None = None,
     on_planned: Callable[[str], None] | None = None,
+    plan_stats: PlanStats | None = None,
     environments: EnvironmentProvider | None = None,
     plan: Callable[[str], Iterable[dict[str, Any]]] | None = None,
 ) -> RunSummary:
@@ -208,7 +209,9 @@ async def start_run(
             owner,
         )
         try:
-            rows = plan(run_id) if plan is not None else plan_attempts(run_id, probes, cfg)
+            rows = (
+                plan(run_id) if plan is not None else plan_attempts(run_id, probes, cfg, plan_stats)
+            )
             head = await asyncio.to_thread(writer.feed, rows)
         except BaseException:
             writer.abort()
@@ -373,6 +376,11 @@ async def _execute(
         store, t = await ready
         counters.total = t.attempts
         counters.done, counters.errors, counters.hits = t.done, t.errors, t.hits
+        counters.judged, counters.over_refusals, counters.benign = (
+            t.judged,
+            t.over_refusals,
+            t.benign,
+        )
         counters.done_at_start = t.done + t.errors
         if on_ready is not None:
             on_ready(run_id)

@@ -19,12 +19,21 @@ from suho.probes._load import (
     load_suite,
     parse_probe_lines,
 )
-from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Expected, Probe, guess_lang
+from suho.probes._model import (
+    DEFAULT_MAX_PROMPT_CHARS,
+    LANGS,
+    Expected,
+    Probe,
+    check_langs,
+    guess_lang,
+)
 from suho.probes._taxonomy import Taxonomy, TaxonomyList, load_taxonomy
+from suho.probes._textfile import check_encoding
 
 __all__ = [
     "DATASET_KINDS",
     "DEFAULT_MAX_PROMPT_CHARS",
+    "LANGS",
     "MULTIJAIL_TAGS",
     "BadRow",
     "DatasetLoad",
@@ -34,6 +43,8 @@ __all__ = [
     "Taxonomy",
     "TaxonomyList",
     "category_from_tags",
+    "check_encoding",
+    "check_langs",
     "guess_lang",
     "list_suites",
     "load_dataset",

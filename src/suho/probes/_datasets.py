@@ -47,6 +47,7 @@ from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
 from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size, guess_lang
+from suho.probes._textfile import check_encoding, check_file, decode_error, open_text
 
 DATASET_KINDS = ("multijail", "xstest", "csv", "tsv", "jsonl", "json")
 MAPPABLE = (
@@ -146,8 +147,7 @@ def parse_dataset_spec(spec: str) -> tuple[str, Path]:
             f"--dataset {spec!r}: unknown kind {kind!r}; use one of {', '.join(DATASET_KINDS)}"
         )
     p = Path(path).expanduser()
-    if not p.is_file():
-        raise SuhoInputError("dataset file not found", path=str(p))
+    check_file(p, "dataset file")
     return kind, p
 
 
@@ -268,10 +268,13 @@ Row = tuple[int, dict[str, Any]]
 
 
 def _open_text(p: Path, encoding: str | None) -> str:
+    """The whole file; one that does not decode names its first bad line and, when it reads as
+    CP949 (common for Korean files), says to add ``--encoding cp949``."""
     try:
-        return p.read_text(encoding=encoding or "utf-8-sig")
+        with open_text(p, encoding) as f:
+            return f.read()
     except UnicodeDecodeError as e:
-        raise SuhoInputError(f"not {encoding or 'UTF-8'} text ({e.reason})", path=str(p)) from e
+        raise decode_error(p, encoding, e) from e
 
 
 def _looks_like(text: str) -> str:
@@ -827,8 +830,8 @@ def read_dataset(
     than ``max_prompt_chars`` is an input error naming its line.
     """
     p = Path(path)
-    if not p.is_file():
-        raise SuhoInputError("dataset file not found", path=str(p))
+    check_file(p, "dataset file")
+    check_encoding(encoding)
     mapping = dict(mapping or {})
     langs = tuple(dict.fromkeys(x.strip().lower() for x in langs if x.strip()))
     if kind == "multijail":

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
 from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size
+from suho.probes._textfile import check_encoding, check_file, decode_error, open_text
 
 
 def _explain(e: ValidationError) -> str:
@@ -69,25 +70,29 @@ def parse_probe_lines(
 
 
 def load_probes_file(
-    path: str | Path, *, max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS,
 ) -> Iterator[Probe]:
     """Probes from a user's JSONL file: ``{"id", "prompt", "lang"?, "category"?, "intent_id"?, ...}``.
 
-    A missing file is reported at once; problems inside it (a prompt longer than
+    ``encoding`` defaults to UTF-8 (``cp949`` reads the Korean legacy encoding). A missing file
+    or an unknown encoding is reported at once; problems inside the file (a prompt longer than
     ``max_prompt_chars`` too) as the probes are read.
     """
     p = Path(path)
-    if not p.is_file():
-        raise SuhoInputError("probe file not found", path=str(path))
-    return _iter_file(p, str(path), max_prompt_chars)
+    check_file(p, "probe file")
+    check_encoding(encoding)
+    return _iter_file(p, encoding, max_prompt_chars)
 
 
-def _iter_file(p: Path, name: str, max_prompt_chars: int | None) -> Iterator[Probe]:
-    with p.open(encoding="utf-8-sig") as f:
+def _iter_file(p: Path, encoding: str | None, max_prompt_chars: int | None) -> Iterator[Probe]:
+    with open_text(p, encoding) as f:
         try:
-            yield from parse_probe_lines(f, name, max_prompt_chars=max_prompt_chars)
+            yield from parse_probe_lines(f, str(p), max_prompt_chars=max_prompt_chars)
         except UnicodeDecodeError as e:
-            raise SuhoInputError(f"not UTF-8 text ({e.reason})", path=name) from e
+            raise decode_error(p, encoding, e) from e
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -12,6 +13,24 @@ from suho.errors import SuhoInputError
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 Expected = Literal["refuse", "comply"]
+
+# The languages a probe may have: Korean and English (suho's own library), ``mixed`` for
+# code-switched text, and the other MultiJail languages that datasets bring. Anything else is a
+# mistake (a typo, or a language no detector here understands), never silently accepted.
+LANGS = ("ko", "en", "mixed", "zh", "it", "vi", "ar", "th", "bn", "sw", "jv")
+
+
+def check_langs(langs: Iterable[str]) -> list[str]:
+    """``langs`` if each is known; ``SuhoInputError`` naming the unknown ones otherwise."""
+    out = [x.strip().lower() for x in langs if x.strip()]
+    bad = [x for x in out if x not in LANGS]
+    if bad:
+        raise SuhoInputError(
+            f"unknown language{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))}; "
+            f"known: {', '.join(LANGS)}"
+        )
+    return out
+
 
 # The longest probe prompt a scan reads unless told otherwise (--max-prompt-chars): far above any
 # real jailbreak (the longest shipped probe is under 2,000), far below what would bloat a store.
@@ -69,9 +88,12 @@ class Probe(BaseModel):
     @field_validator("lang")
     @classmethod
     def _lang_code(cls, v: str) -> str:
-        v = v.strip().lower()
-        if v and not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})?", v):
-            raise ValueError(f"lang {v!r} is not a language code such as 'ko' or 'en'")
+        v = v.strip().lower().replace("_", "-")
+        base = v.split("-", 1)[0]
+        if v not in LANGS and base in LANGS:  # a region or script tag: ko-KR, en_US, zh-Hans
+            v = base
+        if v and v not in LANGS:
+            raise ValueError(f"unknown language {v!r}; known: {', '.join(LANGS)}")
         return v
 
     @model_validator(mode="before")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from suho.report._views import probes_by_lang
 from suho.stats import compute_gap, wilson
 from suho.store import Store
 
@@ -78,6 +79,7 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         },
         "verdict_stages": store.verdict_stage_counts(rid),
         "gap": compute_gap(store, rid),
+        "not_applicable": _not_applicable(config, store, rid),
         "findings": [
             {k: v for k, v in f.items() if k not in ("id", "run_id")}
             for f in store.get_findings(rid)
@@ -135,3 +137,17 @@ def iter_attempts(store: Store, run_id: str) -> Iterator[dict[str, Any]]:
     rid = store.resolve_run_id(run_id)
     for row in store.iter_attempts(rid):
         yield attempt_view(row)
+
+
+def _not_applicable(config: dict[str, Any], store: Store, rid: str) -> dict[str, Any]:
+    """Attempts the plan skipped because a transform does not apply to a probe's language
+    (a Korean-only transform on an English probe): ``{"total", "by_transform"}``."""
+    from suho.engine import RunConfig, not_applicable_counts
+    from suho.errors import SuhoError
+
+    try:
+        cfg = RunConfig.model_validate(config)
+        counts = not_applicable_counts(cfg, probes_by_lang(store, rid))
+    except (ValueError, SuhoError):  # a run from another version, a transform gone: say nothing
+        counts = {}
+    return {"total": sum(counts.values()), "by_transform": counts}

@@ -56,6 +56,10 @@ UI: dict[str, tuple[str, str]] = {
     "done": ("완료", "Done"),
     "errors": ("오류", "Errors"),
     "pending": ("대기", "Pending"),
+    "not_applicable": (
+        "해당 없음 (다른 언어용 변형이라 보내지 않음)",
+        "Not applicable (a transform for another language, not sent)",
+    ),
     "asr": ("공격 성공률", "Attack-success rate"),
     "asr_help": (
         "유해 요청에 모델이 응한 비율 (95% 윌슨 신뢰구간). 오류는 분모에서 빠집니다.",

@@ -15,6 +15,15 @@ EN_COLOUR = "#a34700"
 AXIS = "#5a5a5a"
 
 
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of ``text``'s rendered width at font ``size``, for layout: wide
+    (Hangul, CJK) characters take a full em, the rest about 0.62 em (wider than most Latin
+    fonts' average, so labels get room rather than get clipped)."""
+    import unicodedata
+
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.62 for ch in text)
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x * 100:.1f}%"
 
@@ -33,7 +42,11 @@ def gap_chart(rows: list[dict[str, Any]], *, title_id: str) -> Markup:
 
     ``rows``: ``{"label", "ko": Rate|None, "en": Rate|None, "note": str}``.
     """
-    label_w, bar_w, note_w, row_h, top = 190, 420, 190, 40, 40
+    bar_w, row_h, top = 420, 40, 40
+    # The label column and the note column are as wide as their longest text (never clipped).
+    label_w = max([120.0] + [text_width(str(r["label"]), 12) + 16 for r in rows])
+    note_w = max([40.0] + [text_width(str(r.get("note") or ""), 12) + 20 for r in rows])
+    label_w, note_w = round(label_w), round(note_w)
     width = label_w + bar_w + note_w
     height = top + row_h * len(rows) + 24
     x0 = label_w
@@ -86,8 +99,14 @@ def heatmap(
     categories: list[str], transforms: list[str], cells: dict[str, Any], *, title_id: str
 ) -> Markup:
     """Category (rows) × transform (columns) grid, coloured by attack-success rate."""
-    label_w, cell_w, cell_h, head_h = 180, 74, 30, 110
-    width = label_w + cell_w * max(len(transforms), 1) + 10
+    cell_w, cell_h = 74, 30
+    label_w = round(max([120.0] + [text_width(c, 12) + 16 for c in categories]))
+    # Column heads are rotated 40°: their height and their reach past the last column follow
+    # from the longest name (cos 40° ≈ 0.77, sin 40° ≈ 0.65).
+    longest = max([0.0] + [text_width(t, 12) for t in transforms])
+    head_h = round(max(110.0, longest * 0.65 + 24))
+    reach = round(max(0.0, longest * 0.77 - cell_w / 2)) + 10
+    width = label_w + cell_w * max(len(transforms), 1) + reach
     height = head_h + cell_h * len(categories) + 10
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-labelledby="{title_id}" '

@@ -21,6 +21,17 @@ def rate(successes: int, trials: int) -> dict[str, Any]:
     return wilson(successes, trials).to_dict()
 
 
+def probes_by_lang(store: Store, run_id: str) -> dict[str, int]:
+    """How many distinct probes of each language the run planned."""
+    q = (
+        select(attempts.c.lang, func.count(func.distinct(attempts.c.probe_id)))
+        .where(attempts.c.run_id == run_id)
+        .group_by(attempts.c.lang)
+    )
+    with store.engine.connect() as c:
+        return {str(lang): int(n) for lang, n in c.execute(q)}
+
+
 def _sum_groups(
     groups: list[dict[str, Any]], keys: tuple[str, ...]
 ) -> dict[tuple[Any, ...], dict[str, int]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from suho.errors import SuhoInputError
 from suho.stats._diff import rate_change
 from suho.stats._gap import compute_gap
 
@@ -61,14 +62,25 @@ def _header(store: Store, run_id: str) -> dict[str, Any]:
 def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict[str, Any]:
     """Rates of run A and run B side by side, with the change and its 95% CI in each scope.
 
+    Only the probes both runs planned are compared; ``probes`` says how many were only in A,
+    only in B, and common (the caller warns when the sets differ).
+
     ``flag`` is ``worse`` when B's rate is significantly higher (more attack success or more
     over-refusal), ``better`` when significantly lower, else empty.
     """
     from suho.probes import load_taxonomy
 
     ha, hb = _header(store_a, run_a), _header(store_b, run_b)
-    ga_all = store_a.group_counts(ha["run_id"])
-    gb_all = store_b.group_counts(hb["run_id"])
+    pa, pb = store_a.probe_ids(ha["run_id"]), store_b.probe_ids(hb["run_id"])
+    common = pa & pb
+    probes = {"only_a": len(pa - pb), "only_b": len(pb - pa), "common": len(common)}
+    if not common and (pa or pb):
+        raise SuhoInputError(
+            f"runs {ha['run_id']} and {hb['run_id']} share no probe: nothing to compare"
+        )
+    same = pa == pb
+    ga_all = store_a.group_counts(ha["run_id"], probes=None if same else common)
+    gb_all = store_b.group_counts(hb["run_id"], probes=None if same else common)
     ga = [g for g in ga_all if g["expected"] == "refuse"]
     gb = [g for g in gb_all if g["expected"] == "refuse"]
     langs = sorted({g["lang"] for g in ga + gb})
@@ -94,6 +106,7 @@ def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict
         "schema": "suho.compare/1",
         "a": ha,
         "b": hb,
+        "probes": probes,
         "rows": kept,
         "gap": {
             "a": {**gap_a["overall"], "verdict": gap_a["verdict"]},

@@ -6,7 +6,9 @@ adds one row to a paired 2x2 table (see ``suho.stats._paired``). From the tables
 
 - ``overall`` and ``by_category``: Korean vs English on the baseline transform (``none`` when the
   run sent untransformed probes, else the run's first transform);
-- ``by_transform``: Korean vs English under each transform;
+- ``by_transform``: Korean vs English under each transform; for a transform that does not apply
+  to English (a Korean-only one, which the plan does not send for English probes), the English
+  side is the English probe's baseline attempt, which is exactly what it would have sent;
 - ``cultural``: culturally adapted vs literal Korean of the same intent, baseline transform;
 - ``korean_attack_styles``: each transform applied to the Korean probe vs the same Korean probe
   untransformed (which Korean obfuscations break the model);
@@ -42,7 +44,10 @@ def _side(lang: str, variant: str | None) -> int | None:
 
 
 def gap_from_outcomes(
-    rows: Iterable[tuple[Any, ...]], *, category_order: Iterable[str] = ()
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    category_order: Iterable[str] = (),
+    korean_only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The ``gap`` section from ``(intent_id, lang, variant, category, transform, attack, repeat,
     expected, status, success)`` tuples (what ``Store.iter_outcomes`` yields).
@@ -65,7 +70,14 @@ def gap_from_outcomes(
         cell = table.setdefault((intent, transform, attack, int(repeat)), [-1, -1, -1])
         cell[side] = max(cell[side], int(bool(success)))
         category.setdefault(intent, cat)
-    return gap_from_cells(harmful, benign, category, transforms, category_order=category_order)
+    return gap_from_cells(
+        harmful,
+        benign,
+        category,
+        transforms,
+        category_order=category_order,
+        korean_only=korean_only,
+    )
 
 
 def gap_from_cells(
@@ -75,9 +87,11 @@ def gap_from_cells(
     transforms: list[str],
     *,
     category_order: Iterable[str] = (),
+    korean_only: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The ``gap`` section from pair cells: per pair key, ``[en, ko, adapted]`` with 1 for a
-    success, 0 for none and -1 when that side has no finished attempt."""
+    success, 0 for none and -1 when that side has no finished attempt. ``korean_only`` names
+    the transforms not applied to English probes (their English side is the baseline's)."""
     baseline = "none" if "none" in transforms else (transforms[0] if transforms else "none")
     # Tallies as mutable [both, a_only, b_only, neither] lists: this loop runs once per pair key.
     tallies: dict[tuple[str, str], list[int]] = {}
@@ -88,6 +102,9 @@ def gap_from_cells(
 
     paired_intents: set[str] = set()
     for (intent, transform, attack, repeat), (en, ko, adapted) in harmful.items():
+        if en < 0 and transform in korean_only and transform != baseline:
+            base_cell = harmful.get((intent, baseline, attack, repeat))
+            en = base_cell[_EN] if base_cell is not None else -1
         if ko >= 0 and en >= 0:
             tally("transform", transform, ko == 1, en == 1)
             if transform == baseline:
@@ -146,10 +163,19 @@ def compute_gap(store: Store, run_id: str) -> dict[str, Any]:
     # Every comparison needs the literal Korean side, so a key without one is dropped at once;
     # the few distinct transform/attack names are shared rather than copied per key.
     names: dict[str, str] = {}
+    transforms = store.transforms_in_plan_order(rid)
+    korean_only = _not_for_english(transforms)
+    baseline = "none" if "none" in transforms else (transforms[0] if transforms else "none")
     for intent, cat, transform, attack, repeat, expected, en, ko, adapted in store.pair_cells(rid):
-        if ko is None:
+        # A baseline key without a Korean side still serves as the English side of the
+        # Korean-only transforms' pairs.
+        if ko is None and not (korean_only and transform == baseline):
             continue
-        cell = (-1 if en is None else int(en), int(ko), -1 if adapted is None else int(adapted))
+        cell = (
+            -1 if en is None else int(en),
+            -1 if ko is None else int(ko),
+            -1 if adapted is None else int(adapted),
+        )
         key = (intent, names.setdefault(transform, transform), names.setdefault(attack, attack))
         (harmful if expected == "refuse" else benign)[(*key, int(repeat))] = cell
         category.setdefault(intent, cat)
@@ -157,9 +183,26 @@ def compute_gap(store: Store, run_id: str) -> dict[str, Any]:
         harmful,
         benign,
         category,
-        store.transforms_in_plan_order(rid),
+        transforms,
         category_order=list(load_taxonomy().categories),
+        korean_only=korean_only,
     )
+
+
+def _not_for_english(names: Iterable[str]) -> frozenset[str]:
+    """The transforms among ``names`` that do not apply to English probes (unknown ones, from
+    a plugin no longer installed, are taken to apply)."""
+    from suho.errors import SuhoError
+    from suho.transforms import applies_to, get_transform
+
+    out = set()
+    for name in names:
+        try:
+            if not applies_to(get_transform(name), "en"):
+                out.add(name)
+        except SuhoError:
+            continue
+    return frozenset(out)
 
 
 def _p(p: float | None) -> str:

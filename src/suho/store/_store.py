@@ -66,6 +66,10 @@ def display_url(url: str) -> str:
         return url
 
 
+# How many matching runs an ambiguous run-id prefix lists.
+_AMBIGUOUS_SHOWN = 10
+
+
 class Store:
     """A connection to one store. Create with ``Store.open(url)``; it migrates on first use."""
 
@@ -172,10 +176,20 @@ class Store:
                 return run_id
             like = run_id.replace("%", "").replace("_", "\\_") + "%"
             rows = c.execute(
-                select(runs.c.id).where(runs.c.id.like(like, escape="\\")).limit(2)
+                select(runs.c.id)
+                .where(runs.c.id.like(like, escape="\\"))
+                .order_by(runs.c.created_at.desc())
+                .limit(_AMBIGUOUS_SHOWN + 1)
             ).all()
         if len(rows) == 1:
             return str(rows[0][0])
+        if rows:
+            shown = ", ".join(str(r[0]) for r in rows[:_AMBIGUOUS_SHOWN])
+            more = " and more" if len(rows) > _AMBIGUOUS_SHOWN else ""
+            raise SuhoInputError(
+                f"run id prefix {run_id!r} is ambiguous: it matches {shown}{more}; "
+                "give more of the id"
+            )
         raise SuhoInputError(f"no run {run_id!r} in {display_url(self.url)} (see `suho runs`)")
 
     def get_run(self, run_id: str) -> dict[str, Any]:
@@ -391,19 +405,35 @@ class Store:
             c.execute(attempt_events.delete().where(attempt_events.c.attempt_id.in_(ids)))
 
     def totals(self, run_id: str) -> Totals:
+        """Where a run stands. ``hits`` are attack successes on harmful probes only; a refused
+        benign probe is an over-refusal, counted apart (one definition for every display)."""
+        is_done = attempts.c.status == "done"
+        success = attempts.c.success.is_(True)
+        harmful = and_(is_done, attempts.c.expected != "comply")
+        benign = and_(is_done, attempts.c.expected == "comply")
         q = select(
             func.count(),
             func.sum(case((attempts.c.status == "pending", 1), else_=0)),
-            func.sum(case((attempts.c.status == "done", 1), else_=0)),
-            func.sum(case((attempts.c.status == "error", 1), else_=0)),
-            func.sum(
-                case((and_(attempts.c.status == "done", attempts.c.success.is_(True)), 1), else_=0)
-            ),
+            _count(is_done),
+            _count(attempts.c.status == "error"),
+            _count(and_(harmful, success)),
+            _count(harmful),
+            _count(and_(benign, success)),
+            _count(benign),
         ).where(attempts.c.run_id == run_id)
         with self.engine.connect() as c:
             row = c.execute(q).one()
-        total, pending, done, errors, hits = (int(x or 0) for x in row)
-        return Totals(attempts=total, pending=pending, done=done, errors=errors, hits=hits)
+        total, pending, done, errors, hits, judged, over, n_benign = (int(x or 0) for x in row)
+        return Totals(
+            attempts=total,
+            pending=pending,
+            done=done,
+            errors=errors,
+            hits=hits,
+            judged=judged,
+            over_refusals=over,
+            benign=n_benign,
+        )
 
     def iter_attempts(self, run_id: str, *, page: int = PAGE) -> Iterator[dict[str, Any]]:
         """Every attempt of a run in plan order, each with its final ``verdicts``
@@ -531,8 +561,19 @@ class Store:
                 yield tuple(r[1:])
             after = rows[-1][0]
 
-    def group_counts(self, run_id: str) -> list[dict[str, Any]]:
-        """Counts per (category, lang, transform, attack, expected): trials, successes, errors."""
+    def probe_ids(self, run_id: str) -> set[str]:
+        """The distinct probe ids a run planned."""
+        q = select(attempts.c.probe_id).where(attempts.c.run_id == run_id).distinct()
+        with self.engine.connect() as c:
+            return {str(r[0]) for r in c.execute(q)}
+
+    def group_counts(self, run_id: str, *, probes: set[str] | None = None) -> list[dict[str, Any]]:
+        """Counts per (category, lang, transform, attack, expected): trials, successes, errors.
+
+        ``probes`` keeps only those probe ids (to compare two runs on the probes they share).
+        """
+        if probes is not None:
+            return self._group_counts_of(run_id, probes)
         g = (
             attempts.c.category,
             attempts.c.lang,
@@ -610,6 +651,37 @@ class Store:
         )
         # one page of a run: its verdicts fit in one fetch
         return next(self.iter_chunks(q, size=1 << 30), [])
+
+    def _group_counts_of(self, run_id: str, probes: set[str]) -> list[dict[str, Any]]:
+        """``group_counts`` over some probes: grouped per probe in SQL (no giant IN list),
+        filtered and summed here."""
+        keys = ("category", "lang", "transform", "attack", "expected")
+        counts = ("trials", "successes", "errors", "pending")
+        g = (attempts.c.probe_id, *(attempts.c[k] for k in keys))
+        done = attempts.c.status == "done"
+        q = (
+            select(
+                *g,
+                _count(done),
+                _count(and_(done, attempts.c.success.is_(True))),
+                _count(attempts.c.status == "error"),
+                _count(attempts.c.status == "pending"),
+            )
+            .where(attempts.c.run_id == run_id)
+            .group_by(*g)
+        )
+        out: dict[tuple[Any, ...], dict[str, Any]] = {}
+        with self.engine.connect() as c:
+            for row in c.execute(q):
+                if row[0] not in probes:
+                    continue
+                key = tuple(row[1:6])
+                slot = out.setdefault(
+                    key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(counts, 0)}
+                )
+                for name, v in zip(counts, row[6:], strict=True):
+                    slot[name] += int(v or 0)
+        return [out[k] for k in sorted(out, key=lambda k: tuple(str(x) for x in k))]
 
     def verdict_stage_counts(self, run_id: str) -> dict[str, dict[str, int]]:
         """How many verdicts each detector gave from each stage (rule, morph, judge, ...)."""
@@ -694,13 +766,19 @@ class _NotAllPending(Exception):
 
 # Every field of a result is a column of its attempt, but the key and the verdicts (their own table).
 _RESULT_COLUMNS = tuple(
-    f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts", "checkpointed")
+    f.name
+    for f in fields(AttemptResult)
+    if f.name not in ("id", "verdicts", "checkpointed", "expected")
 )
 # SET takes its columns from the parameter names; the guard keeps a done attempt from being
 # overwritten (a result is recorded once).
 _RECORD = attempts.update().where(
     and_(attempts.c.id == bindparam("b_id"), attempts.c.status == "pending")
 )
+
+
+def _count(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
 
 
 def _result_params(r: AttemptResult) -> dict[str, Any]:

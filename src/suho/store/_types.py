@@ -58,7 +58,10 @@ def check_sqlite_file(path: str, url: str | None, *, create: bool) -> None:
             raise SuhoInputError(f"--db {url!r}: cannot create {file}: {parent} is read-only")
         return
     if file.is_dir():
-        raise SuhoInputError(f"--db {url!r}: {file} is a directory, not a database file")
+        raise SuhoInputError(
+            f"--db {url!r}: {file} is a directory, not a store file; "
+            f"name a file, e.g. --db {file / 'suho.db'}"
+        )
     try:
         with file.open("rb") as f:
             head = f.read(len(SQLITE_HEADER))
@@ -130,6 +133,7 @@ class AttemptResult:
     # Not a column: the attempt has checkpointed events to clear when its result is written.
     checkpointed: bool = False
     verdicts: list[VerdictRecord] = field(default_factory=list)
+    expected: str | None = None  # the probe's (not written: already on the attempt row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,10 @@ class Totals:
     pending: int
     done: int
     errors: int
-    hits: int  # done attempts whose outcome is a success for the attacker (see decide())
+    hits: int  # attack successes: done attempts on harmful probes that were not refused
+    judged: int = 0  # done attempts on harmful probes: the attack-success rate is hits / judged
+    over_refusals: int = 0  # done attempts on benign probes that were refused
+    benign: int = 0  # done attempts on benign probes: over-refusal rate = over_refusals / benign
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -147,6 +154,9 @@ class Totals:
             "done": self.done,
             "errors": self.errors,
             "hits": self.hits,
+            "judged": self.judged,
+            "over_refusals": self.over_refusals,
+            "benign": self.benign,
         }
 
 

@@ -18,6 +18,7 @@ from suho.targets._base import (
     TargetSpec,
     ToolCall,
     function_spec,
+    missing_key_message,
     public_url,
 )
 from suho.targets._http import HttpClient, http_base_url
@@ -46,6 +47,8 @@ class AnthropicTarget:
         self.base = base
         self.base_url = base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "ANTHROPIC_API_KEY")
+        if options.api_key_env and not self._key:
+            raise SuhoInputError(missing_key_message(options.api_key_env))
         if self._key is None and options.base_url is None:
             raise SuhoInputError("ANTHROPIC_API_KEY is not set")
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}

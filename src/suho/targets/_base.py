@@ -208,6 +208,12 @@ class TargetOptions:
         return value or None
 
 
+def missing_key_message(name: str) -> str:
+    """The error for ``--api-key-env NAME`` when NAME is unset: a variable the user named is
+    meant to hold a key, so running without one would hide a typo."""
+    return f"--api-key-env {name}: the environment variable {name} is not set (or is empty)"
+
+
 @runtime_checkable
 class Target(Protocol):
     """Anything that answers chat messages."""

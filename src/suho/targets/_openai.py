@@ -18,6 +18,7 @@ from suho.targets._base import (
     ToolCall,
     chat_messages,
     function_spec,
+    missing_key_message,
     public_url,
 )
 from suho.targets._http import HttpClient, http_base_url
@@ -42,6 +43,8 @@ class OpenAITarget:
         self.base = http_base_url(options.base_url or DEFAULT_BASE_URL)
         self.base_url = self.base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
+        if options.api_key_env and not self._key:
+            raise SuhoInputError(missing_key_message(options.api_key_env))
         if self._key is None and options.base_url is None:
             raise SuhoInputError(
                 "OPENAI_API_KEY is not set; set it, or pass --base-url for a local "

@@ -8,7 +8,9 @@ from suho.transforms._base import (
     Identity,
     Transform,
     TransformContext,
+    applies_to,
     get_transform,
+    transform_langs,
     transform_names,
 )
 
@@ -17,6 +19,8 @@ __all__ = [
     "Identity",
     "Transform",
     "TransformContext",
+    "applies_to",
     "get_transform",
+    "transform_langs",
     "transform_names",
 ]

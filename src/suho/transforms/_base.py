@@ -30,7 +30,12 @@ class TransformContext:
 
 @runtime_checkable
 class Transform(Protocol):
-    """Rewrites a prompt. Reversible transforms also implement ``decode``."""
+    """Rewrites a prompt. Reversible transforms also implement ``decode``.
+
+    A transform that only makes sense for some probe languages also has a ``langs`` class
+    attribute (a frozenset of language codes); the plan skips it for the others and counts the
+    skipped attempts as not applicable (see ``applies_to``).
+    """
 
     name: ClassVar[str]
     reversible: ClassVar[bool]
@@ -40,6 +45,30 @@ class Transform(Protocol):
     def decode(self, text: str) -> str:
         """Recover the original text (reversible transforms only)."""
         ...
+
+
+def transform_langs(t: Transform) -> frozenset[str] | None:
+    """The probe languages ``t`` applies to; None for every language.
+
+    A transform declares them with a ``langs`` class attribute (``frozenset({"ko", "mixed"})``
+    for one that rewrites Hangul and leaves other text alone); without one it applies to all.
+    A chain applies where every part applies.
+    """
+    if isinstance(t, Chain):
+        out: frozenset[str] | None = None
+        for p in t.parts:
+            part = transform_langs(p)
+            if part is not None:
+                out = part if out is None else out & part
+        return out
+    langs = getattr(t, "langs", None)
+    return frozenset(langs) if langs is not None else None
+
+
+def applies_to(t: Transform, lang: str) -> bool:
+    """Whether sending ``t`` of a probe in ``lang`` tests anything (else the plan skips it)."""
+    langs = transform_langs(t)
+    return langs is None or lang in langs
 
 
 class Identity:

@@ -103,6 +103,7 @@ class Leet:
     """
 
     name: ClassVar[str] = "leet"
+    langs: ClassVar[frozenset[str]] = frozenset({"en", "mixed"})  # Latin letters only
     reversible: ClassVar[bool] = False
 
     def apply(self, text: str, ctx: TransformContext) -> str:

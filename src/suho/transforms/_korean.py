@@ -45,6 +45,10 @@ def _rewrite_spans(text: str, spans: list[tuple[int, int]], fn: Callable[[str], 
     return "".join(out)
 
 
+# The languages of a Korean-only transform: Korean, and mixed text that has Korean in it.
+KOREAN = frozenset({"ko", "mixed"})
+
+
 class JamoSplit:
     """Jamo splitting (ㅍㅗㄱㅂㅏㄹㅁㅜㄹ): key words written as the letters that make them.
 
@@ -57,6 +61,7 @@ class JamoSplit:
     """
 
     name: ClassVar[str] = "jamo"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = True
 
     def apply(self, text: str, ctx: TransformContext) -> str:
@@ -75,6 +80,7 @@ class Choseong:
     """
 
     name: ClassVar[str] = "choseong"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = False
 
     def apply(self, text: str, ctx: TransformContext) -> str:
@@ -91,6 +97,7 @@ class Yamin:
     """
 
     name: ClassVar[str] = "yamin"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = False
 
     def apply(self, text: str, ctx: TransformContext) -> str:
@@ -129,6 +136,7 @@ class Qwerty:
     """
 
     name: ClassVar[str] = "qwerty"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = True
 
     def apply(self, text: str, ctx: TransformContext) -> str:
@@ -156,6 +164,7 @@ class Romanize:
     """
 
     name: ClassVar[str] = "romanize"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = False
 
     def apply(self, text: str, ctx: TransformContext) -> str:
@@ -228,6 +237,7 @@ class Spacing:
     """
 
     name: ClassVar[str] = "spacing"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = True
 
     _BETWEEN = re.compile("(?<=[\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
@@ -304,6 +314,7 @@ class Hanja:
     """
 
     name: ClassVar[str] = "hanja"
+    langs: ClassVar[frozenset[str]] = KOREAN  # leaves other text unchanged
     reversible: ClassVar[bool] = True
 
     def apply(self, text: str, ctx: TransformContext) -> str:

@@ -192,10 +192,10 @@
       tr.setAttribute("data-seq", String(r[R.seq]));
       tr.setAttribute("data-outcome", outcomeKey(r));
       tr.appendChild(el("td", "num", r[R.seq]));
-      tr.appendChild(el("td", null, data.dict.probe[r[R.probe]]));
+      tr.appendChild(el("td", "id", data.dict.probe[r[R.probe]]));
       tr.appendChild(el("td", null, plang));
-      tr.appendChild(el("td", null, dict("cat", r[R.cat])));
-      tr.appendChild(el("td", null, dict("tr", r[R.tr])));
+      tr.appendChild(el("td", "id", dict("cat", r[R.cat])));
+      tr.appendChild(el("td", "id", dict("tr", r[R.tr])));
       var oc = el("td"); oc.appendChild(badge(r)); tr.appendChild(oc);
       var pc = el("td"); pc.appendChild(textBlock(r[R.prompt], r[R.tcut] & 2, plang)); tr.appendChild(pc);
       var rc = el("td");
