@@ -311,10 +311,20 @@ def test_unknown_names_are_input_errors() -> None:
         get_injection_attack("important-instructions+nosuchtransform")
     with pytest.raises(SuhoInputError):
         _plan(["banking-ko"], defenses=["magic"])
-    with pytest.raises(SuhoInputError, match="cyber range"):
-        create_target("script:reference")
     with pytest.raises(SuhoInputError, match="script:obedient"):
         create_target("script:nobody")
+
+
+def test_cyber_scripted_targets_come_from_the_cyber_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``script:reference`` and ``script:null`` are the cyber range's solvers; an installation
+    without the range says so instead of failing on an import."""
+    from suho.targets import _script
+
+    ref = create_target("script:reference")
+    assert type(ref).__module__ == "suho.cyber._scripted"
+    monkeypatch.setitem(_script.EXTERNAL, "reference", "suho.no_such_module:ReferenceSolver")
+    with pytest.raises(SuhoInputError, match="cyber range"):
+        create_target("script:reference")
 
 
 # -- attacks and the injection detector ---------------------------------------------------------
