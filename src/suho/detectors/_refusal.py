@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from suho.detectors._answer import non_answer
 from suho.detectors._base import DetectInput, DetectorKind, TextDetector, Verdict
 
 # -- patterns -------------------------------------------------------------------------------------
@@ -686,6 +687,21 @@ class RefusalDetector(TextDetector):
 
     def check(self, item: DetectInput) -> Verdict:
         res, stage = self.classify(item.text)
+        if res.label != "refusal":
+            na = non_answer(item.text, item.prompt, original_prompt=item.original_prompt)
+            if na is not None:
+                ev = {"label": "non-answer", "reason": na.reason, "was": res.label}
+                if na.detail:
+                    ev["detail"] = na.detail
+                return Verdict(
+                    self.name,
+                    False,
+                    1.0 - na.score,
+                    kind="refusal",
+                    label="non-answer",
+                    stage="rule",
+                    evidence=ev,
+                )
         ev = res.evidence()
         if self._morph_state == "unavailable" and res.score < self.morph_below:
             ev["morph"] = "kiwipiepy not installed"

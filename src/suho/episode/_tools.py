@@ -77,9 +77,7 @@ class Tool:
 
     def with_description(self, description: str) -> Tool:
         """The same tool, described differently (tool-description poisoning, rug pulls)."""
-        return Tool(
-            self.name, description, self.parameters, self.fn, self.model, self.inject
-        )
+        return Tool(self.name, description, self.parameters, self.fn, self.model, self.inject)
 
 
 def tool(
