@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 from suho.targets import Message
 
@@ -72,15 +73,12 @@ async def agent_loop(
             shown = out.content
             if on_tool_result is not None:
                 shown = await on_tool_result(out, episode)
-            episode.record(
-                "tool_result",
-                "tool",
-                id=out.call.id,
-                name=out.call.name,
-                content=shown,
-                **({"error": out.error} if out.error else {}),
-                **({"original": out.content} if shown != out.content else {}),
-            )
+            data: dict[str, Any] = {"id": out.call.id, "name": out.call.name, "content": shown}
+            if out.error:
+                data["error"] = out.error
+            if shown != out.content:
+                data["original"] = out.content
+            episode.record("tool_result", "tool", **data)
             episode.messages.append(
                 Message("tool", shown, name=out.call.name, tool_call_id=out.call.id)
             )

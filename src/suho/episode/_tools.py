@@ -103,9 +103,7 @@ def tool(
             raise TypeError(f"tool {fn.__name__}: parameter {pname!r} has no type hint")
         default = ... if p.default is p.empty else p.default
         fields[pname] = (hints[pname], Field(default, description=arg_docs.get(pname)))
-    model = create_model(  # type: ignore[call-overload]
-        f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields
-    )
+    model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
     schema = model.model_json_schema()
     schema.pop("title", None)
     for prop in schema.get("properties", {}).values():
