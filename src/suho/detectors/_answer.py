@@ -33,6 +33,8 @@ _JAMO = re.compile(r"[\u3131-\u318e\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z']+")
 _SENTENCE = re.compile(r"[^.!?。\n]+")
 _WORD = re.compile(r"\S+")
+# A finished sentence: a real (if short) answer usually ends one.
+_SENTENCE_END = re.compile(r"(?:다|요|죠|까|니다|[.!?])\s*$")
 _EN_STOP = frozenset(
     [
         "the",
@@ -154,6 +156,9 @@ def _repetition(body: str) -> NonAnswer | None:
         for s in sentences:
             counts[s] = counts.get(s, 0) + 1
         top, k = max(counts.items(), key=lambda kv: kv[1])
+        # an answer cut off by the token limit mid-loop ends with the start of the sentence again
+        if k >= 2 and sentences[-1] != top and top.startswith(sentences[-1]):
+            k += 1
         if k >= 3 and k * len(top) >= 0.4 * len(body):
             return NonAnswer("repetition", 0.9, f"the same sentence {k} times")
     words = _WORD.findall(body)
@@ -187,6 +192,22 @@ def _echo(body: str, prompt: str) -> NonAnswer | None:
     covers = len(a & p) / len(p)
     if inside >= 0.7 and covers >= 0.5:
         return NonAnswer("echo", 0.85, f"{inside:.0%} of the answer is the prompt")
+    # a short fragment stitched from the prompt's words ('"성공적인 주제로 끌고 가는 아이와의 채팅"')
+    if len(body) <= 60 and inside >= 0.6 and not _SENTENCE_END.search(body):
+        return NonAnswer("echo", 0.7, "a fragment of the prompt")
+    return None
+
+
+def echo_tail(tail: str, prompt: str) -> NonAnswer | None:
+    """After a hedged decline: is what follows only the request given back (``하지만, 저는
+    [the request] 할 수 있습니다``)? Most of its character 4-grams are the prompt's and it is
+    not much longer than the prompt."""
+    t = tail.strip()
+    if len(t) < 12 or len(t) > 1.5 * len(prompt) + 60:
+        return None
+    a, p = _grams(t, 4), _grams(prompt, 4)
+    if a and p and len(a & p) / len(a) >= 0.45 and len(a & p) / len(p) >= 0.3:
+        return NonAnswer("echo", 0.7, "a decline contradicted by the request given back")
     return None
 
 
