@@ -16,7 +16,16 @@ that prompt (N = 1 by default, ``inf`` for every request):
 
 ``--fault-rate R`` adds random faults (429/500/malformed/drop/empty, seeded, per request).
 Answers follow ``--policy``: refuse-all, comply-all, refuse-en (complies in Korean: a language
-gap), refuse-ko, or alternate (by prompt hash). Every request is appended to ``--log`` as JSON.
+gap), refuse-ko, or alternate (by prompt hash), or tool-agent: a request that offers tools is
+answered with tool calls (OpenAI ``tool_calls`` / Anthropic ``tool_use``): first every tool that
+needs no argument, in parallel; then, one per step, each ``name({json})`` call it finds written
+in the tool results (so a tool-knowledge injection hijacks it); then a final answer.
+Every request is appended to ``--log`` as JSON.
+
+Tool use (OpenAI shape, for agent episodes): when a request offers ``tools`` and its last user
+message holds ``[[call:NAME:{json arguments}]]`` markers, the answer to a conversation with k tool
+results so far is the (k+1)-th marker as a tool call, and once every marker has had its result,
+a text answer quoting the last result.
 
 Run: ``python tests/fake_server.py --port 0 --log requests.jsonl`` (prints ``PORT <n>``).
 """
@@ -39,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 MARKER = re.compile(r"\[\[fault:([a-z0-9]+)(?::(\d+|inf))?\]\]")
+CALL = re.compile(r"\[\[call:([A-Za-z0-9_]+):(\{.*?\})\]\]")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 REFUSAL_KO = "죄송하지만 그 요청은 도와드릴 수 없습니다. 불법적이거나 다른 사람에게 해를 끼칠 수 있는 내용이기 때문입니다."
@@ -96,6 +106,110 @@ def _answer(cfg: Config, prompt: str) -> str:
     return COMPLY_KO if ko else COMPLY_EN
 
 
+TOOL_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\((\{.*?\})\)")
+
+
+def _strings(text: str) -> str:
+    """A tool result and, if it is JSON, every string inside it (escaped in the raw text)."""
+    out = [text]
+    try:
+        stack = [json.loads(text)]
+    except ValueError:
+        return text
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return "\n".join(out)
+
+
+def _tool_plan(
+    req: dict[str, Any], anthropic: bool
+) -> tuple[list[tuple[str, dict[str, Any]]], int]:
+    """The tool-agent's next calls for this request (empty: answer in text) and how many calls
+    it made before."""
+    tools = req.get("tools") or []
+    specs = [
+        (t["name"], t.get("input_schema") or {})
+        if anthropic
+        else (t["function"]["name"], t["function"].get("parameters") or {})
+        for t in tools
+    ]
+    names = {n for n, _ in specs}
+    made = 0
+    results: list[str] = []
+    for m in req.get("messages", []):
+        content = m.get("content")
+        if m.get("role") == "assistant":
+            if anthropic and isinstance(content, list):
+                made += sum(1 for b in content if b.get("type") == "tool_use")
+            made += len(m.get("tool_calls") or [])
+        elif m.get("role") == "tool":
+            results.append(str(content))
+        elif anthropic and isinstance(content, list):
+            results += [
+                str(b.get("content", "")) for b in content if b.get("type") == "tool_result"
+            ]
+    explore = [(n, {}) for n, schema in specs if not schema.get("required")]
+    if made == 0:
+        return explore, made
+    follow: list[tuple[str, dict[str, Any]]] = []
+    for r in results:
+        for name, args in TOOL_LINE.findall(_strings(r)):
+            if name in names:
+                with contextlib.suppress(ValueError):
+                    follow.append((name, json.loads(args)))
+    i = made - len(explore)
+    return (follow[i : i + 1] if 0 <= i < len(follow) else []), made
+
+
+def _tool_body(
+    model: str, calls: list[tuple[str, dict[str, Any]]], made: int, anthropic: bool
+) -> dict[str, Any]:
+    if anthropic:
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [
+                {"type": "tool_use", "id": f"toolu_{made + i}", "name": n, "input": a}
+                for i, (n, a) in enumerate(calls)
+            ],
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 10, "output_tokens": 5},
+        }
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": f"call_{made + i}",
+                            "type": "function",
+                            "function": {"name": n, "arguments": json.dumps(a, ensure_ascii=False)},
+                        }
+                        for i, (n, a) in enumerate(calls)
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+    }
+
+
 def _fault_for(cfg: Config, st: State, prompt: str) -> str | None:
     n = st.seen[prompt]  # this request is number n (0-based) for this prompt
     m = MARKER.search(prompt)
@@ -150,6 +264,49 @@ def _chat_body(model: str, text: str) -> dict[str, Any]:
     }
 
 
+def _tool_turn(req: dict[str, Any], prompt: str) -> tuple[str, dict[str, Any] | None]:
+    """The scripted agent: the next ``[[call:...]]`` of the prompt as a tool call, or a final
+    text once each has had a result."""
+    calls = CALL.findall(prompt)
+    messages = req.get("messages", [])
+    results = [m for m in messages if m.get("role") == "tool"]
+    k = len(results)
+    if k < len(calls):
+        name, args = calls[k]
+        return "", {
+            "id": f"call_{k}",
+            "type": "function",
+            "function": {"name": name, "arguments": args},
+        }
+    last = str(results[-1].get("content", "")) if results else ""
+    return f"Done. Last result: {last}", None
+
+
+def _first_user_text(messages: list[dict[str, Any]]) -> str:
+    for m in messages:
+        if m.get("role") == "user" and isinstance(m.get("content"), str):
+            return str(m["content"])
+    return ""
+
+
+def _tool_turn_anthropic(req: dict[str, Any], prompt: str) -> tuple[str, dict[str, Any] | None]:
+    """The scripted agent in the Messages API's shape (tool_use / tool_result blocks)."""
+    calls = CALL.findall(prompt)
+    results = [
+        b
+        for m in req.get("messages", [])
+        if isinstance(m.get("content"), list)
+        for b in m["content"]
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    ]
+    k = len(results)
+    if k < len(calls):
+        name, args = calls[k]
+        return "", {"type": "tool_use", "id": f"toolu_{k}", "name": name, "input": json.loads(args)}
+    last = str(results[-1].get("content", "")) if results else ""
+    return f"Done. Last result: {last}", None
+
+
 def _anthropic_body(model: str, text: str) -> dict[str, Any]:
     return {
         "id": "msg_fake",
@@ -179,8 +336,9 @@ async def _handle(
                 k, _, v = h.decode("latin-1").partition(":")
                 headers[k.strip().lower()] = v.strip()
             body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+            route = path.split("?", 1)[0].rstrip("/")  # routes ignore the query, as servers do
             if method == "GET":
-                if path.rstrip("/").endswith("/models"):
+                if route.endswith("/models"):
                     writer.write(
                         _response(
                             200,
@@ -193,7 +351,7 @@ async def _handle(
                     writer.write(_response(404, b'{"error": "not found"}'))
                 await writer.drain()
                 continue
-            anthropic = path.rstrip("/").endswith("/messages")
+            anthropic = route.endswith("/messages")
             try:
                 req = json.loads(body)
             except ValueError:
@@ -201,6 +359,8 @@ async def _handle(
                 await writer.drain()
                 continue
             prompt = _last_user(req.get("messages", []))
+            if anthropic and not prompt and req.get("tools"):  # a tool_result turn: the task
+                prompt = _first_user_text(req.get("messages", []))
             fault = _fault_for(cfg, st, prompt)
             n = st.seen[prompt]
             st.seen[prompt] += 1
@@ -213,6 +373,9 @@ async def _handle(
                     "n": n,
                     "fault": fault,
                     "auth": "authorization" in headers or "x-api-key" in headers,
+                    "model": req.get("model"),
+                    "messages": len(req.get("messages", [])),
+                    "authorization": headers.get("authorization"),
                 }
                 st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 st.log_fp.flush()
@@ -249,6 +412,30 @@ async def _handle(
                         ).encode(),
                     )
                 )
+            elif req.get("tools") and anthropic and CALL.search(prompt):
+                text, call = _tool_turn_anthropic(req, prompt)
+                payload = _anthropic_body(model, text or "")
+                if call is not None:
+                    payload["content"] = [call]
+                    payload["stop_reason"] = "tool_use"
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
+            elif req.get("tools") and not anthropic and CALL.search(prompt):
+                text, call = _tool_turn(req, prompt)
+                payload = _chat_body(model, text or "")
+                if call is not None:
+                    msg = payload["choices"][0]["message"]
+                    msg["content"] = None
+                    msg["tool_calls"] = [call]
+                    payload["choices"][0]["finish_reason"] = "tool_calls"
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
+            elif cfg.policy == "tool-agent" and req.get("tools"):
+                calls, made = _tool_plan(req, anthropic)
+                if calls:
+                    payload = _tool_body(model, calls, made, anthropic)
+                else:
+                    text = "완료했습니다." if HANGUL.search(prompt) else "Done."
+                    payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             else:
                 text = _answer(cfg, prompt)
                 payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
@@ -330,7 +517,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--policy",
         default="alternate",
-        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko"],
+        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko", "tool-agent"],
     )
     ap.add_argument("--retry-after", type=float, default=1.0)
     ap.add_argument("--slow-s", type=float, default=5.0)

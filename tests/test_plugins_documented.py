@@ -21,6 +21,8 @@ DOC_PAGE = {
     "suho.transforms": "transforms.md",
     "suho.detectors": "detectors.md",
     "suho.targets": "targets.md",
+    "suho.agent_attacks": "agents.md",
+    "suho.agent_defenses": "agents.md",
 }
 
 
@@ -33,13 +35,13 @@ def test_plugin_loads_and_is_documented(group: str, name: str) -> None:
     obj = _registry.load(group, name)
     doc = inspect.getdoc(obj) or ""
     assert len(doc) >= 30, f"{group}:{name} needs a docstring saying what it does"
-    if group in ("suho.transforms", "suho.detectors"):
+    if group in ("suho.transforms", "suho.detectors", "suho.agent_attacks", "suho.agent_defenses"):
         assert getattr(obj, "name", None) == name, (
             f"{group}:{name} has class attribute name={getattr(obj, 'name', None)!r}"
         )
         assert "miss" in doc.lower(), f"{group}:{name}: the docstring must say what it misses"
     if group == "suho.detectors":
-        assert obj.kind in ("refusal", "harm")
+        assert obj.kind in ("refusal", "harm", "utility", "security")
     if group == "suho.transforms":
         assert isinstance(obj.reversible, bool)
     page = DOC_PAGE.get(group)

@@ -24,7 +24,7 @@ def _fresh_pg(url: str) -> str:
     """A throwaway schema-free database per test run: drop every table first."""
     s = Store.open(url, migrate=False)
     with s.engine.begin() as c:
-        for t in ("verdicts", "findings", "attempts", "runs", "alembic_version"):
+        for t in ("attempt_events", "verdicts", "findings", "attempts", "runs", "alembic_version"):
             c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
     s.close()
     return url
@@ -207,13 +207,69 @@ def test_record_results_batch_skips_the_ones_already_done(store: Store) -> None:
     assert store.totals("r1").done == 5
 
 
+def test_checkpoints_replay_and_per_turn_verdicts(store: Store) -> None:
+    """Migration 0003: checkpointed events append once each, in order, and move into the
+    attempt's ``events`` with its result; per-turn verdicts sit beside the final one."""
+    from sqlalchemy.exc import IntegrityError
+
+    from suho.store import VerdictRecord
+
+    _run(store, n=3)
+    ev = [{"seq": i, "kind": "model_call", "role": "target", "data": {"i": i}} for i in range(3)]
+    store.append_events("r1", "r1-a1", ev[:2])
+    store.append_events("r1", "r1-a1", ev[2:])
+    store.append_events("r1", "r1-a2", ev[:1])
+    assert store.checkpointed_ids("r1") == {"r1-a1", "r1-a2"}
+    assert store.load_events("r1-a1") == ev and store.load_events("r1-a0") == []
+    with pytest.raises(IntegrityError):  # an event cannot be stored twice
+        store.append_events("r1", "r1-a1", ev[1:2])
+    final = VerdictRecord("refusal", "refusal", True, 0.9, "refusal")
+    turns = [VerdictRecord("refusal", "refusal", t == 2, 0.5, turn=t) for t in (1, 2)]
+    r = AttemptResult(
+        id="r1-a1",
+        status="done",
+        tries=3,
+        response="no",
+        outcome="refused",
+        success=False,
+        events=[*ev, {"seq": 3, "kind": "note", "data": {}}],
+        attacker_calls=3,
+        judge_calls=0,
+        checkpointed=True,
+        verdicts=[final, *turns],
+    )
+    assert store.record_results("r1", [r]) == [r]
+    assert store.checkpointed_ids("r1") == {"r1-a2"}  # the other episode is still in progress
+    row = next(x for x in store.iter_attempts("r1") if x["id"] == "r1-a1")
+    assert [e["seq"] for e in row["events"]] == [0, 1, 2, 3]
+    assert (row["attacker_calls"], row["judge_calls"]) == (3, 0)
+    assert row["verdicts"] == {
+        "refusal": {
+            "kind": "refusal",
+            "hit": True,
+            "score": 0.9,
+            "label": "refusal",
+            "stage": "rule",
+            "evidence": {},
+        }
+    }
+    with store.engine.connect() as c:
+        got = c.execute(
+            text("SELECT turn, hit FROM verdicts WHERE turn IS NOT NULL ORDER BY turn")
+        ).all()
+    assert [tuple(x) for x in got] == [(1, False), (2, True)]
+    assert store.verdict_stage_counts("r1") == {"refusal": {"rule": 1}}
+    store.delete_run("r1")
+    assert store.checkpointed_ids("r1") == frozenset()
+
+
 def test_pending_paging_and_iter_streams_in_order(store: Store) -> None:
     _run(store, n=23)
     seen: list[int] = []
     after = -1
     while page := store.pending_page("r1", after, limit=5):
-        seen += [r["seq"] for r in page]
-        after = page[-1]["seq"]
+        seen += [a.seq for a in page]  # typed Attempts
+        after = page[-1].seq
     assert seen == list(range(23))
     assert [r["seq"] for r in store.iter_attempts("r1", page=4)] == list(range(23))
 
@@ -305,3 +361,28 @@ def test_older_store_is_upgraded_on_open_and_keeps_its_runs(tmp_path: Path) -> N
     assert s.current_revision() == HEAD_REVISION
     assert "ix_attempts_outcomes" in {i["name"] for i in inspect(s.engine).get_indexes("attempts")}
     assert s.totals("r1").attempts == 5
+
+
+def test_untransformed_prompt_is_stored_once_and_read_back(store: Store) -> None:
+    """A baseline attempt (prompt == original) keeps ``original_prompt`` empty in the table, and
+    every reader gets it back: the engine's pending pages, reports' attempts, the page's SQL."""
+    from sqlalchemy import select
+
+    from suho.store import ORIGINAL_PROMPT, attempts
+
+    _run(store, n=2)
+    with store.engine.begin() as c:  # make a1 a transformed attempt
+        c.execute(text("UPDATE attempts SET prompt = 'ENCODED' WHERE id = 'r1-a1'"))
+        c.execute(text("UPDATE attempts SET original_prompt = 'p1' WHERE id = 'r1-a1'"))
+    with store.engine.connect() as c:
+        raw = dict(c.execute(text("SELECT id, original_prompt FROM attempts ORDER BY seq")).all())
+        via_sql = c.execute(select(ORIGINAL_PROMPT).order_by(attempts.c.seq)).scalars().all()
+    assert raw == {"r1-a0": "", "r1-a1": "p1"}
+    assert via_sql == ["p0", "p1"]
+    pending = store.pending_page("r1", -1)
+    assert [(a.original_prompt, a.prompt) for a in pending] == [
+        ("p0", "p0"),
+        ("p1", "ENCODED"),
+    ]
+    rows = list(store.iter_attempts("r1"))
+    assert [(r["original_prompt"], r["prompt"]) for r in rows] == [("p0", "p0"), ("p1", "ENCODED")]

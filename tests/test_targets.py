@@ -15,6 +15,7 @@ import trustme
 
 from suho.errors import SuhoInputError
 from suho.targets import (
+    BaseUrl,
     ErrorKind,
     GenParams,
     Message,
@@ -56,19 +57,44 @@ def test_describe_has_no_secret() -> None:
     t = create_target(
         "openai:gpt-4o",
         TargetOptions(
-            base_url="https://user:pw@example.test/v1?key=zzz",
+            base_url="https://example.test/v1?key=zzz-query-secret",
             env={"OPENAI_API_KEY": "sk-secret-123"},
         ),
     )
     d = t.describe()
-    assert "sk-secret-123" not in repr(d) and "pw" not in repr(d) and "zzz" not in repr(d)
+    assert "sk-secret-123" not in repr(d) and "zzz" not in repr(d)
     assert d == {"provider": "openai", "model": "gpt-4o", "base_url": "https://example.test/v1"}
-    assert t.secrets() == ["sk-secret-123"]
+    assert t.secrets() == ["sk-secret-123", "zzz-query-secret"]
     asyncio.run(t.aclose())
+    t = create_target("openai:gpt-4o", TargetOptions(base_url="https://user:pw-secret@h.test/v1"))
+    assert t.describe()["base_url"] == "https://h.test/v1" and t.secrets() == ["pw-secret"]
+    asyncio.run(t.aclose())
+
+
+def test_url_credentials_and_an_api_key_conflict() -> None:
+    """Basic auth from the URL and a bearer key both need the Authorization header: a clear
+    input error, not an aiohttp traceback at the first request."""
+    with pytest.raises(SuhoInputError, match="use one of them") as e:
+        create_target(
+            "openai:gpt-4o",
+            TargetOptions(
+                base_url="https://user:pw-secret@example.test/v1",
+                env={"OPENAI_API_KEY": "sk-secret-123"},
+            ),
+        )
+    assert "pw-secret" not in str(e.value) and "sk-secret" not in str(e.value)
 
 
 def test_public_url_and_scrub() -> None:
     assert public_url("http://a:b@h:8000/v1?x=1#f") == "http://h:8000/v1"
+    assert public_url("http://u:p@[::1]:8000/v1/?k=v") == "http://[::1]:8000/v1"
+    b = BaseUrl.parse("https://us%40er:p%3Assword@h/v1?api-key=abcdef123&v=1")
+    assert (b.url, b.username, b.password) == ("https://h/v1", "us@er", "p:ssword")
+    assert (
+        b.request_url("/chat/completions") == "https://h/v1/chat/completions?api-key=abcdef123&v=1"
+    )
+    assert b.secrets() == ["abcdef123", "p:ssword"] and b.redacted
+    assert not BaseUrl.parse("http://h/v1").redacted
     assert scrub("key sk-1 and sk-1 again", ["sk-1", ""]) == "key *** and *** again"
 
 

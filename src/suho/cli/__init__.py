@@ -7,7 +7,22 @@ import sys
 import typer
 
 from suho import __version__
-from suho.cli import _compare, _detectors, _export, _korean, _models, _probes, _runs, _scan, _text
+from suho.cli import (
+    _agent,
+    _compare,
+    _cyber,
+    _detectors,
+    _export,
+    _gateway,
+    _import,
+    _korean,
+    _models,
+    _probes,
+    _runs,
+    _scan,
+    _text,
+)
+from suho.cli._errors import EXIT_INPUT, SuhoGroup
 from suho.errors import SuhoInputError
 
 app = typer.Typer(
@@ -17,6 +32,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=SuhoGroup,
 )
 
 
@@ -30,6 +46,12 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="Print the traceback of an error too (also SUHO_DEBUG=1). Exit codes: 0 ok, "
+        "1 gate failed, 2 bad input or environment, 3 internal error, 130 interrupted.",
     ),
 ) -> None:
     """suho (수호): red-team LLMs and agents in Korean and English, and measure the gap."""
@@ -56,6 +78,7 @@ detectors_app.command(name="eval")(_detectors.eval_cmd)
 app.add_typer(detectors_app, name="detectors")
 app.command()(_probes.probes)
 app.command()(_probes.suites)
+app.add_typer(_import.import_app, name="import")
 
 models_app = typer.Typer(
     help="Embedded local models: install and list them.",
@@ -65,16 +88,47 @@ models_app = typer.Typer(
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
 app.add_typer(models_app, name="models")
+app.add_typer(_agent.agent_app, name="agent")
+
+cyber_app = typer.Typer(
+    help="The cyber range: sandboxed offense tasks and their defense twins.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+cyber_app.command(name="list")(_cyber.list_cmd)
+cyber_app.command(name="run")(_cyber.run_cmd)
+cyber_app.command(name="check")(_cyber.check_cmd)
+cyber_app.command(name="sandbox-check")(_cyber.sandbox_check)
+app.add_typer(cyber_app, name="cyber")
+
+gateway_app = typer.Typer(
+    help="The trusted-access gateway: serve it, manage keys, verify the audit log, evaluate it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+gateway_app.command(name="serve")(_gateway.serve)
+gateway_app.command(name="verify-log")(_gateway.verify_log)
+gateway_app.command(name="evaluate")(_gateway.evaluate)
+gateway_keys_app = typer.Typer(
+    help="API keys: add (printed once), list, revoke.", no_args_is_help=True, rich_markup_mode=None
+)
+gateway_keys_app.command(name="add")(_gateway.keys_add)
+gateway_keys_app.command(name="list")(_gateway.keys_list)
+gateway_keys_app.command(name="revoke")(_gateway.keys_revoke)
+gateway_app.add_typer(gateway_keys_app, name="keys")
+app.add_typer(gateway_app, name="gateway")
 
 
 def main() -> None:
     """Run the command line in this process: bad input or configuration prints one clear line
-    and exits 2 (``SystemExit``, like any Click program)."""
+    and exits 2 (``SystemExit``, like any Click program); see ``suho.cli._errors`` for the
+    other codes. The commands run inside ``SuhoGroup``'s error boundary; this catches what
+    fails outside any command."""
     try:
         app()
     except SuhoInputError as e:
         sys.stderr.write(f"error: {e}\n")
-        sys.exit(2)
+        sys.exit(EXIT_INPUT)
     except BrokenPipeError:  # `suho probes | head`
         sys.stderr.close()
         sys.exit(0)

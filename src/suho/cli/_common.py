@@ -122,6 +122,14 @@ def read_jsonl(
     path: Path | None, *, required: tuple[str, ...] = ("id", "text")
 ) -> Iterator[dict[str, Any]]:
     """JSON objects from a file (or stdin), one per line, with file:line errors."""
+    for _, obj in read_jsonl_numbered(path, required=required):
+        yield obj
+
+
+def read_jsonl_numbered(
+    path: Path | None, *, required: tuple[str, ...] = ("id", "text")
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``read_jsonl`` with each object's line number, for errors about its content."""
     name = str(path) if path else "<stdin>"
     if path is not None and not path.is_file():
         raise SuhoInputError("file not found", path=name)
@@ -146,7 +154,7 @@ def read_jsonl(
                     raise SuhoInputError(f"missing required field {key!r}", path=name, line=no)
             if "text" in required and not isinstance(obj["text"], str):
                 raise SuhoInputError("field 'text' must be a string", path=name, line=no)
-            yield obj
+            yield no, obj
     except UnicodeDecodeError as e:
         raise SuhoInputError(f"not UTF-8 text ({e.reason})", path=name) from e
     finally:

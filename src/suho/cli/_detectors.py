@@ -10,14 +10,14 @@ import typer
 
 from suho.errors import SuhoInputError
 
-_WITH_SETS = ("refusal", "pii-kr")
+_WITH_SETS = ("refusal", "pii-kr", "cyber-offense")
 
 
 def eval_cmd(
     name: Annotated[
         str | None,
         typer.Argument(
-            help="Detector to measure: refusal, pii-kr or judge (default: refusal and pii-kr)."
+            help="Detector to measure: refusal, pii-kr, cyber-offense or judge (default: all but judge)."
         ),
     ] = None,
     split: Annotated[
@@ -87,15 +87,12 @@ def eval_cmd(
             )
         rep = evaluate(n, split=split, detector=det, dataset=dataset).to_dict()
         if split == "all":
-            rep["splits"] = (
-                {
-                    s: evaluate(n, split=s, detector=det, dataset=dataset).to_dict()["overall"]
-                    for s in SPLITS
-                }
+            parts = (
+                [evaluate(n, split=s, detector=det, dataset=dataset) for s in SPLITS]
                 if n != "judge"
-                else {}
+                else []
             )
-            rep["splits"] = {s: m for s, m in rep["splits"].items() if m["tp"] + m["fp"] + m["fn"]}
+            rep["splits"] = {r.split: r.to_dict()["overall"] for r in parts if r.n}
         if not errors:
             rep.pop("errors", None)
         reports.append(rep)
@@ -122,7 +119,9 @@ def _line(label: str, m: dict[str, Any]) -> str:
 
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
-    hit = "hit = refusal" if rep["dataset"] != "pii" else "span level"
+    hit = {"refusal": "hit = refusal", "answers": "hit = refusal", "cyber": "hit = offensive"}.get(
+        rep["dataset"], "span level"
+    )
     out(
         f"{rep['detector']} on {rep['dataset']}.jsonl, split {rep['split']}, {rep['n']} items ({hit})\n"
     )
@@ -148,7 +147,7 @@ def _print_report(rep: dict[str, Any]) -> None:
         out(_line("overall", rep["attack_success"]) + "\n")
         for lang, m in rep["attack_success_by_lang"].items():
             out(_line(lang, m) + "\n")
-    out(" per class\n" if rep["dataset"] != "pii" else " per kind\n")
+    out(" per kind\n" if rep["dataset"] == "pii" else " per class\n")
     for k, m in rep["by_kind"].items():
         out(_line(k, m) + "\n")
     if rep.get("confusion"):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from suho.cli._common import DbOpt, open_store
+from suho.cli._outputs import resolve_out_file
 from suho.errors import SuhoInputError
 
 
@@ -23,7 +23,12 @@ def export(
         ),
     ] = "stix",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write here instead of stdout; a directory gets RUN_ID.FORMAT.EXT inside it.",
+        ),
     ] = None,
     redact: Annotated[
         bool,
@@ -38,7 +43,7 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Export a run's findings for a CERT, a lab or a vulnerability database."""
-    from suho.export import FORMATS, TLP_LEVELS, write_export, write_export_file
+    from suho.export import FORMATS, SUFFIX, TLP_LEVELS, write_export, write_export_file
 
     if fmt not in FORMATS:
         raise SuhoInputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -57,5 +62,6 @@ def export(
     if out is None:
         write_export(store, rid, fmt, sys.stdout, redact=redact, tlp=tlp)
     else:
-        write_export_file(store, rid, fmt, out, redact=redact, tlp=tlp)
-        sys.stdout.write(f"{out}\n")
+        path = resolve_out_file(out, f"{rid}{SUFFIX[fmt]}")
+        write_export_file(store, rid, fmt, path, redact=redact, tlp=tlp)
+        sys.stdout.write(f"{path}\n")

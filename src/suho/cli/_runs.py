@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from suho.cli._common import DbOpt, open_store, write_jsonl
+from suho.cli._outputs import resolve_out_file
 from suho.errors import SuhoInputError
 
 
@@ -73,7 +73,12 @@ def report(
         str, typer.Option("--format", "-f", help="html, json, sarif or junit.")
     ] = "html",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")
+        str | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write here instead of stdout; a directory gets RUN_ID.EXT inside it.",
+        ),
     ] = None,
     redact: Annotated[
         bool,
@@ -85,7 +90,7 @@ def report(
     db: DbOpt = None,
 ) -> None:
     """Write a run's report."""
-    from suho.report import FORMATS, write_report, write_report_file
+    from suho.report import FORMATS, SUFFIX, write_report, write_report_file
 
     if fmt not in FORMATS:
         raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -94,5 +99,6 @@ def report(
     if out is None:
         write_report(store, rid, fmt, sys.stdout, redact=redact)
     else:
-        write_report_file(store, rid, fmt, out, redact=redact)
-        sys.stdout.write(f"{out}\n")
+        path = resolve_out_file(out, f"{rid}{SUFFIX[fmt]}")
+        write_report_file(store, rid, fmt, path, redact=redact)
+        sys.stdout.write(f"{path}\n")

@@ -18,11 +18,15 @@ from suho.cli._common import (
     split_csv,
     store_source,
 )
+from suho.cli._outputs import check_out_dir
 from suho.errors import SuhoInputError
 
 OutOpt = Annotated[
     Path,
-    typer.Option("--out", help="Directory for the run's reports (report.html, report.json)."),
+    typer.Option(
+        "--out",
+        help="Directory for the run's reports (DIR/RUN_ID/report.html, report.json); created if missing, its parent must exist.",
+    ),
 ]
 FailOnOpt = Annotated[
     float | None,
@@ -31,6 +35,16 @@ FailOnOpt = Annotated[
         min=0.0,
         max=1.0,
         help="Exit 1 when the attack-success rate exceeds this (0..1).",
+    ),
+]
+MaxErrorRateOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-error-rate",
+        min=0.0,
+        max=1.0,
+        help="Exit 1 when more than this share of attempts ended in error (0..1; default 0.1 "
+        "with --fail-on). A run with no judged attempt always fails a gate.",
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
@@ -70,16 +84,24 @@ def scan(
         str | None,
         typer.Option(
             "--dataset",
-            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv or jsonl.",
+            help="A public dataset file you have: KIND:PATH with KIND multijail, xstest, csv, tsv, "
+            "jsonl or json (see docs/datasets.md).",
         ),
     ] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option(
             "--map",
-            help="Dataset columns for suho's fields, e.g. prompt=question,id=qid,lang=language.",
+            help="Dataset columns for suho's fields: prompt=question,id=qid; category= (off); "
+            "prompt.ko=q_ko (one column per language); 'prompt={context} {question}'.",
         ),
     ] = None,
+    skip_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            "--skip-bad-rows", help="Leave out dataset rows that cannot be read, and list them."
+        ),
+    ] = False,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Only these languages, e.g. ko,en.")
     ] = None,
@@ -132,6 +154,14 @@ def scan(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="At most this many probes.")
     ] = None,
+    max_prompt_chars: Annotated[
+        int,
+        typer.Option(
+            "--max-prompt-chars",
+            min=1,
+            help="Reject a probe file or dataset whose prompt is longer than this (default 100,000 characters).",
+        ),
+    ] = 100_000,
     concurrency: Annotated[
         int | None,
         typer.Option(
@@ -174,23 +204,65 @@ def scan(
             help="Read the API key from this variable instead of the provider's default.",
         ),
     ] = None,
+    attack_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attack-option",
+            help="An attack's option, NAME.KEY=VALUE (repeatable), e.g. crescendo.max_turns=5.",
+        ),
+    ] = None,
+    attacker: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker", help="The attacker model for attacks that need one (PROVIDER:MODEL)."
+        ),
+    ] = None,
+    attacker_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker-base-url", help="Base URL of the attacker's OpenAI-compatible API."
+        ),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment", help="Environment plugin that sets up each attempt's world (tools)."
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int | None,
+        typer.Option("--max-steps", min=1, help="Per attempt: at most this many target calls."),
+    ] = None,
+    max_episode_tokens: Annotated[
+        int | None,
+        typer.Option("--max-episode-tokens", min=1, help="Per attempt: target tokens, at most."),
+    ] = None,
+    max_episode_seconds: Annotated[
+        float | None,
+        typer.Option("--max-episode-seconds", min=0.001, help="Per attempt: seconds, at most."),
+    ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Attack a target with probes, judge every answer, store it all, write a report.
 
-    Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
-    exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
+    Prints the run id and the report path. Exit 0 when done; 1 when a gate fails (the
+    attack-success rate exceeds --fail-on, the error rate exceeds --max-error-rate, or nothing
+    was judged); 2 for bad input or environment; 3 for an internal error; 130 when stopped.
     """
+    from suho.attacks import attack_names
+    from suho.cli._probes import no_match_message, report_dataset_load
     from suho.engine import RunConfig, start_run
+    from suho.engine._options import parse_attack_options
     from suho.probes import (
-        load_dataset,
         load_probes_file,
         load_suite,
         parse_dataset_spec,
         parse_mapping,
+        read_dataset,
     )
     from suho.targets import DEFAULT_TARGET
 
@@ -199,6 +271,8 @@ def scan(
     mapping = parse_mapping(map_ or [])
     if mapping and not dataset:
         raise SuhoInputError("--map applies to --dataset only")
+    if skip_bad_rows and not dataset:
+        raise SuhoInputError("--skip-bad-rows applies to --dataset only")
     ds = parse_dataset_spec(dataset) if dataset else None
     target_spec = target or DEFAULT_TARGET
     local = target_spec.startswith("local:")
@@ -211,7 +285,7 @@ def scan(
         "probes_file": str(probes) if probes else None,
         "dataset": f"{ds[0]}:{ds[1]}" if ds else None,
         "dataset_map": mapping,
-        "langs": split_csv(lang),
+        "langs": [x.lower() for x in split_csv(lang)],
         "categories": split_csv(category),
         "limit": limit,
         "transforms": split_csv(transforms),
@@ -227,7 +301,19 @@ def scan(
         "max_tokens": max_tokens or (160 if local else 512),
         "temperature": temperature,
         "seed": seed,
+        "attacker": attacker,
+        "attacker_base_url": attacker_base_url,
+        "environment": environment,
+        "max_steps": max_steps,
+        "max_episode_tokens": max_episode_tokens,
+        "max_episode_seconds": max_episode_seconds,
     }
+    if attacker_base_url and not attacker:
+        raise SuhoInputError("--attacker-base-url needs --attacker SPEC")
+    if attack_option:
+        cfg_args["attack_options"] = parse_attack_options(
+            attack_option, cfg_args["attacks"], attack_names()
+        )
     if judge_base_url and not judge:
         raise SuhoInputError("--judge-base-url needs --judge SPEC")
     if judge:
@@ -247,11 +333,25 @@ def scan(
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
     if ds:
-        probe_iter = load_dataset(ds[0], ds[1], mapping, langs=cfg.langs)
+        # read whole (and checked) before anything is sent; a bad row stops the scan here
+        load = read_dataset(
+            ds[0],
+            ds[1],
+            mapping,
+            langs=cfg.langs,
+            skip_bad_rows=skip_bad_rows,
+            max_prompt_chars=max_prompt_chars,
+        )
+        report_dataset_load(load)
+        chosen = [p for p in load.probes if not cfg.langs or p.lang in cfg.langs]
+        if not chosen:
+            raise SuhoInputError(no_match_message(load.probes, cfg.langs, set()))
+        probe_iter = iter(load.probes)
     elif probes:
-        probe_iter = load_probes_file(probes)
+        probe_iter = load_probes_file(probes, max_prompt_chars=max_prompt_chars)
     else:
         probe_iter = load_suite(cfg.suite or "quick")
+    check_out_dir(out)
     source = store_source(db)
     planned: list[str] = []
 
@@ -267,7 +367,7 @@ def scan(
             )
         )
     warm.join()
-    finish(source() if callable(source) else source, summary, out, fail_on)
+    finish(source() if callable(source) else source, summary, out, fail_on, max_error_rate)
 
 
 def resume(
@@ -281,16 +381,26 @@ def resume(
     retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
     base_url: Annotated[
-        str | None, typer.Option("--base-url", help="The target moved: send the rest here.")
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The target moved: send the rest here. Needed again when the scan's URL had credentials or a query string (never stored).",
+        ),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None,
+        typer.Option("--judge-base-url", help="The judge's URL, when it moved or had credentials."),
     ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
+    max_error_rate: MaxErrorRateOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Finish the pending attempts of a run. A done attempt is never sent again."""
     from suho.engine import resume_run
 
+    check_out_dir(out)
     store = open_store(db)
     rid = store.resolve_run_id(run_id)
     overrides = {
@@ -299,6 +409,7 @@ def resume(
         "retries": retries,
         "rps": rps,
         "base_url": base_url,
+        "judge_base_url": judge_base_url,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if not quiet:
@@ -310,11 +421,18 @@ def resume(
             )
         )
     warm.join()
-    finish(store, summary, out, fail_on)
+    finish(store, summary, out, fail_on, max_error_rate)
 
 
-def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
+def finish(
+    store: Any,
+    summary: Any,
+    out: Path,
+    fail_on: float | None,
+    max_error_rate: float | None = None,
+) -> None:
     """Write the reports, print the run id and report path, and exit with the contract's code."""
+    from suho.cli._gate import GateInput, gate_failures
     from suho.report import summary as report_summary
     from suho.report import write_report_file
 
@@ -323,14 +441,11 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     head = report_summary(store, rid)  # once for both reports
     html = write_report_file(store, rid, "html", out / rid / "report.html", summary_data=head)
     write_report_file(store, rid, "json", out / rid / "report.json", summary_data=head)
-    groups = store.group_counts(rid)
-    harmful = [g for g in groups if g["expected"] == "refuse"]
-    trials = sum(g["trials"] for g in harmful)
-    rate = sum(g["successes"] for g in harmful) / trials if trials else 0.0
+    gate = GateInput.from_groups(store.group_counts(rid))
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.error_kinds.items()))
     err(
         f"{summary.status}: {t.done} done, {t.errors} errors{f' ({kinds})' if kinds else ''}, "
-        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {rate:.1%} of {trials}"
+        f"{t.pending} pending in {summary.seconds:.1f}s; attack success {gate.rate_text()}"
     )
     sys.stdout.write(f"run {rid}\nreport {html}\n")
     sys.stdout.flush()
@@ -340,6 +455,8 @@ def finish(store: Any, summary: Any, out: Path, fail_on: float | None) -> None:
     if summary.status == "aborted":
         err(f"error: run stopped: {summary.reason}\nfix the cause, then: suho resume {rid}")
         raise typer.Exit(2)
-    if fail_on is not None and rate > fail_on:
-        err(f"attack-success rate {rate:.1%} exceeds --fail-on {fail_on:.1%}")
+    failures = gate_failures(gate, fail_on=fail_on, max_error_rate=max_error_rate)
+    for why in failures:
+        err(f"gate failed: {why}")
+    if failures:
         raise typer.Exit(1)

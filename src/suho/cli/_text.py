@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from suho.cli._common import read_jsonl, write_jsonl
+from suho.cli._common import read_jsonl, read_jsonl_numbered, write_jsonl
+from suho.errors import SuhoInputError
 
 FileArg = Annotated[Path | None, typer.Argument(help="JSONL input; stdin when omitted.")]
 
@@ -60,10 +61,19 @@ def transform(
     from suho.transforms import TransformContext, get_transform
 
     t = get_transform(name)
-    for i, obj in enumerate(read_jsonl(file)):
+    if decode and not getattr(t, "is_reversible", t.reversible):  # a chain: all of its parts
+        raise SuhoInputError(
+            f"{t.name} is not reversible: --decode works only for reversible transforms "
+            "(marked in `suho transforms`)"
+        )
+    where = str(file) if file else "<stdin>"
+    for i, (line, obj) in enumerate(read_jsonl_numbered(file)):
         text = obj["text"]
         if decode:
-            obj["transformed"] = t.decode(text)
+            try:
+                obj["transformed"] = t.decode(text)
+            except ValueError as e:  # also UnicodeError and binascii.Error
+                raise SuhoInputError(f"not {t.name}-encoded ({e})", path=where, line=line) from e
         else:
             lang = str(obj.get("lang") or guess_lang(text))
             obj["transformed"] = t.apply(text, TransformContext(lang=lang, seed=seed + i))

@@ -1,11 +1,13 @@
 """Measuring detectors against the shipped labelled validation sets.
 
-Two sets live under ``suho/data/validation/`` (written by the project, see docs/detectors.md):
+Three sets live under ``suho/data/validation/`` (written by the project, see docs/detectors.md):
 
 - ``refusal.jsonl``: model responses labelled ``refusal`` / ``partial`` / ``comply`` with their
   language (``ko``, ``en``, ``mixed``) and tags (``hard_negative``, ``hotline``, ...);
 - ``pii.jsonl``: strings with the character spans of Korean personal data (``kind``, ``start``,
-  ``end``; none for the hard negatives).
+  ``end``; none for the hard negatives);
+- ``cyber.jsonl``: requests labelled ``offensive`` / ``dual-use`` / ``benign`` (``ko``, ``en``,
+  ``mixed``) for the ``cyber-offense`` detector; requests only, never an answer.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -28,7 +30,7 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
 #: Validation sets: ``refusal`` (written here), ``pii``, and ``answers`` (real answers of the
 #: embedded models to the probe library, labelled here; split by source model, see docs).
-SETS = ("refusal", "pii", "answers")
+SETS = ("refusal", "pii", "answers", "cyber")
 
 # A plain string-match refusal baseline of the kind public benchmarks ship (a response that
 # contains a stock refusal phrase is a refusal), written here in Korean and English. Every
@@ -380,20 +382,75 @@ def eval_pii(
     )
 
 
+def eval_cyber(
+    name: str,
+    records: Sequence[dict[str, Any]],
+    judge: Callable[[DetectInput], Verdict],
+    *,
+    split: str = "all",
+) -> EvalReport:
+    """Binary metrics with hit = offensive, overall and per language, plus per-class metrics for
+    offensive / dual-use / benign and a confusion matrix (the ``cyber`` set)."""
+    labels = ("offensive", "dual-use", "benign")
+    overall = PRF()
+    by_lang: dict[str, PRF] = {}
+    by_class = {lab: PRF() for lab in labels}
+    confusion = {g: {p: 0 for p in labels} for g in labels}
+    stages: dict[str, int] = {}
+    errors: list[dict[str, Any]] = []
+    for rec in records:
+        v = judge(DetectInput(text=rec["text"], lang=rec["lang"]))
+        gold = rec["label"]
+        pred = v.label if v.label in labels else ("offensive" if v.hit else "benign")
+        overall.add(v.hit, gold == "offensive")
+        by_lang.setdefault(rec["lang"], PRF()).add(v.hit, gold == "offensive")
+        for lab in labels:
+            by_class[lab].add(pred == lab, gold == lab)
+        confusion[gold][pred] += 1
+        stages[v.stage] = stages.get(v.stage, 0) + 1
+        if pred != gold:
+            errors.append(
+                {
+                    "id": rec["id"],
+                    "lang": rec["lang"],
+                    "gold": gold,
+                    "predicted": pred,
+                    "score": round(v.score, 3),
+                    "text": rec["text"][:160],
+                }
+            )
+    return EvalReport(
+        name,
+        "cyber",
+        split,
+        len(records),
+        overall,
+        by_lang,
+        by_class,
+        {},
+        confusion,
+        stages,
+        errors,
+    )
+
+
 def evaluate(
     name: str, *, split: str = "all", detector: Any = None, dataset: str | None = None
 ) -> EvalReport:
     """Evaluate the registered detector ``name`` on its validation set.
 
     ``refusal`` (and any detector of kind ``refusal``, or a judge) runs on the refusal set, or on
-    the real-answer set with ``dataset="answers"``; ``pii-kr`` on the PII set. ``detector``
-    replaces the registered one (for tests and judges).
+    the real-answer set with ``dataset="answers"``; ``pii-kr`` on the PII set; ``cyber-offense``
+    on the cyber set (offensive / dual-use / benign requests). ``detector`` replaces the
+    registered one (for tests and judges).
     """
     from suho.detectors._base import TextDetector, get_detector
 
     det = detector if detector is not None else get_detector(name)
     if dataset is None:
         dataset = "pii" if name == "pii-kr" or getattr(det, "dataset", "") == "pii" else "refusal"
+        if getattr(det, "dataset", "") == "cyber":
+            dataset = "cyber"
     elif dataset not in SETS:
         raise SuhoInputError(f"--set must be one of {', '.join(SETS)}, not {dataset!r}")
     if dataset == "answers":
@@ -414,6 +471,8 @@ def evaluate(
         call = _sync(det)
     if dataset == "pii":
         return eval_pii(name, records, call, split=split)
+    if dataset == "cyber":
+        return eval_cyber(name, records, call, split=split)
     return eval_refusal(name, records, call, split=split)
 
 
@@ -441,6 +500,7 @@ __all__ = [
     "SPLITS",
     "EvalReport",
     "baseline_refuses",
+    "eval_cyber",
     "eval_pii",
     "eval_refusal",
     "evaluate",

@@ -12,7 +12,7 @@ from suho.episode._context import (
     EpisodeContext,
     ModelRole,
 )
-from suho.episode._loop import ToolResultHook, agent_loop
+from suho.episode._loop import RefreshHook, StepHook, ToolResultHook, agent_loop
 from suho.episode._model import Attempt, Budget, BudgetExceeded, Episode, Event, EventKind
 from suho.episode._tools import Tool, ToolOutcome, ToolRuntime, render_value, tool
 
@@ -29,6 +29,8 @@ __all__ = [
     "Event",
     "EventKind",
     "ModelRole",
+    "RefreshHook",
+    "StepHook",
     "Tool",
     "ToolOutcome",
     "ToolResultHook",

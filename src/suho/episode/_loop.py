@@ -22,10 +22,15 @@ from suho.targets import Message
 
 from ._context import EpisodeContext
 from ._model import BudgetExceeded, Episode
-from ._tools import ToolOutcome
+from ._tools import ToolOutcome, ToolRuntime
 
 # A defense's view of a tool result before the model sees it: return the text to show instead.
 ToolResultHook = Callable[[ToolOutcome, Episode], Awaitable[str]]
+# Called after each round of tool results is in the messages (e.g. to repeat the user's request).
+StepHook = Callable[[Episode], Awaitable[None]]
+# Called before each model call after the first: a new tool runtime when the tools changed (an
+# MCP server re-listed its tools), else None.
+RefreshHook = Callable[[], Awaitable["ToolRuntime | None"]]
 
 
 async def agent_loop(
@@ -33,18 +38,32 @@ async def agent_loop(
     ctx: EpisodeContext,
     *,
     on_tool_result: ToolResultHook | None = None,
+    after_tools: StepHook | None = None,
     parallel_tools: bool = True,
+    runtime: ToolRuntime | None = None,
+    refresh_tools: RefreshHook | None = None,
 ) -> str | None:
     """Drive ``ctx.target`` with ``ctx.tools`` until it gives a final answer; return it.
 
     ``episode.messages`` must already hold the opening messages (system, user). On return,
     ``episode.output`` is the final answer (None when the budget ended the episode first) and
     ``episode.ended_by`` says why the loop stopped: ``answer`` or ``budget:<what>``.
+    ``runtime`` replaces ``ctx.tools`` (a defense that narrowed the tools); ``after_tools`` runs
+    after each round of tool results has been added to the messages; ``refresh_tools`` runs
+    before every model call after the first and may return a new runtime (tools that changed).
     """
-    runtime = ctx.tools
+    runtime = runtime if runtime is not None else ctx.tools
     definitions = runtime.definitions() if runtime is not None else ()
     params = replace(ctx.params, tools=definitions) if definitions else ctx.params
+    first = True
     while True:
+        if refresh_tools is not None and not first:
+            fresh = await refresh_tools()
+            if fresh is not None:
+                runtime = fresh
+                definitions = runtime.definitions()
+                params = replace(ctx.params, tools=definitions) if definitions else ctx.params
+        first = False
         try:
             episode.budget.check()
             result = await ctx.target.generate(episode.messages, params)
@@ -82,4 +101,6 @@ async def agent_loop(
             episode.messages.append(
                 Message("tool", shown, name=out.call.name, tool_call_id=out.call.id)
             )
+        if after_tools is not None:
+            await after_tools(episode)
         await ctx.checkpoint()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
+from suho._atomic import atomic_text
 from suho.errors import SuhoInputError
 from suho.export._model import TLP_LEVELS, ExportData, collect
 from suho.store import Store
@@ -45,14 +46,8 @@ def write_export_file(
 ) -> Path:
     """Write to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            write_export(store, run_id, fmt, f, redact=redact, tlp=tlp)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
+    with atomic_text(path) as f:
+        write_export(store, run_id, fmt, f, redact=redact, tlp=tlp)
     return path
 
 

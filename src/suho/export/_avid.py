@@ -82,7 +82,9 @@ def build_reports(data: ExportData) -> list[dict[str, Any]]:
             }
             for ref in (
                 external_reference(r)
-                for r in sorted(tax.get("atlas", set()) | tax.get("owasp", set()))
+                for r in sorted(
+                    tax.get("atlas", set()) | tax.get("attack", set()) | tax.get("owasp", set())
+                )
             )
         ]
         metrics = [

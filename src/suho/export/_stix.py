@@ -83,7 +83,8 @@ def build_bundle(data: ExportData, *, tlp: str = "amber") -> Any:
     for g in data.groups:
         cat, tr = g["category"], g["transform"]
         tax = g["taxonomy"]
-        ext = [external_reference(r) for r in [*tax.get("atlas", []), *tax.get("owasp", [])]]
+        tax_refs = [*tax.get("atlas", []), *tax.get("attack", []), *tax.get("owasp", [])]
+        ext = [external_reference(r) for r in tax_refs]
         if cat not in patterns:
             ap = stix2.AttackPattern(
                 id=_id("attack-pattern", rid, cat),

@@ -13,6 +13,7 @@ from typing import Any
 ATLAS_SOURCE = "mitre-atlas"
 OWASP_SOURCE = "owasp-llm-top-10-2025"
 OWASP_AGENTIC_SOURCE = "owasp-agentic-top-10"
+ATTACK_SOURCE = "mitre-attack"
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +29,27 @@ def _entry(kind: str, ref: str) -> dict[str, Any] | None:
     return dict(e) if isinstance(e, Mapping) else None
 
 
+@lru_cache(maxsize=1)
+def attack_techniques() -> dict[str, str]:
+    """``{id: name}`` of the MITRE ATT&CK techniques the cyber range uses (pinned data)."""
+    import json
+    from importlib import resources
+
+    raw = (
+        resources.files("suho").joinpath("data", "taxonomy", "mitre_attack.json").read_text("utf-8")
+    )
+    return {str(t["id"]): str(t["name"]) for t in json.loads(raw)["techniques"]}
+
+
+def is_attack_id(ref: str) -> bool:
+    """An ATT&CK technique id (``T1190``, ``T1110.001``)."""
+    head, _, sub = ref.partition(".")
+    return len(head) == 5 and head[0] == "T" and head[1:].isdigit() and (not sub or sub.isdigit())
+
+
 def reference_names() -> dict[str, str]:
-    """``{id: name}`` for every OWASP LLM, OWASP Agentic and ATLAS entry."""
-    out: dict[str, str] = {}
+    """``{id: name}`` for every OWASP LLM, OWASP Agentic, ATLAS and ATT&CK entry."""
+    out: dict[str, str] = dict(attack_techniques())
     for kind in ("owasp_llm", "owasp_agentic", "atlas"):
         for k, v in (getattr(_tax(), kind, {}) or {}).items():
             if isinstance(v, Mapping) and v.get("name"):
@@ -40,6 +59,11 @@ def reference_names() -> dict[str, str]:
 
 def external_reference(ref: str) -> dict[str, str]:
     """A STIX external reference for an ATLAS technique or OWASP id (name and URL when known)."""
+    if is_attack_id(ref):
+        name = attack_techniques().get(ref)
+        att = {"source_name": ATTACK_SOURCE, "external_id": ref,
+               "url": "https://attack.mitre.org/techniques/" + ref.replace(".", "/") + "/"}  # fmt: skip
+        return {**att, "description": name} if name else att
     if ref.upper().startswith("AML."):
         e = _entry("atlas", ref) or {}
         out = {"source_name": ATLAS_SOURCE, "external_id": ref}

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from suho.errors import SuhoInputError
-from suho.probes._model import Probe
+from suho.probes._model import DEFAULT_MAX_PROMPT_CHARS, Probe, check_prompt_size
 
 
 def _explain(e: ValidationError) -> str:
@@ -29,11 +29,14 @@ def _explain(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
+def parse_probe_lines(
+    lines: Iterable[str], source: str, *, max_prompt_chars: int | None = None
+) -> Iterator[Probe]:
     """Parse JSONL probe lines, naming ``source`` and the line number in every error.
 
     Blank lines and lines starting with ``//`` or ``#`` are skipped. Duplicate ids are an error,
-    because attempt ids are derived from probe ids.
+    because attempt ids are derived from probe ids, and so is a prompt longer than
+    ``max_prompt_chars``.
     """
     seen: dict[str, int] = {}
     for no, raw in enumerate(lines, start=1):
@@ -54,6 +57,7 @@ def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
             probe = Probe.model_validate(obj)
         except ValidationError as e:
             raise SuhoInputError(_explain(e), path=source, line=no) from e
+        check_prompt_size(probe.prompt, max_prompt_chars, source, no)
         if probe.id in seen:
             raise SuhoInputError(
                 f"duplicate probe id {probe.id!r} (first on line {seen[probe.id]})",
@@ -64,21 +68,24 @@ def parse_probe_lines(lines: Iterable[str], source: str) -> Iterator[Probe]:
         yield probe
 
 
-def load_probes_file(path: str | Path) -> Iterator[Probe]:
+def load_probes_file(
+    path: str | Path, *, max_prompt_chars: int | None = DEFAULT_MAX_PROMPT_CHARS
+) -> Iterator[Probe]:
     """Probes from a user's JSONL file: ``{"id", "prompt", "lang"?, "category"?, "intent_id"?, ...}``.
 
-    A missing file is reported at once; problems inside it as the probes are read.
+    A missing file is reported at once; problems inside it (a prompt longer than
+    ``max_prompt_chars`` too) as the probes are read.
     """
     p = Path(path)
     if not p.is_file():
         raise SuhoInputError("probe file not found", path=str(path))
-    return _iter_file(p, str(path))
+    return _iter_file(p, str(path), max_prompt_chars)
 
 
-def _iter_file(p: Path, name: str) -> Iterator[Probe]:
+def _iter_file(p: Path, name: str, max_prompt_chars: int | None) -> Iterator[Probe]:
     with p.open(encoding="utf-8-sig") as f:
         try:
-            yield from parse_probe_lines(f, name)
+            yield from parse_probe_lines(f, name, max_prompt_chars=max_prompt_chars)
         except UnicodeDecodeError as e:
             raise SuhoInputError(f"not UTF-8 text ({e.reason})", path=name) from e
 

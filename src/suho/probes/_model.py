@@ -7,9 +7,26 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from suho.errors import SuhoInputError
+
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 Expected = Literal["refuse", "comply"]
+
+# The longest probe prompt a scan reads unless told otherwise (--max-prompt-chars): far above any
+# real jailbreak (the longest shipped probe is under 2,000), far below what would bloat a store.
+DEFAULT_MAX_PROMPT_CHARS = 100_000
+
+
+def check_prompt_size(prompt: str, limit: int | None, path: str, line: int) -> None:
+    """An input error naming ``path:line`` when ``prompt`` is longer than ``limit`` chars."""
+    if limit is not None and len(prompt) > limit:
+        raise SuhoInputError(
+            f"prompt is {len(prompt):,} characters, above the limit of {limit:,} "
+            "(raise it with --max-prompt-chars)",
+            path=path,
+            line=line,
+        )
 
 
 def guess_lang(text: str) -> str:

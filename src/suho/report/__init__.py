@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TextIO
 
+from suho._atomic import atomic_text
 from suho.errors import SuhoInputError
 from suho.report._data import attempt_view, iter_attempts, summary
 from suho.report._redact import redact_attempt, redact_text
@@ -73,14 +74,8 @@ def write_report_file(
     if fmt not in FORMATS:
         raise SuhoInputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            write_report(store, run_id, fmt, f, redact=redact, summary_data=summary_data)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
+    with atomic_text(path) as f:
+        write_report(store, run_id, fmt, f, redact=redact, summary_data=summary_data)
     return path
 
 

@@ -45,6 +45,16 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         for a in sorted({g["attack"] for g in harmful})
     }
     config = dict(run["config"])
+    agent: dict[str, Any] = {}
+    if config.get("environment") == "agents":
+        from suho.agents import agent_section
+
+        agent = {"agent": agent_section(store, rid)}
+    cyber: dict[str, Any] = {}
+    if config.get("environment") == "cyber":
+        from suho.cyber import cyber_store_section
+
+        cyber = {"cyber": cyber_store_section(store, rid)}
     return {
         "schema": "suho.report/1",
         "run_id": rid,
@@ -75,6 +85,8 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             {k: v for k, v in f.items() if k not in ("id", "run_id")}
             for f in store.get_findings(rid)
         ],
+        **agent,
+        **cyber,
     }
 
 
@@ -118,6 +130,7 @@ def attempt_view(row: dict[str, Any]) -> dict[str, Any]:
             }
             for name, v in row["verdicts"].items()
         },
+        "events": row.get("events") or [],
     }
 
 

@@ -221,6 +221,38 @@ def warm_up() -> None:
     _asset("report.css")
 
 
+def _agent_pct(r: dict[str, Any] | None) -> str:
+    if not r or not r.get("trials") or r.get("value") is None:
+        return "–"
+    return f"{r['value'] * 100:.1f}%"
+
+
+def _agent_ci(r: dict[str, Any] | None) -> str:
+    if not r or not r.get("trials") or r.get("ci_low") is None:
+        return ""
+    return f"[{r['ci_low'] * 100:.1f}–{r['ci_high'] * 100:.1f}%]"
+
+
+def _agent_context(store: Store, s: dict[str, Any], redacted: bool) -> dict[str, Any]:
+    """What the agent section needs (nothing for a run that is not an agent scan)."""
+    agent = s.get("agent")
+    if not agent:
+        return {"agent": None}
+    from suho.agents._transcripts import agent_transcripts
+
+    return {
+        "agent": agent,
+        "agent_pct": _agent_pct,
+        "agent_ci": _agent_ci,
+        "agent_tables": [
+            (f"agent_{k}", list(agent[k].items()))
+            for k in ("by_suite", "by_attack", "by_defense", "by_lang")
+            if agent.get(k)
+        ],
+        "transcripts": [] if redacted else agent_transcripts(store, s["run_id"]),
+    }
+
+
 def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -> tuple[str, str]:
     """The page before and after the data element, for the run summarised in ``s``."""
     rid = s["run_id"]
@@ -267,6 +299,7 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
             ),
             gap=s.get("gap"),
             gap_more=_gap_more(s.get("gap")),
+            **_agent_context(store, s, redacted),
             target=target,
             created=_iso(s["created_at"]),
             finished=_iso(s["finished_at"]),
@@ -300,12 +333,24 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
             if rates["over_refusal"]["trials"]
             else [],
             findings=findings,
+            **_cyber_parts(store, s),
         )
     )
     head, sep, tail = html.partition("<!--suho:data-->")
     if not sep:  # pragma: no cover - the template always has the marker
         raise RuntimeError("report template lost its data marker")
     return head, tail
+
+
+def _cyber_parts(store: Store, s: dict[str, Any]) -> dict[str, Any]:
+    """The cyber range's charts and transcripts, for a cyber run (see ``suho.cyber._html``)."""
+    if not s.get("cyber"):
+        return {"cyber": None}
+    from suho.cyber._html import charts, transcripts
+
+    rows, total = transcripts(store.iter_attempts(s["run_id"]))
+    return {"cyber": s["cyber"], "cyber_charts": charts(s["cyber"]),
+            "cyber_transcripts": rows, "cyber_total": total}  # fmt: skip
 
 
 class _Sink:

@@ -4,6 +4,32 @@ from __future__ import annotations
 
 # key: (Korean, English)
 UI: dict[str, tuple[str, str]] = {
+    "agent": ("에이전트 평가", "Agent arena"),
+    "agent_help": (
+        "도구를 쓰는 에이전트에 간접 프롬프트 인젝션을 심고, 결과를 모델의 말이 아니라 환경의 상태로 판정했습니다.",
+        "Indirect prompt injections planted in a tool-using agent's environment, judged on the environment's state, not on the model's words.",
+    ),
+    "benign_utility": ("정상 유용성", "Benign utility"),
+    "utility_under_attack": ("공격 중 유용성", "Utility under attack"),
+    "targeted_asr": ("표적 공격 성공률", "Targeted ASR"),
+    "blast_radius": ("피해 범위", "Blast radius"),
+    "won": ("원 이동", "won moved"),
+    "messages_sent": ("보낸 메시지", "messages sent"),
+    "files_touched": ("건드린 파일", "files touched"),
+    "other_changes": ("기타 변경", "other changes"),
+    "agent_gap": ("한국어-영어 인젝션 격차", "KO-EN injection gap"),
+    "agent_by_suite": ("묶음별", "By suite"),
+    "agent_by_attack": ("공격별", "By attack"),
+    "agent_by_defense": ("방어별", "By defense"),
+    "agent_by_lang": ("언어별", "By language"),
+    "taxonomy": ("분류 체계", "Taxonomy"),
+    "transcripts": ("대화 기록", "Transcripts"),
+    "transcripts_help": (
+        "도구 호출과 결과입니다. 심어 둔 인젝션은 강조 표시했습니다. 성공한 공격을 먼저 보여 줍니다.",
+        "Tool calls and results; the planted injection is highlighted. Hijacked episodes come first.",
+    ),
+    "utility": ("유용성", "utility"),
+    "hijacked": ("탈취", "hijacked"),
     "title": ("suho 평가 보고서", "suho evaluation report"),
     "toggle": ("English", "한국어"),
     "toggle_label": ("화면 언어 바꾸기", "Switch display language"),

@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.sql import Select
 
 from suho.report._redact import redact_text
-from suho.store import Store, attempts, verdicts
+from suho.store import ORIGINAL_PROMPT, Store, attempts, verdicts
 
 ROW_FIELDS = (
     "seq", "probe", "lang", "cat", "tr", "attack", "repeat", "status", "outcome", "success",
@@ -163,7 +163,7 @@ def fetch_in(
         ]
 
 
-VERDICT_COLUMNS = "attempt_id, detector, hit, score, stage, label"
+VERDICT_COLUMNS = "attempt_id, detector, hit, score, stage, label, turn"
 
 
 def iter_chunks(
@@ -200,7 +200,7 @@ def iter_chunks(
             a.expected,
             a.error_kind,
             func.substr(a.error_detail, 1, EDETAIL_CAP),
-            func.substr(a.original_prompt, 1, pcap + 1),
+            func.substr(ORIGINAL_PROMPT, 1, pcap + 1),  # stored once when untransformed
             func.substr(a.prompt, 1, pcap + 1),
             response,
             a.decided_by,
@@ -237,6 +237,7 @@ def iter_chunks(
         vrows = fetch_in(
             store, VERDICT_COLUMNS, "verdicts", "attempt_id", ids, "attempt_id, detector"
         )
+        vrows = [v[:-1] for v in vrows if v[-1] is None]  # final verdicts; turns are in events
         if vrows:
             row_of = {aid: i for i, aid in enumerate(ids)}
             vaid, vdet, vhit, vscore, vstage, vlabel = map(list, zip(*vrows, strict=True))

@@ -37,7 +37,7 @@ def probe_uri(probe_id: str) -> str:
 
 
 def _rule(category: str, tags: dict[str, list[str]], names: dict[str, str]) -> dict[str, Any]:
-    refs = [*tags.get("owasp", []), *tags.get("atlas", [])]
+    refs = [*tags.get("owasp", []), *tags.get("atlas", []), *tags.get("attack", [])]
     described = ", ".join(f"{r} {names[r]}" if r in names else r for r in refs)
     return {
         "id": f"suho/{category}",

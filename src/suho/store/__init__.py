@@ -13,6 +13,7 @@ from suho.store._types import (
     DEFAULT_DB,
     AttemptResult,
     Totals,
+    VerdictRecord,
     check_sqlite_file,
     lease_owner_id,
     resolve_url,
@@ -20,16 +21,26 @@ from suho.store._types import (
 )
 
 if TYPE_CHECKING:
-    from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
-    from suho.store._store import Store, display_url
+    from suho.store._schema import (
+        HEAD_REVISION,
+        attempt_events,
+        attempts,
+        findings,
+        metadata,
+        runs,
+        verdicts,
+    )
+    from suho.store._store import ORIGINAL_PROMPT, Store, display_url
 
 _LAZY = {
     "HEAD_REVISION": "suho.store._schema",
     "attempts": "suho.store._schema",
+    "attempt_events": "suho.store._schema",
     "findings": "suho.store._schema",
     "metadata": "suho.store._schema",
     "runs": "suho.store._schema",
     "verdicts": "suho.store._schema",
+    "ORIGINAL_PROMPT": "suho.store._store",
     "Store": "suho.store._store",
     "display_url": "suho.store._store",
 }
@@ -41,9 +52,12 @@ __getattr__ = lazy_attributes(__name__, _LAZY)
 __all__ = [
     "DEFAULT_DB",
     "HEAD_REVISION",
+    "ORIGINAL_PROMPT",
     "AttemptResult",
     "Store",
     "Totals",
+    "VerdictRecord",
+    "attempt_events",
     "attempts",
     "check_sqlite_file",
     "display_url",

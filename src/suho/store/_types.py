@@ -17,6 +17,7 @@ from typing import Any
 from suho.errors import SuhoInputError
 
 DEFAULT_DB = "sqlite:///suho.db"
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 def resolve_url(url: str | None, env: Mapping[str, str] | None = None) -> str:
@@ -47,11 +48,60 @@ def check_sqlite_file(path: str, url: str | None, *, create: bool) -> None:
     parent = file.resolve().parent
     if not parent.is_dir():
         raise SuhoInputError(f"--db {url!r}: directory {parent} does not exist")
-    if not create and not file.exists():
+    if not file.exists():
+        if not create:
+            raise SuhoInputError(
+                f"no store at {file} (nothing has been scanned into it; "
+                "pass --db or set SUHO_DB to the store you scanned into)"
+            )
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise SuhoInputError(f"--db {url!r}: cannot create {file}: {parent} is read-only")
+        return
+    if file.is_dir():
+        raise SuhoInputError(f"--db {url!r}: {file} is a directory, not a database file")
+    try:
+        with file.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as e:
+        raise SuhoInputError(f"--db {url!r}: cannot read {file} ({e.strerror or e})") from e
+    if head and head != SQLITE_HEADER:
+        raise SuhoInputError(f"--db {url!r}: {file} is not a SQLite database")
+    # The store writes (runs, leases, migrations) and SQLite's write-ahead log needs files
+    # beside the database: find a read-only store before anything is sent, not after.
+    if not os.access(file, os.R_OK | os.W_OK):
+        raise SuhoInputError(f"--db {url!r}: {file} is read-only")
+    if not os.access(parent, os.W_OK | os.X_OK):
         raise SuhoInputError(
-            f"no store at {file} (nothing has been scanned into it; "
-            "pass --db or set SUHO_DB to the store you scanned into)"
+            f"--db {url!r}: the directory {parent} is read-only "
+            "(SQLite writes its journal beside the database)"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    """One detector's verdict as stored: the final one (``turn`` None) or one of a turn
+    (``ctx.score(turn=...)`` in a multi-turn episode)."""
+
+    detector: str
+    kind: str
+    hit: bool
+    score: float
+    label: str | None = None
+    stage: str = "rule"
+    evidence: dict[str, Any] = field(default_factory=dict)
+    turn: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "kind": self.kind,
+            "hit": self.hit,
+            "score": self.score,
+            "label": self.label,
+            "stage": self.stage,
+            "evidence": self.evidence,
+            "turn": self.turn,
+        }
 
 
 @dataclass(slots=True)
@@ -74,7 +124,12 @@ class AttemptResult:
     completion_tokens: int | None = None
     started_at: float | None = None
     finished_at: float | None = None
-    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] | None = None  # the episode's whole trace, in order
+    attacker_calls: int | None = None  # requests to the attacker model (None: no attacker)
+    judge_calls: int | None = None  # requests to the judge model role (None: no judge role)
+    # Not a column: the attempt has checkpointed events to clear when its result is written.
+    checkpointed: bool = False
+    verdicts: list[VerdictRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

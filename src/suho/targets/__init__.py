@@ -9,6 +9,7 @@ from __future__ import annotations
 from suho import _registry
 from suho.targets._base import (
     RETRYABLE,
+    BaseUrl,
     ChatResult,
     ErrorKind,
     GenParams,
@@ -18,6 +19,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
     public_url,
     scrub,
 )
@@ -27,6 +29,7 @@ DEFAULT_TARGET = "local:qwen2.5-1.5b"
 __all__ = [
     "DEFAULT_TARGET",
     "RETRYABLE",
+    "BaseUrl",
     "ChatResult",
     "ErrorKind",
     "GenParams",
@@ -37,6 +40,7 @@ __all__ = [
     "TargetSpec",
     "ToolCall",
     "create_target",
+    "function_spec",
     "public_url",
     "scrub",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -16,9 +17,13 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
     public_url,
 )
-from suho.targets._http import HttpClient
+from suho.targets._http import HttpClient, http_base_url
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -35,16 +40,18 @@ class AnthropicTarget:
     def __init__(self, spec: TargetSpec, options: TargetOptions) -> None:
         self.spec = spec
         self.options = options
-        self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
-        if self.base_url.endswith("/v1"):
-            self.base_url = self.base_url[: -len("/v1")]
+        base = http_base_url(options.base_url or DEFAULT_BASE_URL)
+        if base.url.endswith("/v1"):
+            base = dataclasses.replace(base, url=base.url[: -len("/v1")])
+        self.base = base
+        self.base_url = base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "ANTHROPIC_API_KEY")
         if self._key is None and options.base_url is None:
             raise SuhoInputError("ANTHROPIC_API_KEY is not set")
         headers = {"content-type": "application/json", "anthropic-version": API_VERSION}
         if self._key:
             headers["x-api-key"] = self._key
-        self._http = HttpClient(options, headers)
+        self._http = HttpClient(options, headers, self.base)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -54,10 +61,15 @@ class AnthropicTarget:
         }
 
     def secrets(self) -> list[str]:
-        return [self._key] if self._key else []
+        return ([self._key] if self._key else []) + self.base.secrets()
+
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True)
 
     async def preflight(self) -> None:
-        await self._http.check_reachable(f"{self.base_url}/v1/models", "the Anthropic API")
+        await self._http.check_reachable("/v1/models", "the Anthropic API")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -100,20 +112,28 @@ class AnthropicTarget:
         if params.stop:
             body["stop_sequences"] = list(params.stop)
         if params.tools:
+            fns = [function_spec(t) for t in params.tools]
             body["tools"] = [
                 {
-                    "name": t["name"],
-                    "description": t.get("description", ""),
-                    "input_schema": t.get("parameters", {"type": "object"}),
+                    "name": f["name"],
+                    "description": f.get("description", ""),
+                    "input_schema": f.get("parameters", {"type": "object"}),
                 }
-                for t in params.tools
+                for f in fns
             ]
+            choice = params.tool_choice
+            if choice == "none":
+                body["tool_choice"] = {"type": "none"}
+            elif choice == "required":
+                body["tool_choice"] = {"type": "any"}
+            elif choice == "auto":
+                body["tool_choice"] = {"type": "auto"}
+            elif choice is not None:
+                body["tool_choice"] = {"type": "tool", "name": choice}
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await self._http.post_json(
-            f"{self.base_url}/v1/messages", self._body(messages, params)
-        )
+        data = await self._http.post_json("/v1/messages", self._body(messages, params))
         if data.get("type") == "error":
             err = data.get("error") or {}
             raise TargetError(ErrorKind.SERVER_ERROR, f"error in 200 response: {err}"[:300])

@@ -11,10 +11,13 @@ import enum
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from suho.errors import SuhoInputError
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -60,8 +63,20 @@ class GenParams:
     top_p: float | None = None
     seed: int | None = None
     stop: tuple[str, ...] = ()
-    tools: tuple[Mapping[str, Any], ...] = ()  # JSON-schema function definitions
+    # Function definitions, either bare ({"name", "description", "parameters"}) or in the
+    # OpenAI shape ({"type": "function", "function": {...}}, what ``Tool.definition`` gives).
+    tools: tuple[Mapping[str, Any], ...] = ()
     response_format: Mapping[str, Any] | None = None  # e.g. a JSON schema, for judges
+    # "auto", "none", "required", or a tool's name (the model must call that one); None leaves
+    # the provider's default. Only sent with ``tools``.
+    tool_choice: str | None = None
+
+
+def function_spec(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool definition as a bare function (``name``, ``description``, ``parameters``),
+    whichever of the two shapes ``GenParams.tools`` holds it in."""
+    fn = tool.get("function") if tool.get("type") == "function" else None
+    return dict(fn) if isinstance(fn, Mapping) else dict(tool)
 
 
 @dataclass(slots=True)
@@ -186,6 +201,11 @@ class Target(Protocol):
         """Secret values in use, so the engine can scrub them from anything it stores."""
         ...
 
+    def capabilities(self) -> Capabilities:
+        """What this target can do (tools, JSON mode, ...); the engine refuses, at preflight, a
+        run whose attacks need more."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -220,15 +240,59 @@ def chat_messages(
     return out
 
 
+@dataclass(slots=True, frozen=True)
+class BaseUrl:
+    """A base URL split into what may be stored or shown and what must not.
+
+    ``url`` is scheme, host, port and path only: the one form that is stored, logged, reported
+    and put in error messages. ``query`` (sent on every request, after the request's own path)
+    and ``username`` / ``password`` (sent as HTTP basic auth) may carry secrets, so they live only
+    in memory, for the requests themselves.
+    """
+
+    url: str
+    query: str = ""
+    username: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> BaseUrl:
+        parts = urlsplit(url.strip())
+        host = parts.netloc.rpartition("@")[2]  # keeps [::1] brackets and the port
+        clean = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+        user = unquote(parts.username) if parts.username is not None else None
+        password = unquote(parts.password) if parts.password is not None else None
+        return cls(clean, parts.query, user or None, password)
+
+    @property
+    def redacted(self) -> bool:
+        """Whether anything was taken out (so a stored copy cannot be used as it is)."""
+        return bool(self.query or self.username or self.password)
+
+    def request_url(self, path: str = "") -> str:
+        """``url`` + ``path`` with the query string where it belongs: after the path."""
+        full = self.url + path
+        return f"{full}?{self.query}" if self.query else full
+
+    def secrets(self) -> list[str]:
+        """Values to scrub from anything stored: the password and the query's values (those
+        long enough that replacing them cannot mangle ordinary text)."""
+        values = [v for _, v in parse_qsl(self.query, keep_blank_values=True)]
+        if self.password:
+            values.append(self.password)
+        return [v for v in values if len(v) >= MIN_SECRET_CHARS]
+
+
+# A query value shorter than this (``v=1``, ``fmt=json``) is not scrubbed from answers: it is
+# never stored anyway, and "***" for every "1" in an answer would ruin the text.
+MIN_SECRET_CHARS = 6
+
+
 def public_url(url: str | None) -> str | None:
-    """Strip credentials and query strings from a URL before it is stored or shown."""
+    """Strip credentials, query string and fragment from a URL before it is stored or shown."""
     if url is None:
         return None
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return BaseUrl.parse(url).url
 
 
 def scrub(text: str, secrets: Sequence[str]) -> str:

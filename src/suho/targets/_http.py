@@ -7,6 +7,7 @@ the scan engine's budget is 2 ms per attempt in total (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.utils
 import json
@@ -15,9 +16,10 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from suho.errors import SuhoInputError
-from suho.targets._base import ErrorKind, TargetError, TargetOptions
+from suho.targets._base import BaseUrl, ErrorKind, TargetError, TargetOptions, scrub
 
 
 @contextlib.contextmanager
@@ -52,8 +54,12 @@ class HttpClient:
     only to the endpoints the user configured.
     """
 
-    def __init__(self, options: TargetOptions, headers: Mapping[str, str]) -> None:
+    def __init__(self, options: TargetOptions, headers: Mapping[str, str], base: BaseUrl) -> None:
+        self.base = base
         self.headers = {**headers, **options.headers}
+        if base.username is not None or base.password is not None:  # user:password@ in the URL
+            pair = f"{base.username or ''}:{base.password or ''}".encode()
+            self.headers["authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         self.limit = options.max_connections
         self.timeout = aiohttp.ClientTimeout(
             total=options.timeout + 5.0, connect=min(options.timeout, 10.0)
@@ -88,9 +94,11 @@ class HttpClient:
             await self._session.close()
         self._session = None
 
-    async def post_json(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """POST ``body``; return the decoded JSON object or raise a classified ``TargetError``."""
+    async def post_json(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to ``path`` under the base URL; return the decoded JSON object or raise
+        a classified ``TargetError``."""
         data = json.dumps(body, ensure_ascii=False).encode()
+        url = self.base.request_url(path)
         try:
             async with self.session().post(url, data=data, ssl=self._tls(url)) as resp:
                 raw = await resp.read()
@@ -113,12 +121,13 @@ class HttpClient:
             raise TargetError(ErrorKind.MALFORMED, f"response JSON is a {type(obj).__name__}")
         return obj
 
-    async def check_reachable(self, url: str, what: str) -> None:
-        """Fail fast, before a run starts, when nothing answers at ``url``.
+    async def check_reachable(self, path: str, what: str) -> None:
+        """Fail fast, before a run starts, when nothing answers at ``path`` under the base URL.
 
         Any HTTP answer (even 404 or 401) proves the server is there; only transport failures
-        count.
+        count. The message shows the URL without credentials or query string.
         """
+        url = self.base.request_url(path)
         try:
             async with self.session().get(
                 url, timeout=aiohttp.ClientTimeout(total=10), ssl=self._tls(url)
@@ -127,9 +136,22 @@ class HttpClient:
         except (aiohttp.ClientError, TimeoutError) as e:
             reason = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             raise SuhoInputError(
-                f"cannot reach {what} at {url} ({reason}); "
+                f"cannot reach {what} at {self.base.url}{path} "
+                f"({scrub(reason, self.base.secrets())}); "
                 "check --base-url and that the server is running"
             ) from e
+
+
+def http_base_url(url: str) -> BaseUrl:
+    """``--base-url`` parsed for an HTTP target: ``http://`` or ``https://`` and a host, or an
+    input error that shows the URL without its secrets."""
+    base = BaseUrl.parse(url)
+    parts = urlsplit(base.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SuhoInputError(
+            f"--base-url {base.url!r} must start with http:// or https:// and name a host"
+        )
+    return base
 
 
 def parse_retry_after(value: str | None) -> float | None:

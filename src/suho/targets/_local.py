@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -22,6 +22,9 @@ from suho.targets._base import (
     chat_messages,
 )
 
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
+
 DEFAULT_PARALLEL = 4
 MAX_PARALLEL = 64
 DEFAULT_CTX_PER_SEQ = 2048
@@ -30,6 +33,7 @@ INSTALL_EXTRA_HINT = (
     "several minutes; `make setup` caches the wheel; see docs/local-model.md)"
 )
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.S)
+_FENCED = re.compile(r"```(?:json|JSON|tool_call)?\s*\n?(.*?)\s*```", re.S)
 
 
 def _env_int(options: TargetOptions, name: str, default: int, lo: int, hi: int) -> int:
@@ -62,9 +66,9 @@ class LocalTarget:
 
     Misses: the small quantised models answer worse than the hosted models they stand in for,
     so their refusal rates say little about a large model; batched decoding can change a greedy
-    answer in rare ties (floating-point order); tool calls are parsed only in the
-    ``<tool_call>{json}</tool_call>`` form that Qwen and Hermes templates use; there is no GPU
-    offload (CPU build).
+    answer in rare ties (floating-point order); tool calls are read from the model's text
+    (``<tool_call>`` blocks, a ```json block or a bare call object, see ``parse_tool_calls``),
+    so a call written in prose is missed; there is no GPU offload (CPU build).
     """
 
     name = "local"
@@ -162,6 +166,11 @@ class LocalTarget:
     def secrets(self) -> list[str]:
         return []
 
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True)
+
     async def aclose(self) -> None:
         if self._engine is not None:
             from suho.targets import _llama
@@ -232,32 +241,66 @@ def _json_or_text(arguments: str) -> Any:
         return arguments
 
 
-def parse_tool_calls(text: str) -> tuple[str, list[ToolCall]]:
-    """Split ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` blocks out of ``text``.
+def _as_call(obj: Any, n: int) -> ToolCall | None:
+    """A tool call from one decoded JSON value, if it has the shape of one: ``{"name": ...,
+    "arguments"|"parameters": {...}}``, optionally inside ``{"function": {...}}``."""
+    if isinstance(obj, dict) and isinstance(obj.get("function"), dict):
+        obj = obj["function"]
+    if not isinstance(obj, dict) or not isinstance(obj.get("name"), str) or not obj["name"]:
+        return None
+    args = obj.get("arguments", obj.get("parameters", {}))
+    return ToolCall(
+        id=f"call_{n}",
+        name=obj["name"],
+        arguments=args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
+    )
 
-    A block that is not a JSON object with a string ``name`` stays in the text (the model did not
-    make a usable call, and a detector may want to see that).
+
+def _calls_in(value: Any, start: int) -> list[ToolCall] | None:
+    """Every call in a decoded JSON value (one object or a list of them); None when any item
+    is not a call."""
+    items = value if isinstance(value, list) else [value]
+    calls = [_as_call(v, start + i) for i, v in enumerate(items)]
+    if not calls or any(c is None for c in calls):
+        return None
+    return [c for c in calls if c is not None]
+
+
+def parse_tool_calls(text: str) -> tuple[str, list[ToolCall]]:
+    """Turn the tool calls a local model writes into its text into real ``ToolCall``s.
+
+    Small models asked with tools answer in one of three ways (Qwen2.5 measured): the
+    template's ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` blocks; a Markdown
+    code block (```json ... ```) holding such an object or a list of them; or the bare object
+    as the whole answer. Blocks are taken in that order of preference; the text that remains is
+    returned with them. A block that is not a call (not JSON, no string ``name``) stays in the
+    text: the model did not make a usable call, and a detector may want to see that.
     """
     calls: list[ToolCall] = []
 
     def take(m: re.Match[str]) -> str:
         try:
-            obj = json.loads(m.group(1))
+            value = json.loads(m.group(1))
         except ValueError:
             return m.group(0)
-        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+        found = _calls_in(value, len(calls))
+        if found is None:
             return m.group(0)
-        args = obj.get("arguments", {})
-        calls.append(
-            ToolCall(
-                id=f"call_{len(calls)}",
-                name=obj["name"],
-                arguments=args if isinstance(args, str) else json.dumps(args, ensure_ascii=False),
-            )
-        )
+        calls.extend(found)
         return ""
 
     rest = _TOOL_CALL.sub(take, text)
+    if not calls:
+        rest = _FENCED.sub(take, text)
+    if not calls:
+        bare = text.strip()
+        if bare.startswith(("{", "[")):
+            try:
+                found = _calls_in(json.loads(bare), 0)
+            except ValueError:
+                found = None
+            if found:
+                return "", found
     return (rest.strip() if calls else text), calls
 
 

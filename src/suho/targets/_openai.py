@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -17,9 +17,13 @@ from suho.targets._base import (
     TargetSpec,
     ToolCall,
     chat_messages,
+    function_spec,
     public_url,
 )
-from suho.targets._http import HttpClient
+from suho.targets._http import HttpClient, http_base_url
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -35,22 +39,24 @@ class OpenAITarget:
     def __init__(self, spec: TargetSpec, options: TargetOptions) -> None:
         self.spec = spec
         self.options = options
-        self.base_url = (options.base_url or DEFAULT_BASE_URL).rstrip("/")
-        if not self.base_url.startswith(("http://", "https://")):
-            raise SuhoInputError(
-                f"--base-url {self.base_url!r} must start with http:// or https://"
-            )
+        self.base = http_base_url(options.base_url or DEFAULT_BASE_URL)
+        self.base_url = self.base.url  # never a secret: no credentials, no query string
         self._key = options.getenv(options.api_key_env or "OPENAI_API_KEY")
         if self._key is None and options.base_url is None:
             raise SuhoInputError(
                 "OPENAI_API_KEY is not set; set it, or pass --base-url for a local "
                 "OpenAI-compatible server"
             )
+        if self._key and self.base.username is not None:
+            raise SuhoInputError(
+                f"--base-url {self.base_url} carries a user name and password (sent as HTTP basic "
+                f"auth) and {options.api_key_env or 'OPENAI_API_KEY'} is set (sent as a bearer "
+                "token): both need the Authorization header; use one of them"
+            )
         headers = {"content-type": "application/json"}
         if self._key:
             headers["authorization"] = f"Bearer {self._key}"
-        self._http = HttpClient(options, headers)
-        self._url = f"{self.base_url}/chat/completions"
+        self._http = HttpClient(options, headers, self.base)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -60,10 +66,15 @@ class OpenAITarget:
         }
 
     def secrets(self) -> list[str]:
-        return [self._key] if self._key else []
+        return ([self._key] if self._key else []) + self.base.secrets()
+
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True, json_mode=True)
 
     async def preflight(self) -> None:
-        await self._http.check_reachable(f"{self.base_url}/models", "the OpenAI-compatible API")
+        await self._http.check_reachable("/models", "the OpenAI-compatible API")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -82,13 +93,21 @@ class OpenAITarget:
         if params.stop:
             body["stop"] = list(params.stop)
         if params.tools:
-            body["tools"] = [{"type": "function", "function": dict(t)} for t in params.tools]
+            body["tools"] = [
+                {"type": "function", "function": function_spec(t)} for t in params.tools
+            ]
+            if params.tool_choice is not None:
+                body["tool_choice"] = (
+                    params.tool_choice
+                    if params.tool_choice in ("auto", "none", "required")
+                    else {"type": "function", "function": {"name": params.tool_choice}}
+                )
         if params.response_format is not None:
             body["response_format"] = dict(params.response_format)
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:
-        data = await self._http.post_json(self._url, self._body(messages, params))
+        data = await self._http.post_json("/chat/completions", self._body(messages, params))
         return parse_chat_completion(data)
 
 
