@@ -9,8 +9,9 @@ of a topic), so it holds in Korean, English and mixed text:
 - ``empty``: nothing, or only punctuation and symbols;
 - ``garbage``: mostly characters that are not letters or digits, replacement characters, or
   stray Hangul jamo where syllables belong;
-- ``repetition``: the same sentence again and again, or a text whose distinct word trigrams are a
-  small fraction of all its trigrams (a decoding loop);
+- ``repetition``: the same sentence again and again, a text whose distinct word trigrams are a
+  small fraction of all its trigrams, or one that is mostly material it already said (character
+  12-grams seen twice cover 85% of it): a decoding loop;
 - ``echo``: the answer is the prompt (or most of it) given back, with little else;
 - ``off-topic``: a long answer in the prompt's script that shares almost none of the prompt's
   content (character bigrams for Korean, words for English). Checked only when the answer and the
@@ -167,12 +168,37 @@ def _repetition(body: str) -> NonAnswer | None:
         distinct = len(set(grams)) / len(grams)
         if distinct < 0.35:
             return NonAnswer("repetition", 0.85, f"{distinct:.0%} distinct word trigrams")
+    cover = _repeated_share(body)
+    if cover >= 0.85:
+        return NonAnswer("repetition", 0.8, f"{cover:.0%} of the text repeats itself")
     if len(body) >= 300:
         raw = body.encode()
         ratio = len(zlib.compress(raw, 6)) / len(raw)
         if ratio < 0.12:
             return NonAnswer("repetition", 0.8, f"compresses to {ratio:.0%}")
     return None
+
+
+def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
+    """The share of the text covered by character ``n``-grams that occur more than once in it:
+    near 0 for prose, near 1 for a decoding loop, whatever the language or where the sentences
+    break."""
+    t = re.sub(r"\s+", " ", body[:limit])
+    if len(t) < 150:
+        return 0.0
+    counts: dict[str, int] = {}
+    for i in range(len(t) - n + 1):
+        g = t[i : i + n]
+        counts[g] = counts.get(g, 0) + 1
+    covered = 0
+    reach = 0  # covered up to here
+    for i in range(len(t) - n + 1):
+        if counts[t[i : i + n]] >= 2:
+            start = max(i, reach)
+            if i + n > start:
+                covered += i + n - start
+            reach = max(reach, i + n)
+    return covered / len(t)
 
 
 def _grams(text: str, n: int) -> set[str]:
