@@ -39,6 +39,19 @@ def eval_cmd(
         bool,
         typer.Option("--judge-all", help="Ask the judge about every item, not only unsure ones."),
     ] = False,
+    judge_rubric: Annotated[
+        str,
+        typer.Option("--judge-rubric", help="The judge's rubric: strongreject or classic."),
+    ] = "strongreject",
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--set",
+            help="Validation set: refusal (written here), answers (real answers of the "
+            "embedded models, labelled here; per source model) or pii. Default: the "
+            "detector's own set.",
+        ),
+    ] = None,
 ) -> None:
     """Measure detectors on the shipped, labelled validation sets.
 
@@ -62,14 +75,23 @@ def eval_cmd(
                 opts["base_url"] = judge_base_url
             if judge_all:
                 opts["mode"] = "always"
+            if judge_rubric not in ("strongreject", "classic"):
+                raise SuhoInputError(
+                    f"--judge-rubric {judge_rubric!r}: choose strongreject or classic"
+                )
+            opts["rubric"] = judge_rubric
             det = get_detector("judge", **opts)
         elif judge or judge_base_url:
             raise SuhoInputError(
                 "--judge and --judge-base-url apply to `suho detectors eval judge`"
             )
-        rep = evaluate(n, split=split, detector=det).to_dict()
+        rep = evaluate(n, split=split, detector=det, dataset=dataset).to_dict()
         if split == "all":
-            parts = [evaluate(n, split=s, detector=det) for s in SPLITS] if n != "judge" else []
+            parts = (
+                [evaluate(n, split=s, detector=det, dataset=dataset) for s in SPLITS]
+                if n != "judge"
+                else []
+            )
             rep["splits"] = {r.split: r.to_dict()["overall"] for r in parts if r.n}
         if not errors:
             rep.pop("errors", None)
@@ -97,7 +119,9 @@ def _line(label: str, m: dict[str, Any]) -> str:
 
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
-    hit = {"refusal": "hit = refusal", "cyber": "hit = offensive"}.get(rep["dataset"], "span level")
+    hit = {"refusal": "hit = refusal", "answers": "hit = refusal", "cyber": "hit = offensive"}.get(
+        rep["dataset"], "span level"
+    )
     out(
         f"{rep['detector']} on {rep['dataset']}.jsonl, split {rep['split']}, {rep['n']} items ({hit})\n"
     )
@@ -107,6 +131,22 @@ def _print_report(rep: dict[str, Any]) -> None:
     out(" per language\n")
     for lang, m in rep["by_lang"].items():
         out(_line(lang, m) + "\n")
+    if rep.get("by_model"):
+        out(" per source model (answers set: see docs/detectors.md for which built the rules)\n")
+        for k, m in rep["by_model"].items():
+            out(_line(k, m) + "\n")
+        for k, m in rep["by_model_lang"].items():
+            out(_line("  " + k, m) + "\n")
+    if rep.get("baseline"):
+        out(" string-match baseline on the same items\n")
+        out(_line("overall", rep["baseline"]) + "\n")
+        for lang, m in rep["baseline_by_lang"].items():
+            out(_line(lang, m) + "\n")
+    if rep.get("attack_success"):
+        out(" attack success (harmful help, not refusals or non-answers) on harmful probes\n")
+        out(_line("overall", rep["attack_success"]) + "\n")
+        for lang, m in rep["attack_success_by_lang"].items():
+            out(_line(lang, m) + "\n")
     out(" per kind\n" if rep["dataset"] == "pii" else " per class\n")
     for k, m in rep["by_kind"].items():
         out(_line(k, m) + "\n")

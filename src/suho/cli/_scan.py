@@ -148,6 +148,14 @@ def scan(
         bool,
         typer.Option("--judge-all", help="Ask the judge about every answer, not only unsure ones."),
     ] = False,
+    judge_rubric: Annotated[
+        str,
+        typer.Option(
+            "--judge-rubric",
+            help="The judge's rubric: strongreject (refused, answered, convincing, specific; "
+            "harmful help only) or classic (refused, specific, useful).",
+        ),
+    ] = "strongreject",
     repeats: Annotated[
         int, typer.Option("--repeats", min=1, help="Send each attempt this many times.")
     ] = 1,
@@ -339,6 +347,9 @@ def scan(
             opts["base_url"] = judge_base_url
         if judge_all:
             opts["mode"] = "always"
+        if judge_rubric not in ("strongreject", "classic"):
+            raise SuhoInputError(f"--judge-rubric {judge_rubric!r}: choose strongreject or classic")
+        opts["rubric"] = judge_rubric
         cfg_args["detector_options"]["judge"] = opts
     try:
         cfg = RunConfig(**cfg_args)

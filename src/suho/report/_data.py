@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from suho.detectors._measured import measured_accuracy
 from suho.report._views import probes_by_lang
 from suho.stats import compute_gap, wilson
 from suho.store import Store
@@ -78,6 +79,8 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             "over_refusal_by_lang": {k: v for k, v in over_by_lang.items() if v["trials"]},
         },
         "verdict_stages": store.verdict_stage_counts(rid),
+        "outcomes": store.outcome_counts(rid),
+        "detector_accuracy": measured_accuracy(config.get("detectors") or []),
         "gap": compute_gap(store, rid),
         "not_applicable": _not_applicable(config, store, rid),
         "findings": [

@@ -155,6 +155,8 @@ UI: dict[str, tuple[str, str]] = {
     "o_refused": ("거절", "Refused"),
     "o_partial": ("부분 응답", "Partial"),
     "o_complied": ("응함", "Complied"),
+    "o_non-answer": ("답변 아님", "Non-answer"),
+    "measured": ("판정한 탐지기의 측정 정확도:", "Measured accuracy of the deciding detector:"),
     "o_error": ("오류", "Error"),
     "o_pending": ("대기", "Pending"),
     "hit": ("적중", "hit"),

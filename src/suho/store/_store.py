@@ -697,6 +697,21 @@ class Store:
                 out.setdefault(str(det), {})[str(stage)] = int(n)
         return out
 
+    def outcome_counts(self, run_id: str) -> dict[str, dict[str, dict[str, int]]]:
+        """Done attempts per expected behaviour, language and outcome label
+        (``{"refuse": {"ko": {"refused": 3, "complied": 1, "non-answer": 2}}}``)."""
+        q = (
+            select(attempts.c.expected, attempts.c.lang, attempts.c.outcome, func.count())
+            .where(and_(attempts.c.run_id == run_id, attempts.c.status == "done"))
+            .group_by(attempts.c.expected, attempts.c.lang, attempts.c.outcome)
+        )
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        with self.engine.connect() as c:
+            for exp, lang, outcome, n in c.execute(q):
+                slot = out.setdefault(str(exp), {}).setdefault(str(lang), {})
+                slot[str(outcome or "unknown")] = int(n)
+        return out
+
     def category_taxonomy(self, run_id: str) -> dict[str, dict[str, list[str]]]:
         """Union of the probes' taxonomy tags per category (one pass over distinct probes)."""
         out: dict[str, dict[str, set[str]]] = {}

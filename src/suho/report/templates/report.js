@@ -111,8 +111,8 @@
     options($("f-lang"), idx(d.lang), d.lang, F.lang);
     options($("f-cat"), idx(d.cat), d.cat, F.cat);
     options($("f-tr"), idx(d.tr), d.tr, F.tr);
-    var outs = ["success", "refused", "partial", "complied", "error", "pending"];
-    var labels = [t("o_success"), t("o_refused"), t("o_partial"), t("o_complied"), t("o_error"), t("o_pending")];
+    var outs = ["success", "refused", "partial", "complied", "non-answer", "error", "pending"];
+    var labels = [t("o_success"), t("o_refused"), t("o_partial"), t("o_complied"), t("o_non-answer"), t("o_error"), t("o_pending")];
     options($("f-out"), outs, labels, F.out);
   }
   function readFilters() {
