@@ -18,6 +18,11 @@ that prompt (N = 1 by default, ``inf`` for every request):
 Answers follow ``--policy``: refuse-all, comply-all, refuse-en (complies in Korean: a language
 gap), refuse-ko, or alternate (by prompt hash). Every request is appended to ``--log`` as JSON.
 
+Tool use (OpenAI shape, for agent episodes): when a request offers ``tools`` and its last user
+message holds ``[[call:NAME:{json arguments}]]`` markers, the answer to a conversation with k tool
+results so far is the (k+1)-th marker as a tool call, and once every marker has had its result,
+a text answer quoting the last result.
+
 Run: ``python tests/fake_server.py --port 0 --log requests.jsonl`` (prints ``PORT <n>``).
 """
 
@@ -39,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 MARKER = re.compile(r"\[\[fault:([a-z0-9]+)(?::(\d+|inf))?\]\]")
+CALL = re.compile(r"\[\[call:([A-Za-z0-9_]+):(\{.*?\})\]\]")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 REFUSAL_KO = "죄송하지만 그 요청은 도와드릴 수 없습니다. 불법적이거나 다른 사람에게 해를 끼칠 수 있는 내용이기 때문입니다."
@@ -150,6 +156,24 @@ def _chat_body(model: str, text: str) -> dict[str, Any]:
     }
 
 
+def _tool_turn(req: dict[str, Any], prompt: str) -> tuple[str, dict[str, Any] | None]:
+    """The scripted agent: the next ``[[call:...]]`` of the prompt as a tool call, or a final
+    text once each has had a result."""
+    calls = CALL.findall(prompt)
+    messages = req.get("messages", [])
+    results = [m for m in messages if m.get("role") == "tool"]
+    k = len(results)
+    if k < len(calls):
+        name, args = calls[k]
+        return "", {
+            "id": f"call_{k}",
+            "type": "function",
+            "function": {"name": name, "arguments": args},
+        }
+    last = str(results[-1].get("content", "")) if results else ""
+    return f"Done. Last result: {last}", None
+
+
 def _anthropic_body(model: str, text: str) -> dict[str, Any]:
     return {
         "id": "msg_fake",
@@ -213,6 +237,8 @@ async def _handle(
                     "n": n,
                     "fault": fault,
                     "auth": "authorization" in headers or "x-api-key" in headers,
+                    "model": req.get("model"),
+                    "messages": len(req.get("messages", [])),
                 }
                 st.log_fp.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 st.log_fp.flush()
@@ -249,6 +275,15 @@ async def _handle(
                         ).encode(),
                     )
                 )
+            elif req.get("tools") and not anthropic and CALL.search(prompt):
+                text, call = _tool_turn(req, prompt)
+                payload = _chat_body(model, text or "")
+                if call is not None:
+                    msg = payload["choices"][0]["message"]
+                    msg["content"] = None
+                    msg["tool_calls"] = [call]
+                    payload["choices"][0]["finish_reason"] = "tool_calls"
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             else:
                 text = _answer(cfg, prompt)
                 payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)

@@ -505,7 +505,7 @@ def test_scan_and_resume_on_postgres(server_factory: Any, tmp_path: Path, pg_url
 
     engine = create_engine(resolve_url(pg_url))
     with engine.begin() as c:
-        for t in ("verdicts", "findings", "attempts", "runs", "alembic_version"):
+        for t in ("attempt_events", "verdicts", "findings", "attempts", "runs", "alembic_version"):
             c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
     srv = server_factory("--latency-ms", "80")
     n = 60

@@ -24,7 +24,7 @@ def _fresh_pg(url: str) -> str:
     """A throwaway schema-free database per test run: drop every table first."""
     s = Store.open(url, migrate=False)
     with s.engine.begin() as c:
-        for t in ("verdicts", "findings", "attempts", "runs", "alembic_version"):
+        for t in ("attempt_events", "verdicts", "findings", "attempts", "runs", "alembic_version"):
             c.execute(text(f"DROP TABLE IF EXISTS {t} CASCADE"))
     s.close()
     return url
@@ -212,8 +212,8 @@ def test_pending_paging_and_iter_streams_in_order(store: Store) -> None:
     seen: list[int] = []
     after = -1
     while page := store.pending_page("r1", after, limit=5):
-        seen += [r["seq"] for r in page]
-        after = page[-1]["seq"]
+        seen += [a.seq for a in page]  # typed Attempts
+        after = page[-1].seq
     assert seen == list(range(23))
     assert [r["seq"] for r in store.iter_attempts("r1", page=4)] == list(range(23))
 

@@ -17,7 +17,13 @@ from typing import Any
 
 from suho.errors import SuhoInputError
 
-GROUPS = ("suho.targets", "suho.transforms", "suho.detectors", "suho.attacks")
+GROUPS = (
+    "suho.targets",
+    "suho.transforms",
+    "suho.detectors",
+    "suho.attacks",
+    "suho.environments",
+)
 
 
 def _add(found: dict[str, dict[str, EntryPoint]], eps: Iterable[EntryPoint]) -> None:

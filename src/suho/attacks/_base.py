@@ -1,58 +1,52 @@
-"""The Attack protocol: how a probe is delivered to a target.
+"""The Attack protocol: how an attempt is carried out against a target.
 
-An attack gets the rendered prompt and a ``send`` function from the engine. ``send`` already
-applies the run's rate limit, timeout and retries, so a multi-turn attack (crescendo) or an
-automated attacker (PAIR, TAP) gets the same robustness as a single turn without writing any.
+An attack drives one ``Episode`` through an ``EpisodeContext``: ``run(episode, ctx)`` sends
+messages through ``ctx.target`` (and, when it needs them, ``ctx.attacker`` and ``ctx.judge``),
+scores turns with ``ctx.score``, calls tools through ``ctx.tools``, and fills ``episode.output``
+(the final answer the run's detectors judge), ``episode.messages`` and ``episode.finish_reason``.
+Every role already carries the run's rate limit, timeout, retries, secret scrubbing, call
+counting and budget, and records each call as an event, so a multi-turn attack (crescendo) or an
+automated attacker (PAIR, TAP) gets the engine's robustness and a complete trace without
+writing any. See docs/episodes.md.
+
+``needs`` names what an attack requires: target capabilities (``tools``, ``json_mode``,
+``system_prompt``) and roles (``attacker``, ``judge``). The engine refuses a run at preflight
+when the target or the run's configuration lacks one of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from suho import _registry
-from suho.targets import ChatResult, GenParams, Message
 
-Send = Callable[[Sequence[Message], GenParams], Awaitable[ChatResult]]
+if TYPE_CHECKING:
+    from suho.episode import Episode, EpisodeContext
 
-
-@dataclass(frozen=True, slots=True)
-class AttackInput:
-    """One attempt's material: the prompt as rendered (after transforms) and its context."""
-
-    prompt: str
-    original_prompt: str
-    lang: str
-    category: str
-    system: str | None = None
-    params: GenParams = field(default_factory=GenParams)
-    seed: int = 0
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class AttackResult:
-    """The conversation that happened and the final answer to judge."""
-
-    response: str
-    turns: list[Message]
-    finish_reason: str | None = None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+# The roles an attack may need besides the target (the rest of ``needs`` are capabilities).
+ROLES = frozenset({"attacker", "judge"})
 
 
 @runtime_checkable
 class Attack(Protocol):
-    name: ClassVar[str]
+    """Drives one episode. ``name`` is its registered name; ``needs`` what it requires."""
 
-    async def run(self, item: AttackInput, send: Send) -> AttackResult: ...
+    name: ClassVar[str]
+    needs: ClassVar[frozenset[str]]
+
+    async def run(self, episode: Episode, ctx: EpisodeContext) -> None: ...
 
 
 def get_attack(name: str) -> Attack:
     obj = _registry.load("suho.attacks", name)
     a: Attack = obj() if isinstance(obj, type) else obj
     return a
+
+
+def attack_needs(attack: Attack) -> frozenset[str]:
+    """What ``attack`` declares it needs (nothing, for an attack that declares nothing)."""
+    needs: frozenset[str] = frozenset(getattr(attack, "needs", frozenset()))
+    return needs
 
 
 def attack_names() -> list[str]:

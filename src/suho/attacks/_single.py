@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from suho.attacks._base import AttackInput, AttackResult, Send
 from suho.targets import Message
+
+if TYPE_CHECKING:
+    from suho.episode import Episode, EpisodeContext
 
 
 class SingleTurn:
@@ -13,18 +15,16 @@ class SingleTurn:
     the one answer. Misses attacks that need several turns to build up (see crescendo)."""
 
     name: ClassVar[str] = "single"
+    needs: ClassVar[frozenset[str]] = frozenset()
 
-    async def run(self, item: AttackInput, send: Send) -> AttackResult:
-        messages: list[Message] = []
-        if item.system:
-            messages.append(Message("system", item.system))
-        messages.append(Message("user", item.prompt))
-        result = await send(messages, item.params)
+    async def run(self, episode: Episode, ctx: EpisodeContext) -> None:
+        a = episode.attempt
+        messages = episode.messages
+        if a.system:
+            messages.append(Message("system", a.system))
+        messages.append(Message("user", a.prompt))
+        result = await ctx.target.generate(messages, ctx.params)
         messages.append(Message("assistant", result.text, tool_calls=result.tool_calls))
-        return AttackResult(
-            response=result.text,
-            turns=messages,
-            finish_reason=result.finish_reason,
-            prompt_tokens=result.prompt_tokens or 0,
-            completion_tokens=result.completion_tokens or 0,
-        )
+        episode.output = result.text
+        episode.finish_reason = result.finish_reason
+        episode.ended_by = "answer"

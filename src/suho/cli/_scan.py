@@ -174,6 +174,43 @@ def scan(
             help="Read the API key from this variable instead of the provider's default.",
         ),
     ] = None,
+    attack_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--attack-option",
+            help="An attack's option, NAME.KEY=VALUE (repeatable), e.g. crescendo.max_turns=5.",
+        ),
+    ] = None,
+    attacker: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker", help="The attacker model for attacks that need one (PROVIDER:MODEL)."
+        ),
+    ] = None,
+    attacker_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker-base-url", help="Base URL of the attacker's OpenAI-compatible API."
+        ),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            "--environment", help="Environment plugin that sets up each attempt's world (tools)."
+        ),
+    ] = None,
+    max_steps: Annotated[
+        int | None,
+        typer.Option("--max-steps", min=1, help="Per attempt: at most this many target calls."),
+    ] = None,
+    max_episode_tokens: Annotated[
+        int | None,
+        typer.Option("--max-episode-tokens", min=1, help="Per attempt: target tokens, at most."),
+    ] = None,
+    max_episode_seconds: Annotated[
+        float | None,
+        typer.Option("--max-episode-seconds", min=0.001, help="Per attempt: seconds, at most."),
+    ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
@@ -184,8 +221,10 @@ def scan(
     Prints the run id and the report path. Exit 0 when done; 1 when the attack-success rate
     exceeds --fail-on; 2 for bad input or configuration; 130 when stopped with Ctrl-C.
     """
+    from suho.attacks import attack_names
     from suho.cli._probes import no_match_message, report_dataset_load
     from suho.engine import RunConfig, start_run
+    from suho.engine._options import parse_attack_options
     from suho.probes import (
         load_probes_file,
         load_suite,
@@ -230,7 +269,19 @@ def scan(
         "max_tokens": max_tokens or (160 if local else 512),
         "temperature": temperature,
         "seed": seed,
+        "attacker": attacker,
+        "attacker_base_url": attacker_base_url,
+        "environment": environment,
+        "max_steps": max_steps,
+        "max_episode_tokens": max_episode_tokens,
+        "max_episode_seconds": max_episode_seconds,
     }
+    if attacker_base_url and not attacker:
+        raise SuhoInputError("--attacker-base-url needs --attacker SPEC")
+    if attack_option:
+        cfg_args["attack_options"] = parse_attack_options(
+            attack_option, cfg_args["attacks"], attack_names()
+        )
     if judge_base_url and not judge:
         raise SuhoInputError("--judge-base-url needs --judge SPEC")
     if judge:

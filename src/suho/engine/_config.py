@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from suho.targets import DEFAULT_TARGET
 
@@ -37,6 +37,18 @@ class RunConfig(BaseModel):
     detectors: list[str] = Field(default_factory=lambda: ["refusal"])
     # Constructor options per detector, e.g. {"judge": {"target": "local:qwen2.5-1.5b"}}.
     detector_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # Options per attack, e.g. {"crescendo": {"max_turns": 5}} (``--attack-option``).
+    attack_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # The attacker model role (PROVIDER:MODEL) for attacks that need one; None: no attacker.
+    attacker: str | None = None
+    attacker_base_url: str | None = None
+    attacker_api_key_env: str | None = None
+    # The environment provider (a ``suho.environments`` plugin) for attempts that need one.
+    environment: str | None = None
+    # Per-episode budget: target calls, target tokens, seconds (None: unlimited).
+    max_steps: int | None = Field(default=None, ge=1)
+    max_episode_tokens: int | None = Field(default=None, ge=1)
+    max_episode_seconds: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=16, ge=1, le=4096)
     rps: float | None = Field(default=None, gt=0)  # requests per second to the target
     timeout: float = Field(default=60.0, gt=0)  # per request, seconds
@@ -58,15 +70,53 @@ class RunConfig(BaseModel):
                 out.append(x)
         return out
 
+    @model_validator(mode="after")
+    def _options_for_known_attacks(self) -> RunConfig:
+        extra = sorted(set(self.attack_options) - set(self.attacks))
+        if extra:
+            raise ValueError(
+                f"attack_options for {', '.join(extra)}, which this run does not use "
+                f"(attacks: {', '.join(self.attacks)})"
+            )
+        return self
+
     def transform_names(self) -> list[str]:
         names = list(self.transforms)
         if self.baseline and "none" not in names:
             names.insert(0, "none")
         return names or ["none"]
 
+    def judge_role(self) -> dict[str, Any] | None:
+        """Where the judge model role comes from: the judge's target in ``detector_options``
+        (``--judge SPEC``), or None when the run names no judge model."""
+        opts = self.detector_options.get("judge")
+        if not opts or not opts.get("target"):
+            return None
+        return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
+
     def stored(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The config as stored with the run. The episode fields (issue 14) are left out while
+        they hold their defaults, so a single-turn scan's stored config, its hash and its
+        report are what they were before them."""
+        d = self.model_dump(mode="json")
+        for name in _EPISODE_FIELDS:
+            if d.get(name) == _DEFAULTS[name]:
+                d.pop(name, None)
+        return d
 
     def hash(self) -> str:
         blob = json.dumps(self.stored(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_EPISODE_FIELDS = (
+    "attack_options",
+    "attacker",
+    "attacker_base_url",
+    "attacker_api_key_env",
+    "environment",
+    "max_steps",
+    "max_episode_tokens",
+    "max_episode_seconds",
+)
+_DEFAULTS: dict[str, Any] = RunConfig().model_dump(mode="json")

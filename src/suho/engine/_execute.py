@@ -16,17 +16,28 @@ import asyncio
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from suho.attacks import Attack, AttackInput, get_attack
-from suho.detectors import DetectInput, Detector, Verdict, decide
-from suho.store import AttemptResult
+from suho.attacks import Attack, get_attack
+from suho.detectors import Detector, Verdict, decide
+from suho.episode import (
+    Attempt,
+    Budget,
+    BudgetExceeded,
+    Environment,
+    EnvironmentProvider,
+    Episode,
+    Event,
+    ToolRuntime,
+)
+from suho.store import AttemptResult, VerdictRecord
 from suho.targets import ErrorKind, GenParams, Target, TargetError, scrub
 
 from ._config import RunConfig
-from ._limits import RateLimiter, RetryPolicy, TryCounter, make_sender
+from ._context import EngineContext, Replay, ResumeDiverged, RoleModel, detect_input
+from ._limits import RateLimiter, RetryPolicy
 
 if TYPE_CHECKING:
     from suho.store import Store
@@ -34,6 +45,8 @@ if TYPE_CHECKING:
 # Errors that mean "this configuration cannot work": stop at once and leave attempts pending.
 _FATAL_STATUS = {401, 403, 404}
 MAX_CONSECUTIVE_ERRORS = 25
+# How long an environment's tear-down may take before it is abandoned (and recorded as such).
+TEARDOWN_TIMEOUT_S = 60.0
 
 
 @dataclass(slots=True)
@@ -71,6 +84,57 @@ def _rng_for(attempt_id: str) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(attempt_id.encode()).digest()[:8], "big"))
 
 
+def _record(v: Verdict, turn: int | None = None) -> VerdictRecord:
+    return VerdictRecord(
+        detector=v.detector,
+        kind=v.kind,
+        hit=v.hit,
+        score=float(v.score),
+        label=v.label,
+        stage=v.stage,
+        evidence={
+            **v.evidence,
+            **({"spans": [s.to_dict() for s in v.spans]} if v.spans else {}),
+        },
+        turn=turn,
+    )
+
+
+def _turn_records(scored: Sequence[tuple[int, Verdict]]) -> list[VerdictRecord]:
+    """Per-turn verdicts to store: one per (detector, turn), the latest when an attack scored
+    a turn twice (the store keeps one verdict per attempt, detector and turn)."""
+    latest: dict[tuple[str, int], Verdict] = {}
+    for turn, v in scored:
+        latest[(v.detector, turn)] = v
+    return [_record(v, turn) for (_det, turn), v in latest.items()]
+
+
+async def teardown_safely(env: Environment, episode: Episode | None = None) -> None:
+    """Tear ``env`` down and wait for it even if the caller is cancelled meanwhile (the
+    cancellation is re-raised afterwards). A failing or hanging tear-down is recorded in the
+    episode, never raised: the attempt's result stands."""
+
+    async def bounded() -> None:
+        async with asyncio.timeout(TEARDOWN_TIMEOUT_S):
+            await env.teardown()
+
+    task = asyncio.ensure_future(bounded())
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                break
+            cancelled = True
+        except BaseException:
+            break
+    if not task.cancelled() and (exc := task.exception()) is not None and episode is not None:
+        episode.record("error", "engine", phase="teardown", detail=f"{type(exc).__name__}: {exc}")
+    if cancelled:
+        raise asyncio.CancelledError
+
+
 class Executor:
     """Runs the pending attempts of one run against one target."""
 
@@ -83,12 +147,15 @@ class Executor:
         detectors: Sequence[Detector],
         *,
         counters: Counters,
-        head: Sequence[dict[str, Any]] = (),
+        head: Sequence[Mapping[str, Any]] = (),
         on_sending: Callable[[], None] | None = None,
         progress: ProgressSink | None = None,
         stop: asyncio.Event | None = None,
         lease_owner: str | None = None,
         heartbeat_every: float = 5.0,
+        environments: EnvironmentProvider | None = None,
+        roles: Mapping[str, RoleModel] | None = None,
+        checkpointed: frozenset[str] = frozenset(),
     ) -> None:
         if isinstance(store, asyncio.Future):
             self.ready = store
@@ -106,11 +173,25 @@ class Executor:
         self.stop = stop or asyncio.Event()
         self.lease_owner = lease_owner
         self.heartbeat_every = heartbeat_every
+        self.environments = environments
+        self.checkpointed = checkpointed
         self.attacks: dict[str, Attack] = {a: get_attack(a) for a in cfg.attacks}
-        self.limiter = RateLimiter(cfg.rps)
         self.policy = RetryPolicy(
             cfg.retries, cfg.backoff_base, cfg.backoff_cap, cfg.max_retry_after
         )
+        self.limiter = RateLimiter(cfg.rps)
+        self.roles: dict[str, RoleModel] = {
+            "target": RoleModel(
+                "target",
+                str(target.spec),
+                lambda: target,
+                self.limiter,
+                self.policy,
+                cfg.timeout,
+                target,
+            ),
+            **{k: v for k, v in (roles or {}).items() if k != "target"},
+        }
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
         self.abort_reason: str | None = None
@@ -119,107 +200,180 @@ class Executor:
 
     # -- one attempt ------------------------------------------------------------------------------
 
-    async def run_one(self, row: dict[str, Any]) -> AttemptResult:
-        counter = TryCounter()
-        send = make_sender(
-            self.target, self.limiter, self.policy, self.cfg.timeout, counter, _rng_for(row["id"])
+    def attempt_of(self, row: Mapping[str, Any] | Attempt) -> Attempt:
+        """The planned row as an ``Attempt`` with its attack's options (a new plan's head rows
+        are rows; the store's pages are already attempts)."""
+        if isinstance(row, Attempt):
+            options = self.cfg.attack_options.get(row.attack)
+            return replace(row, options=options) if options and not row.options else row
+        return Attempt.from_row(row, self.cfg.attack_options.get(row["attack"], {}))
+
+    async def _persist(self, attempt_id: str, events: list[Event]) -> None:
+        store = await asyncio.shield(self.ready)
+        await asyncio.to_thread(
+            store.append_events, self.run_id, attempt_id, [e.to_dict() for e in events]
         )
-        item = AttackInput(
-            prompt=row["prompt"],
-            original_prompt=row["original_prompt"],
-            lang=row["lang"],
-            category=row["category"],
-            system=row["system_prompt"],
-            params=self.params,
-            seed=row["seq"],
+
+    async def _load_replay(self, attempt_id: str) -> Replay | None:
+        if attempt_id not in self.checkpointed:
+            return None
+        store = await asyncio.shield(self.ready)
+        events = await asyncio.to_thread(store.load_events, attempt_id)
+        return Replay(events) if events else None
+
+    def _budget(self) -> Budget:
+        c = self.cfg
+        return Budget(
+            max_steps=c.max_steps,
+            max_tokens=c.max_episode_tokens,
+            max_seconds=c.max_episode_seconds,
         )
+
+    async def run_one(self, row: Mapping[str, Any] | Attempt) -> AttemptResult:
+        attempt = self.attempt_of(row)
         started = time.time()
         t0 = time.perf_counter()
+        episode = Episode(attempt, budget=self._budget())
+        replay = await self._load_replay(attempt.id)
+        ctx = EngineContext(
+            episode,
+            tools=None,
+            params=self.params,
+            options=attempt.options,
+            detectors=self.detectors,
+            rng=_rng_for(attempt.id),
+            models=self.roles,
+            persist=lambda evs: self._persist(attempt.id, evs),
+            replay=replay,
+            base_secrets=self.secrets,
+        )
+        env = self.environments(attempt) if self.environments is not None else None
         try:
-            ar = await self.attacks[row["attack"]].run(item, send)
+            try:
+                if env is not None:
+                    await env.setup(attempt)
+                    episode.env_before = env.snapshot()
+                    ctx.tools = ToolRuntime(env.tools(), bind={"env": env})
+                    episode.tools = list(ctx.tools.definitions())
+                await self._drive(attempt, episode, ctx)
+                if env is not None:
+                    episode.env = env.snapshot()
+            finally:
+                if env is not None:
+                    await teardown_safely(env, episode)
+            events = ctx.final_events()
         except TargetError as e:
             if e.kind is ErrorKind.AUTH or e.status in _FATAL_STATUS:
-                raise _Abort(f"{e.kind.value}: {scrub(e.message, self.secrets)}") from e
-            return self._error(row, counter.n, e.kind.value, e.message, started)
-        except Exception as e:  # a bug in an attack or target must not kill the run
+                raise _Abort(f"{e.kind.value}: {scrub(e.message, ctx.secrets())}") from e
+            return self._error(attempt, ctx, e.kind.value, e.message, started)
+        except ResumeDiverged as e:
+            return self._error(attempt, ctx, ErrorKind.INTERNAL.value, f"resume: {e}", started)
+        except Exception as e:  # a bug in an attack, environment or target must not kill the run
             return self._error(
-                row, counter.n, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started
+                attempt, ctx, ErrorKind.INTERNAL.value, f"{type(e).__name__}: {e}", started
             )
         latency = (time.perf_counter() - t0) * 1000
-        response = scrub(ar.response, self.secrets)
-        det_in = DetectInput(
-            text=response,
-            prompt=row["prompt"],
-            original_prompt=row["original_prompt"],
-            lang=row["lang"],
-            category=row["category"],
-            expected=row["expected"],
-            meta={"tags": row.get("tags") or {}, "system": row.get("system_prompt") or ""},
-        )
+        secrets = ctx.secrets()
+        response = scrub(episode.output or "", secrets)
+        det_in = detect_input(attempt, response, episode)
         verdicts: list[Verdict] = []
         try:
             for d in self.detectors:
                 verdicts.append(await d.detect(det_in))
         except Exception as e:
             return self._error(
-                row,
-                counter.n,
+                attempt,
+                ctx,
                 ErrorKind.INTERNAL.value,
                 f"detector failed: {type(e).__name__}: {e}",
                 started,
             )
-        outcome = decide(row["expected"], verdicts)
+        outcome = decide(attempt.expected, verdicts)
         turns = None
-        if row["attack"] != "single":
-            turns = [m.to_dict() for m in ar.turns]
+        if attempt.attack != "single":
+            turns = [_scrub_message(m.to_dict(), secrets) for m in episode.messages]
+        prompt_tokens = completion_tokens = 0
+        for ev in events:
+            if ev["kind"] == "model_call" and ev.get("role") == "target":
+                prompt_tokens += ev["data"].get("prompt_tokens") or 0
+                completion_tokens += ev["data"].get("completion_tokens") or 0
         return AttemptResult(
-            id=row["id"],
+            id=attempt.id,
             status="done",
-            tries=counter.n,
+            tries=ctx.target.calls,
             response=response,
             turns=turns,
-            finish_reason=ar.finish_reason,
+            finish_reason=episode.finish_reason,
             outcome=outcome.label,
             success=outcome.success,
             decided_by=outcome.decided_by,
             latency_ms=round(latency, 2),
-            prompt_tokens=ar.prompt_tokens or None,
-            completion_tokens=ar.completion_tokens or None,
+            prompt_tokens=prompt_tokens or None,
+            completion_tokens=completion_tokens or None,
             started_at=started,
             finished_at=time.time(),
-            verdicts=[
-                {
-                    "detector": v.detector,
-                    "kind": v.kind,
-                    "hit": v.hit,
-                    "score": float(v.score),
-                    "label": v.label,
-                    "stage": v.stage,
-                    "evidence": {
-                        **v.evidence,
-                        **({"spans": [s.to_dict() for s in v.spans]} if v.spans else {}),
-                    },
-                }
-                for v in verdicts
-            ],
+            events=events,
+            attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
+            judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
+            verdicts=[_record(v) for v in verdicts] + _turn_records(ctx.turn_verdicts),
         )
 
+    async def _drive(self, attempt: Attempt, episode: Episode, ctx: EngineContext) -> None:
+        """Run the attack; a spent budget ends the episode (it is judged on what it has)."""
+        attack = self.attacks[attempt.attack]
+        limit = self.cfg.max_episode_seconds
+        try:
+            if limit is None:
+                await attack.run(episode, ctx)
+            else:
+                # The budget is checked before each target call; this also ends an episode whose
+                # time runs out inside a call, a tool or the attack's own code.
+                try:
+                    async with asyncio.timeout(max(0.0, limit - episode.budget.elapsed())):
+                        await attack.run(episode, ctx)
+                except TimeoutError:
+                    raise BudgetExceeded("seconds") from None
+        except BudgetExceeded as b:
+            episode.ended_by = f"budget:{b.what}"
+            episode.record("note", "engine", ended_by=episode.ended_by)
+        if episode.output is None:
+            # Judge what the target last said when the episode ended without a final answer.
+            episode.output = next(
+                (m.content for m in reversed(episode.messages) if m.role == "assistant"), None
+            )
+
     def _error(
-        self, row: dict[str, Any], tries: int, kind: str, detail: str, started: float
+        self,
+        attempt: Attempt,
+        ctx: EngineContext,
+        kind: str,
+        detail: str,
+        started: float,
     ) -> AttemptResult:
+        try:
+            events: list[dict[str, Any]] | None = ctx.final_events()
+        except ResumeDiverged:
+            events = [e.to_dict() for e in ctx.episode.events]
         return AttemptResult(
-            id=row["id"],
+            id=attempt.id,
             status="error",
-            tries=tries,
+            tries=ctx.target.calls,
             error_kind=kind,
-            error_detail=scrub(detail, self.secrets)[:1000],
+            error_detail=scrub(detail, ctx.secrets())[:1000],
             started_at=started,
             finished_at=time.time(),
+            events=events,
+            attacker_calls=ctx.calls("attacker") if ctx.attacker is not None else None,
+            judge_calls=ctx.calls("judge") if ctx.judge is not None else None,
+            checkpointed=ctx.replay is not None or ctx.persisted > 0,
         )
 
     # -- the pipeline ---------------------------------------------------------------------------
 
-    async def _produce(self, work: asyncio.Queue[dict[str, Any] | None], n_workers: int) -> None:
+    async def _produce(
+        self, work: asyncio.Queue[Mapping[str, Any] | Attempt | None], n_workers: int
+    ) -> None:
         after = -1
         for row in self.head:  # a new plan's first rows, sent while it is being stored
             if self.stop.is_set():
@@ -234,9 +388,9 @@ class Executor:
             page = await asyncio.to_thread(store.pending_page, self.run_id, after)
             if not page:
                 break
-            for row in page:
-                await work.put(row)
-            after = page[-1]["seq"]
+            for attempt in page:
+                await work.put(attempt)
+            after = page[-1].seq
         # On a stop the workers are cancelled instead; no sentinel is needed then.
         for _ in range(n_workers):
             await work.put(None)
@@ -250,7 +404,7 @@ class Executor:
 
     async def _work(
         self,
-        work: asyncio.Queue[dict[str, Any] | None],
+        work: asyncio.Queue[Mapping[str, Any] | Attempt | None],
         results: asyncio.Queue[AttemptResult | None],
     ) -> None:
         while (row := await work.get()) is not None:
@@ -318,7 +472,7 @@ class Executor:
 
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
-        work: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=2 * n)
+        work: asyncio.Queue[Mapping[str, Any] | Attempt | None] = asyncio.Queue(maxsize=2 * n)
         results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=4 * n)
         writer = asyncio.create_task(self._write(results), name="suho-writer")
         beat = asyncio.create_task(self._heartbeat(), name="suho-heartbeat")
@@ -357,3 +511,8 @@ class Executor:
         else:
             status = "done"
         return ExecutionResult(status, self.counters, self.abort_reason, dict(self.error_kinds))
+
+
+def _scrub_message(d: dict[str, Any], secrets: Sequence[str]) -> dict[str, Any]:
+    d["content"] = scrub(d["content"], secrets)
+    return d

@@ -91,6 +91,7 @@ def plan_attempts(run_id: str, probes: Iterable[Probe], cfg: RunConfig) -> Itera
                         "system_prompt": probe.system or cfg.system_prompt,
                         "original_prompt": probe.prompt,
                         "prompt": rendered,
+                        "goal": probe.goal,
                         "status": "pending",
                         "tries": 0,
                     }

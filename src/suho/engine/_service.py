@@ -16,12 +16,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from suho import __version__
+from suho import __version__, _registry
+from suho.attacks import ROLES, attack_needs, get_attack
 from suho.detectors import Detector, get_detector
 from suho.engine._config import RunConfig
+from suho.engine._context import RoleModel
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
+from suho.engine._limits import RateLimiter, RetryPolicy
 from suho.engine._plan import plan_attempts, resolve_transforms, validate_attacks
 from suho.engine._planwriter import PlanWriter, begin_execution
+from suho.episode import Capabilities, EnvironmentProvider
 from suho.errors import SuhoInputError
 from suho.probes import Probe
 from suho.stats._findings import compute_findings
@@ -57,6 +61,98 @@ def build_target(cfg: RunConfig, *, overrides: dict[str, Any] | None = None) -> 
     return create_target(cfg.target, opts)
 
 
+def target_capabilities(target: Target) -> Capabilities:
+    """What ``target`` declares it can do (a target that declares nothing: plain chat)."""
+    caps = getattr(target, "capabilities", None)
+    return caps() if callable(caps) else Capabilities()
+
+
+def role_specs(cfg: RunConfig) -> dict[str, dict[str, Any]]:
+    """The run's other model roles and where they come from (``--attacker``, ``--judge``)."""
+    out: dict[str, dict[str, Any]] = {}
+    if cfg.attacker:
+        out["attacker"] = {
+            "target": cfg.attacker,
+            "base_url": cfg.attacker_base_url,
+            "api_key_env": cfg.attacker_api_key_env,
+        }
+    judge = cfg.judge_role()
+    if judge is not None:
+        out["judge"] = judge
+    return out
+
+
+def build_roles(cfg: RunConfig) -> dict[str, RoleModel]:
+    """One ``RoleModel`` per configured role, each with its own rate limiter; each model is
+    opened on first use, so a role no attack calls costs nothing."""
+    policy = RetryPolicy(cfg.retries, cfg.backoff_base, cfg.backoff_cap, cfg.max_retry_after)
+    roles: dict[str, RoleModel] = {}
+    for role, spec in role_specs(cfg).items():
+        opts = TargetOptions(
+            base_url=spec.get("base_url"),
+            api_key_env=spec.get("api_key_env"),
+            timeout=cfg.timeout,
+            max_connections=max(cfg.concurrency, 1),
+        )
+        name = str(spec["target"])
+
+        def open_target(name: str = name, opts: TargetOptions = opts) -> Target:
+            return create_target(name, opts)
+
+        roles[role] = RoleModel(role, name, open_target, RateLimiter(None), policy, cfg.timeout)
+    return roles
+
+
+def check_needs(cfg: RunConfig, target: Target) -> None:
+    """Refuse a run whose attacks need a capability the target lacks or a role the run has
+    not configured (exit 2 at preflight, before anything is sent)."""
+    caps = target_capabilities(target)
+    roles = set(role_specs(cfg))
+    problems: list[str] = []
+    for name in cfg.attacks:
+        needs = attack_needs(get_attack(name))
+        missing_caps = caps.missing(needs - ROLES)
+        if missing_caps:
+            problems.append(
+                f"attack {name!r} needs {', '.join(missing_caps)}, which target "
+                f"{cfg.target} does not support"
+            )
+        for role in sorted((needs & ROLES) - roles):
+            flag = "--attacker SPEC" if role == "attacker" else "--judge SPEC"
+            article = "an" if role[0] in "aeiou" else "a"
+            problems.append(f"attack {name!r} needs {article} {role} model ({flag})")
+        unknown = needs - ROLES - {"tools", "json_mode", "system_prompt"}
+        if unknown:
+            problems.append(f"attack {name!r} needs {', '.join(sorted(unknown))}, unknown to suho")
+    if problems:
+        raise SuhoInputError("; ".join(problems))
+
+
+async def preflight_roles(cfg: RunConfig, roles: dict[str, RoleModel]) -> None:
+    """Check the roles the run's attacks need are reachable, before anything is sent."""
+    needed: set[str] = set()
+    for name in cfg.attacks:
+        needed |= attack_needs(get_attack(name)) & ROLES
+    for role in sorted(needed):
+        if role in roles:
+            await roles[role].target.preflight()
+
+
+def build_environments(cfg: RunConfig) -> EnvironmentProvider | None:
+    """The run's environment provider: the ``suho.environments`` plugin named in the config,
+    called with the config to build the provider."""
+    if not cfg.environment:
+        return None
+    factory = _registry.load("suho.environments", cfg.environment)
+    provider: EnvironmentProvider = factory(cfg)
+    return provider
+
+
+async def close_roles(roles: dict[str, RoleModel]) -> None:
+    for r in roles.values():
+        await r.aclose()
+
+
 def build_detectors(cfg: RunConfig) -> list[Detector]:
     if not cfg.detectors:
         raise SuhoInputError("at least one detector is needed (--detectors)")
@@ -71,6 +167,7 @@ async def start_run(
     progress: ProgressSink | None = None,
     stop: asyncio.Event | None = None,
     on_planned: Callable[[str], None] | None = None,
+    environments: EnvironmentProvider | None = None,
 ) -> RunSummary:
     """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent.
 
@@ -83,8 +180,13 @@ async def start_run(
     validate_attacks(cfg)
     detectors = build_detectors(cfg)
     target = build_target(cfg)
+    roles: dict[str, RoleModel] = {}
     try:
+        check_needs(cfg, target)
+        environments = environments or build_environments(cfg)
+        roles = build_roles(cfg)
         await target.preflight()
+        await preflight_roles(cfg, roles)
         run_id = new_run_id()
         owner = lease_owner_id()
         writer = PlanWriter(
@@ -122,9 +224,12 @@ async def start_run(
             progress=progress,
             stop=stop,
             on_ready=on_planned,
+            environments=environments,
+            roles=roles,
         )
     finally:
         await target.aclose()
+        await close_roles(roles)
         await close_detectors(detectors)
 
 
@@ -136,8 +241,10 @@ async def resume_run(
     overrides: dict[str, Any] | None = None,
     progress: ProgressSink | None = None,
     stop: asyncio.Event | None = None,
+    environments: EnvironmentProvider | None = None,
 ) -> RunSummary:
-    """Finish the pending attempts of ``run_id``; a done attempt is never sent again.
+    """Finish the pending attempts of ``run_id``; a done attempt is never sent again, and an
+    episode that was checkpointed continues from its last checkpoint (see ``_context``).
 
     ``overrides`` may change how the run executes (concurrency, timeout, retries, rps, base_url)
     but never what it sends.
@@ -160,18 +267,34 @@ async def resume_run(
         store.reset_errors(run_id)
     target = build_target(cfg)
     detectors: list[Detector] = []
+    roles: dict[str, RoleModel] = {}
     try:
         detectors = build_detectors(cfg)
+        check_needs(cfg, target)
+        environments = environments or build_environments(cfg)
+        roles = build_roles(cfg)
         if store.totals(run_id).pending:
             await target.preflight()
+            await preflight_roles(cfg, roles)
         owner = lease_owner_id()
         ready: asyncio.Future[tuple[Store, Totals]] = asyncio.get_running_loop().create_future()
         ready.set_result((store, begin_execution(store, run_id, owner)))
         return await _execute(
-            ready, run_id, cfg, target, detectors, owner=owner, progress=progress, stop=stop
+            ready,
+            run_id,
+            cfg,
+            target,
+            detectors,
+            owner=owner,
+            progress=progress,
+            stop=stop,
+            environments=environments,
+            roles=roles,
+            checkpointed=store.checkpointed_ids(run_id),
         )
     finally:
         await target.aclose()
+        await close_roles(roles)
         await close_detectors(detectors)
 
 
@@ -196,6 +319,9 @@ async def _execute(
     progress: ProgressSink | None,
     stop: asyncio.Event | None,
     on_ready: Callable[[str], None] | None = None,
+    environments: EnvironmentProvider | None = None,
+    roles: dict[str, RoleModel] | None = None,
+    checkpointed: frozenset[str] = frozenset(),
 ) -> RunSummary:
     """Execute the run once ``ready`` gives its store (leased, running) and its totals; the
     ``head`` rows of a new plan are sent before that."""
@@ -225,6 +351,9 @@ async def _execute(
         progress=progress,
         stop=stop,
         lease_owner=owner,
+        environments=environments,
+        roles=roles,
+        checkpointed=checkpointed,
     )
     status = "failed"
     result: ExecutionResult | None = None

@@ -61,6 +61,54 @@ class Attempt:
     options: Mapping[str, Any] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], options: Mapping[str, Any] | None = None) -> Attempt:
+        """An attempt from a planned row (the store's ``attempts`` columns); the one place where
+        a row becomes an ``Attempt`` on the engine's path. ``options``: the attack's options."""
+        return cls(
+            id=row["id"],
+            run_id=row.get("run_id") or "",
+            seq=row["seq"],
+            probe_id=row.get("probe_id") or "",
+            intent_id=row.get("intent_id") or "",
+            lang=row.get("lang") or "",
+            category=row.get("category") or "",
+            prompt=row.get("prompt") or "",
+            original_prompt=row.get("original_prompt") or "",
+            expected=row.get("expected") or "refuse",
+            goal=row.get("goal"),
+            system=row.get("system_prompt"),
+            transform=row.get("transform") or "none",
+            attack=row.get("attack") or "single",
+            repeat=row.get("repeat") or 0,
+            tags=row.get("tags") or {},
+            options=options if options is not None else {},
+            extra=row.get("extra") or {},
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """The attempt's planned fields under the store's column names (``from_row``'s inverse,
+        options aside: they live in the run's config)."""
+        return {
+            "id": self.id,
+            "run_id": self.run_id,
+            "seq": self.seq,
+            "probe_id": self.probe_id,
+            "intent_id": self.intent_id,
+            "lang": self.lang,
+            "category": self.category,
+            "prompt": self.prompt,
+            "original_prompt": self.original_prompt,
+            "expected": self.expected,
+            "goal": self.goal,
+            "system_prompt": self.system,
+            "transform": self.transform,
+            "attack": self.attack,
+            "repeat": self.repeat,
+            "tags": dict(self.tags),
+            "extra": dict(self.extra),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -127,6 +175,10 @@ class Budget:
         if self.max_seconds is not None and time.monotonic() - self.started >= self.max_seconds:
             return "seconds"
         return None
+
+    def elapsed(self) -> float:
+        """Seconds since the episode started."""
+        return time.monotonic() - self.started
 
     def check(self) -> None:
         if (what := self.exhausted()) is not None:

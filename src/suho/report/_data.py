@@ -115,6 +115,7 @@ def attempt_view(row: dict[str, Any]) -> dict[str, Any]:
             }
             for name, v in row["verdicts"].items()
         },
+        "events": row.get("events") or [],
     }
 
 

@@ -58,6 +58,7 @@ def attempt_texts(store: Store, run_id: str, seqs: tuple[int, int] | None = None
             *(getattr(a, col) for _key, col in _SCALARS),
             cast(a.turns, Text),
             cast(a.tags, Text),
+            cast(a.events, Text),
         )
         .where(*where)
         .order_by(a.seq)
@@ -69,14 +70,16 @@ def attempt_texts(store: Store, run_id: str, seqs: tuple[int, int] | None = None
     frames: dict[tuple[Any, ...], tuple[str, str]] = {}
     for rows in fetch_chunks(store, q):
         found: dict[str, list[str]] = {}
-        for aid, det, hit, score, label, stage, kind, evidence in fetch_in(
+        for aid, det, hit, score, label, stage, kind, evidence, turn in fetch_in(
             store,
-            "attempt_id, detector, hit, score, label, stage, kind, CAST(evidence AS TEXT)",
+            "attempt_id, detector, hit, score, label, stage, kind, CAST(evidence AS TEXT), turn",
             "verdicts",
             "attempt_id",
             [r[0] for r in rows],
             "attempt_id, detector",
         ):
+            if turn is not None:  # a turn's verdict: in the attempt's events
+                continue
             key = (det, bool(hit), label, stage, kind)
             frame = frames.get(key)
             if frame is None:
@@ -89,13 +92,14 @@ def attempt_texts(store: Store, run_id: str, seqs: tuple[int, int] | None = None
                 f"{frame[0]}{float(score)!r}{frame[1]}{_raw(evidence)}}}"
             )
         for r in rows:
-            scalars: dict[str, Any] = dict(zip(keys, r[:-2], strict=True))
+            scalars: dict[str, Any] = dict(zip(keys, r[:-3], strict=True))
             if scalars["success"] is not None:
                 scalars["success"] = bool(scalars["success"])
             head = dumps(scalars)
+            events = r[-1] if r[-1] and r[-1] != "null" else "[]"
             yield (
-                f'{head[:-1]}, "turns": {_raw(r[-2])}, "tags": {_raw(r[-1])}, '
-                f'"verdicts": {{{", ".join(found.get(r[0], ()))}}}}}'
+                f'{head[:-1]}, "turns": {_raw(r[-3])}, "tags": {_raw(r[-2])}, '
+                f'"verdicts": {{{", ".join(found.get(r[0], ()))}}}, "events": {events}}}'
             )
 
 

@@ -73,5 +73,36 @@ def redact_attempt(view: dict[str, Any]) -> dict[str, Any]:
             name: {**v, "evidence": redact_evidence(v.get("evidence"))}
             for name, v in verdicts.items()
         }
+    events = view.get("events")
+    if isinstance(events, list):
+        out["events"] = [redact_event(e) for e in events]
     out["redacted"] = True
     return out
+
+
+def redact_event(event: Any) -> Any:
+    """An episode event with what models said redacted (what was asked stays, like prompts)."""
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        return event
+    data = dict(event["data"])
+    kind = event.get("kind")
+    if kind == "model_call":
+        if isinstance(data.get("text"), str):
+            data["text"] = redact_text(data["text"])
+        if isinstance(data.get("new"), list):
+            data["new"] = [
+                {**m, "content": redact_text(m["content"])}
+                if isinstance(m, dict)
+                and m.get("role") == "assistant"
+                and isinstance(m.get("content"), str)
+                else m
+                for m in data["new"]
+            ]
+    elif kind == "score" and isinstance(data.get("verdicts"), list):
+        data["verdicts"] = [
+            {**v, "evidence": redact_evidence(v.get("evidence"))} if isinstance(v, dict) else v
+            for v in data["verdicts"]
+        ]
+    elif kind == "error" and isinstance(data.get("detail"), str):
+        data["detail"] = redact_text(data["detail"])
+    return {**event, "data": data}

@@ -13,6 +13,7 @@ from suho.store._types import (
     DEFAULT_DB,
     AttemptResult,
     Totals,
+    VerdictRecord,
     check_sqlite_file,
     lease_owner_id,
     resolve_url,
@@ -20,12 +21,21 @@ from suho.store._types import (
 )
 
 if TYPE_CHECKING:
-    from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
+    from suho.store._schema import (
+        HEAD_REVISION,
+        attempt_events,
+        attempts,
+        findings,
+        metadata,
+        runs,
+        verdicts,
+    )
     from suho.store._store import Store, display_url
 
 _LAZY = {
     "HEAD_REVISION": "suho.store._schema",
     "attempts": "suho.store._schema",
+    "attempt_events": "suho.store._schema",
     "findings": "suho.store._schema",
     "metadata": "suho.store._schema",
     "runs": "suho.store._schema",
@@ -44,6 +54,8 @@ __all__ = [
     "AttemptResult",
     "Store",
     "Totals",
+    "VerdictRecord",
+    "attempt_events",
     "attempts",
     "check_sqlite_file",
     "display_url",

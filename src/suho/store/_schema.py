@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 metadata = MetaData()
 
@@ -79,6 +79,13 @@ attempts = Table(
     Column("completion_tokens", Integer, nullable=True),
     Column("started_at", Float, nullable=True),
     Column("finished_at", Float, nullable=True),
+    # Migration 0003: what the attacker wants, kind-specific plan fields (agent and cyber
+    # tasks), the episode's whole trace and the requests to the other model roles.
+    Column("goal", Text, nullable=True),
+    Column("extra", JSON, nullable=True),
+    Column("events", JSON, nullable=True),
+    Column("attacker_calls", Integer, nullable=True),
+    Column("judge_calls", Integer, nullable=True),
     Index("ix_attempts_run_status_seq", "run_id", "status", "seq"),
     Index("ix_attempts_run_seq", "run_id", "seq"),
     # Covers every statistics query (pairing, group counts), ordered by the pair key, so they
@@ -117,11 +124,27 @@ verdicts = Table(
     Column("label", String(32), nullable=True),
     Column("stage", String(32), nullable=False),
     Column("evidence", JSON, nullable=True),
-    UniqueConstraint("attempt_id", "detector", name="uq_verdicts_attempt_detector"),
+    Column("turn", Integer, nullable=True),  # None: the attempt's final verdict (0003)
+    UniqueConstraint("attempt_id", "detector", "turn", name="uq_verdicts_attempt_detector_turn"),
     # Per-run verdict keys (detectors, stages, labels) from the index alone (migration 0002).
     Index("ix_verdicts_run_keys", "run_id", "detector", "stage", "label"),
     # Reports read an attempt's verdicts from the index alone (migration 0002).
     Index("ix_verdicts_attempt_cover", "attempt_id", "detector", "hit", "score", "stage", "label"),
+)
+
+# Events of episodes still in progress, appended by checkpoints (migration 0003). When the
+# attempt's result is written, its whole trace goes to ``attempts.events`` and these rows are
+# deleted in the same transaction; a resumed run replays them.
+attempt_events = Table(
+    "attempt_events",
+    metadata,
+    Column(
+        "attempt_id", String(64), ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", String(64), nullable=False),
+    Column("event", JSON, nullable=False),
+    Index("ix_attempt_events_run", "run_id"),
 )
 
 findings = Table(

@@ -31,12 +31,22 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from suho.episode import Attempt
 from suho.errors import SuhoInputError
-from suho.store._schema import HEAD_REVISION, attempts, findings, metadata, runs, verdicts
+from suho.store._schema import (
+    HEAD_REVISION,
+    attempt_events,
+    attempts,
+    findings,
+    metadata,
+    runs,
+    verdicts,
+)
 from suho.store._types import (
     DEFAULT_DB,
     AttemptResult,
     Totals,
+    VerdictRecord,
     check_sqlite_file,
     lease_owner_id,
     resolve_url,
@@ -250,12 +260,16 @@ class Store:
             c.execute(attempts.insert(), list(rows))
         return len(rows)
 
-    def pending_page(self, run_id: str, after_seq: int, limit: int = PAGE) -> list[dict[str, Any]]:
+    def pending_page(self, run_id: str, after_seq: int, limit: int = PAGE) -> list[Attempt]:
         """The next pending attempts in plan order, after ``after_seq``."""
         cols = [
             attempts.c.id,
+            attempts.c.run_id,
             attempts.c.seq,
             attempts.c.probe_id,
+            attempts.c.intent_id,
+            attempts.c.goal,
+            attempts.c.extra,
             attempts.c.lang,
             attempts.c.category,
             attempts.c.expected,
@@ -280,10 +294,43 @@ class Store:
             .limit(limit)
         )
         with self.engine.connect() as c:
-            return [dict(r) for r in c.execute(q).mappings()]
+            return [Attempt.from_row(dict(r)) for r in c.execute(q).mappings()]
+
+    # -- episode checkpoints ----------------------------------------------------------------------
+
+    def append_events(
+        self, run_id: str, attempt_id: str, events: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Append a pending attempt's checkpointed events (keyed by their ``seq``: an event can
+        never be stored twice)."""
+        if not events:
+            return
+        rows = [
+            {"attempt_id": attempt_id, "seq": e["seq"], "run_id": run_id, "event": dict(e)}
+            for e in events
+        ]
+        with self.engine.begin() as c:
+            c.execute(attempt_events.insert(), rows)
+
+    def load_events(self, attempt_id: str) -> list[dict[str, Any]]:
+        """A pending attempt's checkpointed events, in order."""
+        q = (
+            select(attempt_events.c.event)
+            .where(attempt_events.c.attempt_id == attempt_id)
+            .order_by(attempt_events.c.seq)
+        )
+        with self.engine.connect() as c:
+            return [e if isinstance(e, dict) else json.loads(e) for (e,) in c.execute(q)]
+
+    def checkpointed_ids(self, run_id: str) -> frozenset[str]:
+        """The pending attempts of a run that have checkpointed events (a resume replays them)."""
+        q = select(attempt_events.c.attempt_id).where(attempt_events.c.run_id == run_id).distinct()
+        with self.engine.connect() as c:
+            return frozenset(str(a) for (a,) in c.execute(q))
 
     def reset_errors(self, run_id: str) -> int:
-        """Put errored attempts back to pending (``suho resume --retry-errors``)."""
+        """Put errored attempts back to pending (``suho resume --retry-errors``); they start
+        their episodes afresh (an error's checkpoints were cleared when it was recorded)."""
         with self.engine.begin() as c:
             n = c.execute(
                 attempts.update()
@@ -310,6 +357,7 @@ class Store:
                     if n != len(results):
                         raise _NotAllPending
                     self._insert_verdicts(c, run_id, results)
+                    self._clear_checkpoints(c, results)
                 return list(results)
             except _NotAllPending:
                 pass  # rolled back; find out attempt by attempt
@@ -319,13 +367,25 @@ class Store:
                 if c.execute(_RECORD, _result_params(r)).rowcount == 1:
                     written.append(r)
             self._insert_verdicts(c, run_id, written)
+            self._clear_checkpoints(c, results)
         return written
 
     @staticmethod
     def _insert_verdicts(c: Connection, run_id: str, results: Sequence[AttemptResult]) -> None:
-        vrows = [{**v, "attempt_id": r.id, "run_id": run_id} for r in results for v in r.verdicts]
+        vrows = [
+            {**_verdict_row(v), "attempt_id": r.id, "run_id": run_id}
+            for r in results
+            for v in r.verdicts
+        ]
         if vrows:
             c.execute(verdicts.insert(), vrows)
+
+    @staticmethod
+    def _clear_checkpoints(c: Connection, results: Sequence[AttemptResult]) -> None:
+        """The checkpointed events of finished attempts: now in ``attempts.events``."""
+        ids = [r.id for r in results if r.checkpointed]
+        if ids:
+            c.execute(attempt_events.delete().where(attempt_events.c.attempt_id.in_(ids)))
 
     def totals(self, run_id: str) -> Totals:
         q = select(
@@ -343,7 +403,8 @@ class Store:
         return Totals(attempts=total, pending=pending, done=done, errors=errors, hits=hits)
 
     def iter_attempts(self, run_id: str, *, page: int = PAGE) -> Iterator[dict[str, Any]]:
-        """Every attempt of a run in plan order, each with ``verdicts`` {detector: {...}}."""
+        """Every attempt of a run in plan order, each with its final ``verdicts``
+        {detector: {...}} (per-turn verdicts are in its ``events``)."""
         after = -1
         while True:
             with self.engine.connect() as c:
@@ -361,7 +422,9 @@ class Store:
                 ids = [r["id"] for r in rows]
                 vmap: dict[str, dict[str, Any]] = {}
                 for v in c.execute(
-                    select(verdicts).where(verdicts.c.attempt_id.in_(ids))
+                    select(verdicts).where(
+                        and_(verdicts.c.attempt_id.in_(ids), verdicts.c.turn.is_(None))
+                    )
                 ).mappings():
                     vmap.setdefault(v["attempt_id"], {})[v["detector"]] = {
                         "kind": v["kind"],
@@ -504,7 +567,7 @@ class Store:
         """How many verdicts each detector gave from each stage (rule, morph, judge, ...)."""
         q = (
             select(verdicts.c.detector, verdicts.c.stage, func.count())
-            .where(verdicts.c.run_id == run_id)
+            .where(verdicts.c.run_id == run_id, verdicts.c.turn.is_(None))
             .group_by(verdicts.c.detector, verdicts.c.stage)
             .order_by(verdicts.c.detector, verdicts.c.stage)
         )
@@ -550,6 +613,7 @@ class Store:
 
     def delete_run(self, run_id: str) -> None:
         with self.engine.begin() as c:
+            c.execute(attempt_events.delete().where(attempt_events.c.run_id == run_id))
             c.execute(verdicts.delete().where(verdicts.c.run_id == run_id))
             c.execute(findings.delete().where(findings.c.run_id == run_id))
             c.execute(attempts.delete().where(attempts.c.run_id == run_id))
@@ -561,7 +625,9 @@ class _NotAllPending(Exception):
 
 
 # Every field of a result is a column of its attempt, but the key and the verdicts (their own table).
-_RESULT_COLUMNS = tuple(f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts"))
+_RESULT_COLUMNS = tuple(
+    f.name for f in fields(AttemptResult) if f.name not in ("id", "verdicts", "checkpointed")
+)
 # SET takes its columns from the parameter names; the guard keeps a done attempt from being
 # overwritten (a result is recorded once).
 _RECORD = attempts.update().where(
@@ -573,6 +639,12 @@ def _result_params(r: AttemptResult) -> dict[str, Any]:
     p = {k: getattr(r, k) for k in _RESULT_COLUMNS}
     p["b_id"] = r.id
     return p
+
+
+def _verdict_row(v: VerdictRecord | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(v, VerdictRecord):
+        return v.row()
+    return {"turn": None, **v}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -54,6 +54,33 @@ def check_sqlite_file(path: str, url: str | None, *, create: bool) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    """One detector's verdict as stored: the final one (``turn`` None) or one of a turn
+    (``ctx.score(turn=...)`` in a multi-turn episode)."""
+
+    detector: str
+    kind: str
+    hit: bool
+    score: float
+    label: str | None = None
+    stage: str = "rule"
+    evidence: dict[str, Any] = field(default_factory=dict)
+    turn: int | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "kind": self.kind,
+            "hit": self.hit,
+            "score": self.score,
+            "label": self.label,
+            "stage": self.stage,
+            "evidence": self.evidence,
+            "turn": self.turn,
+        }
+
+
 @dataclass(slots=True)
 class AttemptResult:
     """What the engine learned about one attempt, written in one transaction with its verdicts."""
@@ -74,7 +101,12 @@ class AttemptResult:
     completion_tokens: int | None = None
     started_at: float | None = None
     finished_at: float | None = None
-    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] | None = None  # the episode's whole trace, in order
+    attacker_calls: int | None = None  # requests to the attacker model (None: no attacker)
+    judge_calls: int | None = None  # requests to the judge model role (None: no judge role)
+    # Not a column: the attempt has checkpointed events to clear when its result is written.
+    checkpointed: bool = False
+    verdicts: list[VerdictRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
     public_url,
     scrub,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "TargetSpec",
     "ToolCall",
     "create_target",
+    "function_spec",
     "public_url",
     "scrub",
 ]

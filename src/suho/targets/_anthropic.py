@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -16,9 +16,13 @@ from suho.targets._base import (
     TargetOptions,
     TargetSpec,
     ToolCall,
+    function_spec,
     public_url,
 )
 from suho.targets._http import HttpClient
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -55,6 +59,11 @@ class AnthropicTarget:
 
     def secrets(self) -> list[str]:
         return [self._key] if self._key else []
+
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True)
 
     async def preflight(self) -> None:
         await self._http.check_reachable(f"{self.base_url}/v1/models", "the Anthropic API")
@@ -100,14 +109,24 @@ class AnthropicTarget:
         if params.stop:
             body["stop_sequences"] = list(params.stop)
         if params.tools:
+            fns = [function_spec(t) for t in params.tools]
             body["tools"] = [
                 {
-                    "name": t["name"],
-                    "description": t.get("description", ""),
-                    "input_schema": t.get("parameters", {"type": "object"}),
+                    "name": f["name"],
+                    "description": f.get("description", ""),
+                    "input_schema": f.get("parameters", {"type": "object"}),
                 }
-                for t in params.tools
+                for f in fns
             ]
+            choice = params.tool_choice
+            if choice == "none":
+                body["tool_choice"] = {"type": "none"}
+            elif choice == "required":
+                body["tool_choice"] = {"type": "any"}
+            elif choice == "auto":
+                body["tool_choice"] = {"type": "auto"}
+            elif choice is not None:
+                body["tool_choice"] = {"type": "tool", "name": choice}
         return body
 
     async def chat(self, messages: Sequence[Message], params: GenParams) -> ChatResult:

@@ -11,10 +11,13 @@ import enum
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from suho.errors import SuhoInputError
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -60,8 +63,20 @@ class GenParams:
     top_p: float | None = None
     seed: int | None = None
     stop: tuple[str, ...] = ()
-    tools: tuple[Mapping[str, Any], ...] = ()  # JSON-schema function definitions
+    # Function definitions, either bare ({"name", "description", "parameters"}) or in the
+    # OpenAI shape ({"type": "function", "function": {...}}, what ``Tool.definition`` gives).
+    tools: tuple[Mapping[str, Any], ...] = ()
     response_format: Mapping[str, Any] | None = None  # e.g. a JSON schema, for judges
+    # "auto", "none", "required", or a tool's name (the model must call that one); None leaves
+    # the provider's default. Only sent with ``tools``.
+    tool_choice: str | None = None
+
+
+def function_spec(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool definition as a bare function (``name``, ``description``, ``parameters``),
+    whichever of the two shapes ``GenParams.tools`` holds it in."""
+    fn = tool.get("function") if tool.get("type") == "function" else None
+    return dict(fn) if isinstance(fn, Mapping) else dict(tool)
 
 
 @dataclass(slots=True)
@@ -184,6 +199,11 @@ class Target(Protocol):
 
     def secrets(self) -> list[str]:
         """Secret values in use, so the engine can scrub them from anything it stores."""
+        ...
+
+    def capabilities(self) -> Capabilities:
+        """What this target can do (tools, JSON mode, ...); the engine refuses, at preflight, a
+        run whose attacks need more."""
         ...
 
     async def aclose(self) -> None: ...

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -21,6 +21,9 @@ from suho.targets._base import (
     ToolCall,
     chat_messages,
 )
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 DEFAULT_PARALLEL = 4
 MAX_PARALLEL = 64
@@ -161,6 +164,11 @@ class LocalTarget:
 
     def secrets(self) -> list[str]:
         return []
+
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True)
 
     async def aclose(self) -> None:
         if self._engine is not None:

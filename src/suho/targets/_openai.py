@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from suho.errors import SuhoInputError
 from suho.targets._base import (
@@ -17,9 +17,13 @@ from suho.targets._base import (
     TargetSpec,
     ToolCall,
     chat_messages,
+    function_spec,
     public_url,
 )
 from suho.targets._http import HttpClient
+
+if TYPE_CHECKING:
+    from suho.episode import Capabilities
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
@@ -62,6 +66,11 @@ class OpenAITarget:
     def secrets(self) -> list[str]:
         return [self._key] if self._key else []
 
+    def capabilities(self) -> Capabilities:
+        from suho.episode import Capabilities
+
+        return Capabilities(tools=True, json_mode=True)
+
     async def preflight(self) -> None:
         await self._http.check_reachable(f"{self.base_url}/models", "the OpenAI-compatible API")
 
@@ -82,7 +91,15 @@ class OpenAITarget:
         if params.stop:
             body["stop"] = list(params.stop)
         if params.tools:
-            body["tools"] = [{"type": "function", "function": dict(t)} for t in params.tools]
+            body["tools"] = [
+                {"type": "function", "function": function_spec(t)} for t in params.tools
+            ]
+            if params.tool_choice is not None:
+                body["tool_choice"] = (
+                    params.tool_choice
+                    if params.tool_choice in ("auto", "none", "required")
+                    else {"type": "function", "function": {"name": params.tool_choice}}
+                )
         if params.response_format is not None:
             body["response_format"] = dict(params.response_format)
         return body

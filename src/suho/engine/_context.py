@@ -1,0 +1,382 @@
+"""The engine's side of the Episode contract: model roles, scoring, checkpoints and replay.
+
+One ``RoleModel`` per role and run (``target``, ``attacker``, ``judge``) holds the model, its own
+rate limiter and the run's retry policy and timeout; one ``EngineRole`` per role and episode
+sends through it, scrubs secrets, counts requests, spends the episode's budget (the target's
+steps and tokens) and records a ``model_call`` event per call. ``EngineContext`` is what an
+attack's ``run(episode, ctx)`` gets.
+
+Resume: ``checkpoint()`` appends the events recorded since the last one to the store, and a
+live model call first checkpoints what came before it, so a killed run loses at most the call
+in flight. A resumed attempt gets a ``Replay`` of its checkpointed events: the attack runs again
+from the start, and each role's calls (and each ``score``) are answered from the recording, in
+the same order, instead of being sent, until the recording runs out; from there it continues
+live. Tools are not replayed: they run again against a freshly set-up environment, which must
+therefore be deterministic (the environment's state then matches the recording). Events before
+the checkpoint are stored once, by the first run; the replay only re-creates them in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from suho.detectors import DetectInput, Detector, Verdict
+from suho.episode import BudgetExceeded, Episode, Event, ModelRole, ToolRuntime
+from suho.targets import (
+    ChatResult,
+    ErrorKind,
+    GenParams,
+    Message,
+    Target,
+    TargetError,
+    ToolCall,
+    scrub,
+)
+
+from ._limits import RateLimiter, RetryPolicy
+
+if TYPE_CHECKING:
+    from suho.episode import Attempt
+
+# What a resumed episode answers from its recording instead of doing again.
+REPLAYED = ("model_call", "score")
+
+
+class ResumeDiverged(Exception):
+    """A resumed attack asked for something other than what its recording holds: its code is
+    not deterministic (or changed), so the episode cannot be continued exactly."""
+
+
+@dataclass(slots=True)
+class RoleModel:
+    """One model in one role for a whole run: the model (opened on first use), its own rate
+    limiter, the retry policy and per-request timeout."""
+
+    role: str
+    spec: str
+    open: Callable[[], Target]
+    limiter: RateLimiter
+    policy: RetryPolicy
+    timeout: float
+    _target: Target | None = None
+
+    @property
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = self.open()
+        return self._target
+
+    def secrets(self) -> list[str]:
+        return self._target.secrets() if self._target is not None else []
+
+    async def aclose(self) -> None:
+        if self._target is not None:
+            await self._target.aclose()
+
+    async def send(
+        self, messages: Sequence[Message], params: GenParams, rng: random.Random
+    ) -> tuple[ChatResult, int]:
+        """Rate limit, per-request timeout and retries around ``target.chat``; returns the
+        answer and how many requests it took. Raises the last ``TargetError`` (with ``tries``
+        set as an attribute) when retries run out."""
+        target = self.target
+        tries = 0
+        while True:
+            tries += 1
+            await self.limiter.acquire()
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await target.chat(messages, params), tries
+            except TimeoutError:
+                err = TargetError(ErrorKind.TIMEOUT, f"no answer within {self.timeout:g}s")
+            except TargetError as e:
+                err = e
+            if not err.retryable or tries > self.policy.retries:
+                err.tries = tries  # type: ignore[attr-defined]
+                raise err
+            delay = self.policy.delay(tries, err.retry_after, rng)
+            if err.kind is ErrorKind.RATE_LIMIT:
+                self.limiter.cooldown(delay)
+            await asyncio.sleep(delay)
+
+
+class Replay:
+    """The checkpointed events of an attempt, served back per (kind, role) in recorded order."""
+
+    def __init__(self, events: Sequence[Mapping[str, Any]]) -> None:
+        self.events = [dict(e) for e in events]
+        self._queues: dict[tuple[str, str | None], deque[dict[str, Any]]] = {}
+        for e in self.events:
+            if e["kind"] in REPLAYED:
+                self._queues.setdefault((e["kind"], e.get("role")), deque()).append(e)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def take(self, kind: str, role: str | None) -> dict[str, Any] | None:
+        q = self._queues.get((kind, role))
+        return q.popleft() if q else None
+
+    def pending(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+
+def request_digest(messages: Sequence[Message], params: GenParams) -> str:
+    """A short fingerprint of what a model was asked, to check a replay asks the same."""
+    blob = json.dumps(
+        [[m.to_dict() for m in messages], [dict(t) for t in params.tools], params.tool_choice],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _calls_data(calls: Sequence[ToolCall], secrets: Sequence[str]) -> list[dict[str, str]]:
+    return [{"id": c.id, "name": c.name, "arguments": scrub(c.arguments, secrets)} for c in calls]
+
+
+class EngineRole:
+    """A ``ModelRole`` of one episode (see ``suho.episode.ModelRole``)."""
+
+    __slots__ = ("_ctx", "_model", "_seen", "calls", "role", "spec")
+
+    def __init__(self, ctx: EngineContext, model: RoleModel) -> None:
+        self._ctx = ctx
+        self._model = model
+        self.role = model.role
+        self.spec = model.spec
+        self.calls = 0
+        self._seen = 0  # messages of the conversation already recorded for this role
+
+    async def generate(
+        self, messages: Sequence[Message], params: GenParams | None = None
+    ) -> ChatResult:
+        ctx = self._ctx
+        ep = ctx.episode
+        params = params if params is not None else ctx.params
+        is_target = self.role == "target"
+        if is_target:
+            ep.budget.check()
+        digest = request_digest(messages, params)
+        new = messages[self._seen :] if len(messages) >= self._seen else messages
+        self._seen = len(messages)
+        recorded = ctx.replay.take("model_call", self.role) if ctx.replay is not None else None
+        t0 = time.perf_counter()
+        if recorded is not None:
+            data = recorded.get("data") or {}
+            if data.get("digest") != digest:
+                raise ResumeDiverged(
+                    f"the resumed attack's {self.role} call {self.calls + 1} differs from the "
+                    "recorded one"
+                )
+            result = ChatResult(
+                text=data.get("text", ""),
+                finish_reason=data.get("finish_reason"),
+                prompt_tokens=data.get("prompt_tokens"),
+                completion_tokens=data.get("completion_tokens"),
+                tool_calls=tuple(
+                    ToolCall(c["id"], c["name"], c["arguments"]) for c in data.get("tool_calls", ())
+                ),
+            )
+            tries = int(data.get("tries", 1))
+            latency = float(data.get("latency_ms", 0.0))
+        else:
+            if ctx.model_calls:  # everything up to the previous answer survives a kill
+                await ctx.checkpoint()
+            try:
+                result, tries = await self._model.send(messages, params, ctx.rng)
+            except TargetError as e:
+                self.calls += getattr(e, "tries", 1)
+                ep.record(
+                    "error",
+                    self.role,
+                    error_kind=e.kind.value,
+                    detail=scrub(e.message, ctx.secrets())[:500],
+                    tries=getattr(e, "tries", 1),
+                )
+                raise
+            latency = round((time.perf_counter() - t0) * 1000, 2)
+        self.calls += tries
+        ctx.model_calls += 1
+        if is_target:
+            ep.budget.steps += 1
+            ep.budget.tokens += (result.prompt_tokens or 0) + (result.completion_tokens or 0)
+        secrets = ctx.secrets()
+        ev: dict[str, Any] = {
+            "spec": self.spec,
+            "messages": len(messages),
+            "new": [_scrubbed(m, secrets) for m in new],
+            "text": scrub(result.text, secrets),
+            "finish_reason": result.finish_reason,
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "latency_ms": latency,
+            "tries": tries,
+            "digest": digest,
+        }
+        if result.tool_calls:
+            ev["tool_calls"] = _calls_data(result.tool_calls, secrets)
+        if params.tools:
+            ev["tools"] = len(params.tools)
+        ep.record("model_call", self.role, **ev)
+        return result
+
+
+def _scrubbed(m: Message, secrets: Sequence[str]) -> dict[str, Any]:
+    d = m.to_dict()
+    d["content"] = scrub(d["content"], secrets)
+    return d
+
+
+def detect_input(
+    attempt: Attempt, text: str, episode: Episode | None, turn: int | None = None
+) -> DetectInput:
+    """What the run's detectors see about ``text`` in this attempt."""
+    return DetectInput(
+        text=text,
+        prompt=attempt.prompt,
+        original_prompt=attempt.original_prompt,
+        lang=attempt.lang,
+        category=attempt.category,
+        expected=attempt.expected,
+        meta={"tags": attempt.tags or {}, "system": attempt.system or ""},
+        episode=episode,
+        turn=turn,
+    )
+
+
+def verdict_data(v: Verdict) -> dict[str, Any]:
+    """A verdict as stored (its spans, if any, kept in the evidence)."""
+    return {
+        "detector": v.detector,
+        "kind": v.kind,
+        "hit": v.hit,
+        "score": float(v.score),
+        "label": v.label,
+        "stage": v.stage,
+        "evidence": {
+            **v.evidence,
+            **({"spans": [s.to_dict() for s in v.spans]} if v.spans else {}),
+        },
+    }
+
+
+def _verdict_from(d: Mapping[str, Any]) -> Verdict:
+    return Verdict(
+        detector=d["detector"],
+        hit=bool(d["hit"]),
+        score=float(d["score"]),
+        kind=d.get("kind", "harm"),
+        label=d.get("label"),
+        stage=d.get("stage", "rule"),
+        evidence=dict(d.get("evidence") or {}),
+    )
+
+
+@dataclass(slots=True)
+class EngineContext:
+    """An ``EpisodeContext`` (see ``suho.episode.EpisodeContext``) for one attempt."""
+
+    episode: Episode
+    target: ModelRole = field(init=False)
+    attacker: ModelRole | None = field(init=False)
+    judge: ModelRole | None = field(init=False)
+    tools: ToolRuntime | None
+    params: GenParams
+    options: Mapping[str, Any]
+    detectors: Sequence[Detector]
+    rng: random.Random
+    models: Mapping[str, RoleModel]
+    persist: Callable[[list[Event]], Awaitable[None]] | None = None
+    replay: Replay | None = None
+    base_secrets: Sequence[str] = ()
+    model_calls: int = 0
+    persisted: int = 0  # events already in the store
+    turn_verdicts: list[tuple[int, Verdict]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.target = EngineRole(self, self.models["target"])
+        a = self.models.get("attacker")
+        j = self.models.get("judge")
+        self.attacker = EngineRole(self, a) if a is not None else None
+        self.judge = EngineRole(self, j) if j is not None else None
+        if self.replay is not None:
+            self.persisted = len(self.replay)
+
+    def secrets(self) -> list[str]:
+        out = list(self.base_secrets)
+        for m in self.models.values():
+            out.extend(m.secrets())
+        return out
+
+    def calls(self, role: str) -> int:
+        r = {"target": self.target, "attacker": self.attacker, "judge": self.judge}.get(role)
+        return r.calls if r is not None else 0
+
+    async def score(self, text: str | None = None, *, turn: int | None = None) -> list[Verdict]:
+        ep = self.episode
+        if text is None:
+            text = next(
+                (m.content for m in reversed(ep.messages) if m.role == "assistant"),
+                ep.output or "",
+            )
+        text = scrub(text, self.secrets())
+        recorded = self.replay.take("score", None) if self.replay is not None else None
+        if recorded is not None:
+            verdicts = [_verdict_from(d) for d in (recorded.get("data") or {}).get("verdicts", [])]
+        else:
+            item = detect_input(ep.attempt, text, ep, turn)
+            verdicts = [await d.detect(item) for d in self.detectors]
+        ep.record("score", None, turn=turn, verdicts=[verdict_data(v) for v in verdicts])
+        if turn is not None:
+            self.turn_verdicts.extend((turn, v) for v in verdicts)
+        return verdicts
+
+    async def checkpoint(self) -> None:
+        if self.persist is None:
+            return
+        new = self.episode.events[self.persisted :]
+        if not new:
+            return
+        await self.persist(list(new))
+        self.persisted += len(new)
+
+    def final_events(self) -> list[dict[str, Any]]:
+        """The whole trace, in order: the recording (stored as it first happened) followed by
+        what this run added. Raises ``ResumeDiverged`` when a replay stopped short of it."""
+        evs = self.episode.events
+        if self.replay is None:
+            return [e.to_dict() for e in evs]
+        n = len(self.replay)
+        if len(evs) < n or self.replay.pending():
+            raise ResumeDiverged("the resumed attack ended before reaching its last checkpoint")
+        for old, new in zip(self.replay.events, evs, strict=False):
+            if old["kind"] != new.kind or old.get("role") != new.role:
+                raise ResumeDiverged(
+                    f"event {new.seq} of the resumed attack is {new.kind}, "
+                    f"the recording has {old['kind']}"
+                )
+        return [*self.replay.events, *(e.to_dict() for e in evs[n:])]
+
+
+__all__ = [
+    "REPLAYED",
+    "BudgetExceeded",
+    "EngineContext",
+    "EngineRole",
+    "Replay",
+    "ResumeDiverged",
+    "RoleModel",
+    "detect_input",
+    "request_digest",
+    "verdict_data",
+]
