@@ -115,7 +115,9 @@ class Replay:
         self.events = [dict(e) for e in events]
         self._queues: dict[tuple[str, str | None], deque[dict[str, Any]]] = {}
         for e in self.events:
-            if e["kind"] in REPLAYED:
+            # A ``score`` event with a role is an attack's own record (a judge's rating), not a
+            # ``ctx.score`` call: it is re-created by the replayed judge call, not served.
+            if e["kind"] in REPLAYED and not (e["kind"] == "score" and e.get("role")):
                 self._queues.setdefault((e["kind"], e.get("role")), deque()).append(e)
 
     def __len__(self) -> int:
