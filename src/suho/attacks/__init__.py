@@ -20,6 +20,7 @@ from suho.attacks._ko_escalation import KoEscalation
 from suho.attacks._pair import Pair
 from suho.attacks._single import SingleTurn
 from suho.attacks._tap import Tap
+from suho.attacks._turns import turns_from_events
 
 __all__ = [
     "ROLES",
@@ -36,5 +37,6 @@ __all__ = [
     "get_attack",
     "parse_rating",
     "parse_yes_no",
+    "turns_from_events",
     "turns_option",
 ]

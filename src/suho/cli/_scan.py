@@ -211,6 +211,16 @@ def scan(
         float | None,
         typer.Option("--max-episode-seconds", min=0.001, help="Per attempt: seconds, at most."),
     ] = None,
+    max_turns: Annotated[
+        int | None,
+        typer.Option(
+            "--max-turns", min=1, help="Multi-turn attacks: turns (iterations, depth) at most."
+        ),
+    ] = None,
+    max_queries: Annotated[
+        int | None,
+        typer.Option("--max-queries", min=1, help="Per attempt: target queries, at most."),
+    ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
     fail_on: FailOnOpt = None,
@@ -282,6 +292,9 @@ def scan(
         cfg_args["attack_options"] = parse_attack_options(
             attack_option, cfg_args["attacks"], attack_names()
         )
+    from suho.cli._attack_args import apply_attack_args
+
+    apply_attack_args(cfg_args, max_turns=max_turns, max_queries=max_queries, judge=judge)
     if judge_base_url and not judge:
         raise SuhoInputError("--judge-base-url needs --judge SPEC")
     if judge:
