@@ -374,8 +374,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--policy",
         default="alternate",
-        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko", "give-in-2",
-                 "give-in-3", "give-in-4"],
+        choices=[
+            "alternate",
+            "refuse-all",
+            "comply-all",
+            "refuse-en",
+            "refuse-ko",
+            "give-in-2",
+            "give-in-3",
+            "give-in-4",
+        ],
     )
     ap.add_argument("--retry-after", type=float, default=1.0)
     ap.add_argument("--slow-s", type=float, default=5.0)

@@ -59,9 +59,9 @@ def turns_from_events(
                 if refusals:
                     last_answer["refused"] = any(bool(v.get("hit")) for v in refusals)
         elif kind == "backtrack":
-            for entry in (last_user, last_answer):
-                if entry is not None and entry.get("turn") == e.get("turn"):
-                    entry["backtracked"] = True
+            for dropped in (last_user, last_answer):
+                if dropped is not None and dropped.get("turn") == e.get("turn"):
+                    dropped["backtracked"] = True
         elif kind == "note" and data.get("pruned"):
             pruned = by_branch.get(str(data.get("branch")))
             if pruned is not None:
