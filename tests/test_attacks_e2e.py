@@ -22,6 +22,7 @@ import pytest
 
 from conftest import TESTS, run_cli, suho_cmd, write_probes
 from suho import _registry
+from suho.errors import SuhoInputError
 
 
 @pytest.fixture
@@ -250,3 +251,53 @@ def test_crescendo_killed_mid_conversation_resumes_exactly_once(
     total = n * 3
     assert before + len(after) <= total + 3
     assert len(after) < total
+
+
+def test_attacker_and_judge_default_to_the_local_model(tmp_path: Path) -> None:
+    from suho.cli._attack_args import apply_attack_args
+    from suho.engine import RunConfig
+    from suho.targets import DEFAULT_TARGET
+
+    args: dict[str, Any] = {"attacks": ["single", "crescendo", "tap"], "max_steps": None}
+    apply_attack_args(args, max_turns=4, max_queries=9, judge=None)
+    cfg = RunConfig(**args)
+    assert cfg.attacker == DEFAULT_TARGET and cfg.judge_role() == {"target": DEFAULT_TARGET}
+    assert cfg.attack_options == {"crescendo": {"max_turns": 4}, "tap": {"depth": 4}}
+    assert cfg.max_steps == 9 and "judge" not in cfg.detectors  # no judge detector added
+    # --judge names the judge role (and, as before, adds the judge detector in the CLI).
+    args = {
+        "attacks": ["pair"],
+        "attacker": "openai:a",
+        "attack_options": {"pair": {"max_iterations": 2}},
+    }
+    apply_attack_args(args, max_turns=7, max_queries=None, judge="openai:j")
+    assert args["attacker"] == "openai:a" and "judge_model" not in args
+    assert args["attack_options"] == {"pair": {"max_iterations": 2}}  # explicit option wins
+    # An attack that needs neither role leaves them unset; single's config is as before.
+    args = {"attacks": ["single", "ko-escalation"]}
+    apply_attack_args(args, max_turns=None, max_queries=None, judge=None)
+    assert "attacker" not in args and "judge_model" not in args
+    assert RunConfig(attacks=["single"]).stored() == RunConfig().stored()
+    with pytest.raises(SuhoInputError, match="disagree"):
+        apply_attack_args(
+            {"attacks": ["single"], "max_steps": 3}, max_turns=None, max_queries=4, judge=None
+        )
+
+
+def test_missing_local_model_for_a_role_is_one_line(
+    server_factory: Any, kit: dict[str, str], tmp_path: Path
+) -> None:
+    """Without --attacker the attacker is the embedded local model; when it cannot run here the
+    scan stops at preflight with one line naming the role, before anything is sent."""
+    from suho.targets import DEFAULT_TARGET
+
+    srv = server_factory()
+    r = run_cli(
+        "scan", "--target", "openai:fake", "--base-url", srv.base_url,
+        "--probes", str(_probes(tmp_path)), "--db", str(tmp_path / "s.db"),
+        "--attacks", "crescendo", "--judge", "atk:judge", "-q",
+        env={**kit, "SUHO_HOME": str(tmp_path / "empty-home")},  # no model installed there
+    )  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert f"the attacker model ({DEFAULT_TARGET})" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and srv.requests() == []
