@@ -182,6 +182,31 @@ def _tool_turn(req: dict[str, Any], prompt: str) -> tuple[str, dict[str, Any] | 
     return f"Done. Last result: {last}", None
 
 
+def _first_user_text(messages: list[dict[str, Any]]) -> str:
+    for m in messages:
+        if m.get("role") == "user" and isinstance(m.get("content"), str):
+            return str(m["content"])
+    return ""
+
+
+def _tool_turn_anthropic(req: dict[str, Any], prompt: str) -> tuple[str, dict[str, Any] | None]:
+    """The scripted agent in the Messages API's shape (tool_use / tool_result blocks)."""
+    calls = CALL.findall(prompt)
+    results = [
+        b
+        for m in req.get("messages", [])
+        if isinstance(m.get("content"), list)
+        for b in m["content"]
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    ]
+    k = len(results)
+    if k < len(calls):
+        name, args = calls[k]
+        return "", {"type": "tool_use", "id": f"toolu_{k}", "name": name, "input": json.loads(args)}
+    last = str(results[-1].get("content", "")) if results else ""
+    return f"Done. Last result: {last}", None
+
+
 def _anthropic_body(model: str, text: str) -> dict[str, Any]:
     return {
         "id": "msg_fake",
@@ -233,6 +258,8 @@ async def _handle(
                 await writer.drain()
                 continue
             prompt = _last_user(req.get("messages", []))
+            if anthropic and not prompt and req.get("tools"):  # a tool_result turn: the task
+                prompt = _first_user_text(req.get("messages", []))
             fault = _fault_for(cfg, st, prompt)
             n = st.seen[prompt]
             st.seen[prompt] += 1
@@ -283,6 +310,13 @@ async def _handle(
                         ).encode(),
                     )
                 )
+            elif req.get("tools") and anthropic and CALL.search(prompt):
+                text, call = _tool_turn_anthropic(req, prompt)
+                payload = _anthropic_body(model, text or "")
+                if call is not None:
+                    payload["content"] = [call]
+                    payload["stop_reason"] = "tool_use"
+                writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             elif req.get("tools") and not anthropic and CALL.search(prompt):
                 text, call = _tool_turn(req, prompt)
                 payload = _chat_body(model, text or "")

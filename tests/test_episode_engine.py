@@ -124,6 +124,11 @@ def test_three_turn_conversation_with_attacker_and_judge(
         # The second call records only what was new: the answer and the next prompt.
         assert [m["role"] for m in target_calls[1]["data"]["new"]] == ["assistant", "user"]
         assert all(e["data"]["text"].startswith("I'm sorry") for e in target_calls)
+        # Each turn's attacker prompt is a fresh conversation: recorded whole every time.
+        asks = [
+            e["data"]["new"] for e in evs if e["kind"] == "model_call" and e["role"] == "attacker"
+        ]
+        assert [len(a) for a in asks] == [2, 2] and "Turn 2" in asks[1][1]["content"]
         scores = [e for e in evs if e["kind"] == "score"]
         assert [sc["data"]["verdicts"][0]["detector"] for sc in scores] == ["refusal"] * 2
         assert all(sc["data"]["verdicts"][0]["hit"] for sc in scores)
@@ -138,6 +143,12 @@ def test_three_turn_conversation_with_attacker_and_judge(
     # scripted models), each prompt once.
     reqs = [json.loads(line) for line in log.read_text().splitlines()]
     assert len(reqs) == 8 and len({q["prompt"] for q in reqs}) == 8
+    # The HTML report's data holds one verdict per attempt and detector: the final one.
+    from suho.report._pagedata import dictionaries, iter_chunks
+
+    dicts = dictionaries(store, s.run_id)
+    chunks = list(iter_chunks(store, s.run_id, dicts, cap=1000, pcap=1000, redact=False))
+    assert sum(len(ch[17][0]) for ch in chunks) == 4
     # The JSON report carries the events in order; its verdicts stay the final ones.
     report = _report(store, s.run_id)
     by_id = {a["id"]: a for a in report["attempts"]}
@@ -210,6 +221,24 @@ def test_tool_episode_changes_the_environment(
     # The environment's state before and after the episode is kept in the JSON report's events
     # trace through the tool results, and the store's events are complete.
     assert _report(store, s.run_id)["attempts"][0]["events"] == steal["events"]
+
+
+def test_tool_episode_through_the_anthropic_target(
+    threaded_server: Any, testkit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same agent episode through the Messages API: tools sent in its shape, tool_use
+    blocks parsed back into tool calls, results returned as tool_result blocks."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-1234")
+    srv = threaded_server()
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+    cfg = _bank_cfg(srv.base_url.removesuffix("/v1"), target="anthropic:fake")
+    s = asyncio.run(start_run(store, cfg, [Probe(id="steal", prompt=STEAL)]))
+    (row,) = store.iter_attempts(s.run_id)
+    assert row["status"] == "done", row["error_detail"]
+    calls = [e["data"] for e in row["events"] if e["kind"] == "tool_call"]
+    assert [c["name"] for c in calls] == ["get_balance", "transfer"]
+    assert json.loads(calls[1]["arguments"]) == {"to": "mallory", "amount": 300}
+    assert row["response"] == "Done. Last result: sent 300 to mallory" and row["tries"] == 3
 
 
 def test_environment_state_before_and_after(

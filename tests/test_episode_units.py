@@ -4,6 +4,7 @@ capabilities, decide() for agent verdicts, roles' replay and budgets, redaction 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from typing import Any
 
@@ -233,3 +234,46 @@ def test_redacted_report_hides_answers_in_events() -> None:
     ]
     assert out["events"][1]["data"]["verdicts"][0]["evidence"]["quote"] == redact_text("harm")
     assert view["events"][0]["data"]["text"] == "the harmful answer"  # the view is not changed
+
+
+def test_secrets_scrubbed_from_every_event() -> None:
+    async def go() -> None:
+        ctx, ep, saved = _ctx(_Script([ChatResult("ok")]))
+        await ctx.target.generate([Message("user", "hi")])  # opens the model: its secrets known
+        ep.record("tool_result", "tool", content="token s3cret here", nested={"k": ["s3cret"]})
+        await ctx.checkpoint()
+        assert saved[1].data == {"content": "token *** here", "nested": {"k": ["***"]}}
+        assert ctx.final_events()[1]["data"]["content"] == "token *** here"
+        assert ep.events[1].data["content"] == "token s3cret here"  # the attack's view stays
+
+    asyncio.run(go())
+
+
+def test_a_failed_call_the_attack_survived_is_replayed_as_the_same_failure() -> None:
+    from suho.targets import ErrorKind, TargetError
+
+    class Flaky(_Script):
+        async def chat(self, messages: Any, params: GenParams) -> ChatResult:
+            self.sent += 1
+            if self.sent == 1:
+                raise TargetError(ErrorKind.CLIENT_ERROR, "bad request")
+            return ChatResult("fine")
+
+    async def attack(ctx: Any) -> str:
+        with contextlib.suppress(TargetError):  # this attack carries on after a failed turn
+            await ctx.target.generate([Message("user", "first")])
+        return (await ctx.target.generate([Message("user", "second")])).text
+
+    async def go() -> None:
+        live = Flaky([])
+        ctx, _ep, saved = _ctx(live)
+        assert await attack(ctx) == "fine" and live.sent == 2
+        assert [e.kind for e in saved] == ["error"]  # checkpointed before the second call
+        again = Flaky([])
+        again.sent = 1  # would answer at once: the failure must come from the record
+        ctx2, _ep2, _ = _ctx(again, replay=Replay([e.to_dict() for e in saved]))
+        assert await attack(ctx2) == "fine" and again.sent == 2
+        assert [e["kind"] for e in ctx2.final_events()] == ["error", "model_call"]
+        assert ctx2.target.calls == 2
+
+    asyncio.run(go())

@@ -207,6 +207,62 @@ def test_record_results_batch_skips_the_ones_already_done(store: Store) -> None:
     assert store.totals("r1").done == 5
 
 
+def test_checkpoints_replay_and_per_turn_verdicts(store: Store) -> None:
+    """Migration 0003: checkpointed events append once each, in order, and move into the
+    attempt's ``events`` with its result; per-turn verdicts sit beside the final one."""
+    from sqlalchemy.exc import IntegrityError
+
+    from suho.store import VerdictRecord
+
+    _run(store, n=3)
+    ev = [{"seq": i, "kind": "model_call", "role": "target", "data": {"i": i}} for i in range(3)]
+    store.append_events("r1", "r1-a1", ev[:2])
+    store.append_events("r1", "r1-a1", ev[2:])
+    store.append_events("r1", "r1-a2", ev[:1])
+    assert store.checkpointed_ids("r1") == {"r1-a1", "r1-a2"}
+    assert store.load_events("r1-a1") == ev and store.load_events("r1-a0") == []
+    with pytest.raises(IntegrityError):  # an event cannot be stored twice
+        store.append_events("r1", "r1-a1", ev[1:2])
+    final = VerdictRecord("refusal", "refusal", True, 0.9, "refusal")
+    turns = [VerdictRecord("refusal", "refusal", t == 2, 0.5, turn=t) for t in (1, 2)]
+    r = AttemptResult(
+        id="r1-a1",
+        status="done",
+        tries=3,
+        response="no",
+        outcome="refused",
+        success=False,
+        events=[*ev, {"seq": 3, "kind": "note", "data": {}}],
+        attacker_calls=3,
+        judge_calls=0,
+        checkpointed=True,
+        verdicts=[final, *turns],
+    )
+    assert store.record_results("r1", [r]) == [r]
+    assert store.checkpointed_ids("r1") == {"r1-a2"}  # the other episode is still in progress
+    row = next(x for x in store.iter_attempts("r1") if x["id"] == "r1-a1")
+    assert [e["seq"] for e in row["events"]] == [0, 1, 2, 3]
+    assert (row["attacker_calls"], row["judge_calls"]) == (3, 0)
+    assert row["verdicts"] == {
+        "refusal": {
+            "kind": "refusal",
+            "hit": True,
+            "score": 0.9,
+            "label": "refusal",
+            "stage": "rule",
+            "evidence": {},
+        }
+    }
+    with store.engine.connect() as c:
+        got = c.execute(
+            text("SELECT turn, hit FROM verdicts WHERE turn IS NOT NULL ORDER BY turn")
+        ).all()
+    assert [tuple(x) for x in got] == [(1, False), (2, True)]
+    assert store.verdict_stage_counts("r1") == {"refusal": {"rule": 1}}
+    store.delete_run("r1")
+    assert store.checkpointed_ids("r1") == frozenset()
+
+
 def test_pending_paging_and_iter_streams_in_order(store: Store) -> None:
     _run(store, n=23)
     seen: list[int] = []

@@ -191,7 +191,12 @@ async def ask_attacker(
     prompt, improvement = parse_prompt(res.text)
     if not prompt:
         episode.record(
-            "error", "attacker", error_kind="malformed", detail="no prompt in the answer", **where
+            "error",
+            "attack",
+            source="attacker",
+            error_kind="malformed",
+            detail="no prompt in the answer",
+            **where,
         )
         from suho.targets import ErrorKind
 
@@ -283,7 +288,8 @@ async def judge_turn(
     if score is None:
         episode.record(
             "error",
-            "judge",
+            "attack",
+            source="judge",
             turn=turn,
             error_kind="malformed",
             detail=f"no 1-10 rating in: {clip(res.text, 200)}",

@@ -165,7 +165,8 @@ class KoEscalation:
                 if not script:
                     episode.record(
                         "error",
-                        "attacker",
+                        "attack",
+                        source="attacker",
                         mode=mode,
                         error_kind="malformed",
                         detail="no numbered questions; the fixed script is used",

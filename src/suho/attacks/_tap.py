@@ -197,7 +197,8 @@ class Tap:
         if verdict is None:
             episode.record(
                 "error",
-                "judge",
+                "attack",
+                source="judge",
                 branch=branch,
                 error_kind="malformed",
                 detail=f"no YES/NO in: {clip(res.text, 200)}",

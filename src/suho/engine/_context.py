@@ -25,7 +25,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from suho.detectors import DetectInput, Detector, Verdict
@@ -115,10 +115,15 @@ class Replay:
         self.events = [dict(e) for e in events]
         self._queues: dict[tuple[str, str | None], deque[dict[str, Any]]] = {}
         for e in self.events:
+            kind, role = e["kind"], e.get("role")
+            if kind == "error" and role in ("target", "attacker", "judge"):
+                kind = "model_call"  # a role's failed call is replayed as the same failure
             # A ``score`` event with a role is an attack's own record (a judge's rating), not a
             # ``ctx.score`` call: it is re-created by the replayed judge call, not served.
-            if e["kind"] in REPLAYED and not (e["kind"] == "score" and e.get("role")):
-                self._queues.setdefault((e["kind"], e.get("role")), deque()).append(e)
+            if kind == "score" and role:
+                continue
+            if kind in REPLAYED:
+                self._queues.setdefault((kind, role), deque()).append(e)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -157,7 +162,7 @@ class EngineRole:
         self.role = model.role
         self.spec = model.spec
         self.calls = 0
-        self._seen = 0  # messages of the conversation already recorded for this role
+        self._seen: tuple[Message, ...] = ()  # the conversation last sent by this role
 
     async def generate(
         self, messages: Sequence[Message], params: GenParams | None = None
@@ -169,10 +174,27 @@ class EngineRole:
         if is_target:
             ep.budget.check()
         digest = request_digest(messages, params)
-        new = messages[self._seen :] if len(messages) >= self._seen else messages
-        self._seen = len(messages)
+        # Record what this role had not seen: the whole conversation when it is not the previous
+        # one continued (a fresh attacker prompt each turn, a backtrack).
+        sent = tuple(messages)
+        n = len(self._seen)
+        new = sent[n:] if len(sent) >= n and sent[:n] == self._seen else sent
+        self._seen = sent
         recorded = ctx.replay.take("model_call", self.role) if ctx.replay is not None else None
         t0 = time.perf_counter()
+        if recorded is not None and recorded["kind"] == "error":
+            data = recorded.get("data") or {}
+            if data.get("digest") != digest:
+                raise ResumeDiverged(
+                    f"the resumed attack's {self.role} call {self.calls + 1} differs from the "
+                    "recorded one"
+                )
+            tries = int(data.get("tries", 1))
+            self.calls += tries
+            ep.record("error", self.role, **data)
+            err = TargetError(ErrorKind(data.get("error_kind", "internal")), data.get("detail", ""))
+            err.tries = tries  # type: ignore[attr-defined]
+            raise err
         if recorded is not None:
             data = recorded.get("data") or {}
             if data.get("digest") != digest:
@@ -192,8 +214,9 @@ class EngineRole:
             tries = int(data.get("tries", 1))
             latency = float(data.get("latency_ms", 0.0))
         else:
-            if ctx.model_calls:  # everything up to the previous answer survives a kill
-                await ctx.checkpoint()
+            # Everything recorded so far (the previous answers) survives a kill; a no-op for a
+            # single-turn episode, whose only call comes before any event.
+            await ctx.checkpoint()
             try:
                 result, tries = await self._model.send(messages, params, ctx.rng)
             except TargetError as e:
@@ -204,6 +227,7 @@ class EngineRole:
                     error_kind=e.kind.value,
                     detail=scrub(e.message, ctx.secrets())[:500],
                     tries=getattr(e, "tries", 1),
+                    digest=digest,
                 )
                 raise
             latency = round((time.perf_counter() - t0) * 1000, 2)
@@ -237,6 +261,21 @@ def _scrubbed(m: Message, secrets: Sequence[str]) -> dict[str, Any]:
     d = m.to_dict()
     d["content"] = scrub(d["content"], secrets)
     return d
+
+
+def _scrub_json(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    if isinstance(value, Mapping):
+        return {k: _scrub_json(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_json(v, secrets) for v in value]
+    return value
+
+
+def _scrub_event(e: Event, secrets: Sequence[str]) -> Event:
+    """The event with every secret in its data replaced by ``***``."""
+    return replace(e, data=_scrub_json(e.data, secrets))
 
 
 def detect_input(
@@ -349,13 +388,17 @@ class EngineContext:
         new = self.episode.events[self.persisted :]
         if not new:
             return
-        await self.persist(list(new))
+        secrets = self.secrets()
+        await self.persist([_scrub_event(e, secrets) for e in new] if secrets else list(new))
         self.persisted += len(new)
 
     def final_events(self) -> list[dict[str, Any]]:
         """The whole trace, in order: the recording (stored as it first happened) followed by
         what this run added. Raises ``ResumeDiverged`` when a replay stopped short of it."""
         evs = self.episode.events
+        secrets = self.secrets()
+        if secrets:  # tool results and attack notes too, not only what the roles recorded
+            evs = [_scrub_event(e, secrets) for e in evs]
         if self.replay is None:
             return [e.to_dict() for e in evs]
         n = len(self.replay)

@@ -229,8 +229,7 @@ class Executor:
             max_seconds=c.max_episode_seconds,
         )
 
-    async def run_one(self, row: Mapping[str, Any] | Attempt) -> AttemptResult:
-        attempt = self.attempt_of(row)
+    async def run_one(self, attempt: Attempt) -> AttemptResult:
         started = time.time()
         t0 = time.perf_counter()
         episode = Episode(attempt, budget=self._budget())
@@ -375,16 +374,14 @@ class Executor:
 
     # -- the pipeline ---------------------------------------------------------------------------
 
-    async def _produce(
-        self, work: asyncio.Queue[Mapping[str, Any] | Attempt | None], n_workers: int
-    ) -> None:
+    async def _produce(self, work: asyncio.Queue[Attempt | None], n_workers: int) -> None:
         after = -1
         for row in self.head:  # a new plan's first rows, sent while it is being stored
             if self.stop.is_set():
                 break
             if work.full():  # every worker has a row: the first requests are going out
                 self._sending()
-            await work.put(row)
+            await work.put(self.attempt_of(row))
             after = row["seq"]
         self._sending()
         store = await asyncio.shield(self.ready)
@@ -393,7 +390,7 @@ class Executor:
             if not page:
                 break
             for attempt in page:
-                await work.put(attempt)
+                await work.put(self.attempt_of(attempt))
             after = page[-1].seq
         # On a stop the workers are cancelled instead; no sentinel is needed then.
         for _ in range(n_workers):
@@ -408,14 +405,14 @@ class Executor:
 
     async def _work(
         self,
-        work: asyncio.Queue[Mapping[str, Any] | Attempt | None],
+        work: asyncio.Queue[Attempt | None],
         results: asyncio.Queue[AttemptResult | None],
     ) -> None:
-        while (row := await work.get()) is not None:
+        while (attempt := await work.get()) is not None:
             if self.stop.is_set():
                 continue  # drain: leave the rest pending
             try:
-                res = await self.run_one(row)
+                res = await self.run_one(attempt)
             except _Abort as a:
                 self.abort_reason = self.abort_reason or a.reason
                 self.stop.set()
@@ -476,7 +473,7 @@ class Executor:
 
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
-        work: asyncio.Queue[Mapping[str, Any] | Attempt | None] = asyncio.Queue(maxsize=2 * n)
+        work: asyncio.Queue[Attempt | None] = asyncio.Queue(maxsize=2 * n)
         results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=4 * n)
         writer = asyncio.create_task(self._write(results), name="suho-writer")
         beat = asyncio.create_task(self._heartbeat(), name="suho-heartbeat")

@@ -2,17 +2,15 @@
 
 The limiter is shared by every worker of a run: a token bucket for ``--rps`` plus a cooldown gate
 that a 429 with ``Retry-After`` closes for everyone, so concurrent workers do not stampede a
-server that asked them to wait.
+server that asked them to wait. Each model role of a run (target, attacker, judge) has its own
+limiter; the retry loop around a request is ``RoleModel.send`` in ``_context.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-
-from suho.targets import ChatResult, ErrorKind, GenParams, Message, Target, TargetError
 
 
 class RateLimiter:
@@ -57,45 +55,3 @@ class RetryPolicy:
             return float(ra + rng.uniform(0, min(1.0, 0.1 * ra + 0.05)))
         d = min(self.cap, self.base * (2 ** (attempt - 1)))
         return float(d / 2 + rng.uniform(0, d / 2))
-
-
-class TryCounter:
-    """How many requests one attempt has made (across every turn of a multi-turn attack)."""
-
-    __slots__ = ("n",)
-
-    def __init__(self) -> None:
-        self.n = 0
-
-
-def make_sender(
-    target: Target,
-    limiter: RateLimiter,
-    policy: RetryPolicy,
-    timeout: float,
-    counter: TryCounter,
-    rng: random.Random,
-) -> Callable[[Sequence[Message], GenParams], Awaitable[ChatResult]]:
-    """A ``send`` for attacks: rate limit, per-request timeout and retries around ``target.chat``."""
-
-    async def send(messages: Sequence[Message], params: GenParams) -> ChatResult:
-        tries = 0
-        while True:
-            tries += 1
-            counter.n += 1
-            await limiter.acquire()
-            try:
-                async with asyncio.timeout(timeout):
-                    return await target.chat(messages, params)
-            except TimeoutError:
-                err = TargetError(ErrorKind.TIMEOUT, f"no answer within {timeout:g}s")
-            except TargetError as e:
-                err = e
-            if not err.retryable or tries > policy.retries:
-                raise err
-            delay = policy.delay(tries, err.retry_after, rng)
-            if err.kind is ErrorKind.RATE_LIMIT:
-                limiter.cooldown(delay)
-            await asyncio.sleep(delay)
-
-    return send

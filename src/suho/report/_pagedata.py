@@ -163,7 +163,7 @@ def fetch_in(
         ]
 
 
-VERDICT_COLUMNS = "attempt_id, detector, hit, score, stage, label"
+VERDICT_COLUMNS = "attempt_id, detector, hit, score, stage, label, turn"
 
 
 def iter_chunks(
@@ -237,6 +237,7 @@ def iter_chunks(
         vrows = fetch_in(
             store, VERDICT_COLUMNS, "verdicts", "attempt_id", ids, "attempt_id, detector"
         )
+        vrows = [v[:-1] for v in vrows if v[-1] is None]  # final verdicts; turns are in events
         if vrows:
             row_of = {aid: i for i, aid in enumerate(ids)}
             vaid, vdet, vhit, vscore, vstage, vlabel = map(list, zip(*vrows, strict=True))

@@ -128,8 +128,17 @@ verdicts = Table(
     UniqueConstraint("attempt_id", "detector", "turn", name="uq_verdicts_attempt_detector_turn"),
     # Per-run verdict keys (detectors, stages, labels) from the index alone (migration 0002).
     Index("ix_verdicts_run_keys", "run_id", "detector", "stage", "label"),
-    # Reports read an attempt's verdicts from the index alone (migration 0002).
-    Index("ix_verdicts_attempt_cover", "attempt_id", "detector", "hit", "score", "stage", "label"),
+    # Reports read an attempt's verdicts from the index alone (migrations 0002, 0003).
+    Index(
+        "ix_verdicts_attempt_cover",
+        "attempt_id",
+        "detector",
+        "hit",
+        "score",
+        "stage",
+        "label",
+        "turn",
+    ),
 )
 
 # Events of episodes still in progress, appended by checkpoints (migration 0003). When the

@@ -21,6 +21,8 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+VERDICT_COLUMNS = ["attempt_id", "detector", "hit", "score", "stage", "label"]
+
 
 def upgrade() -> None:
     with op.batch_alter_table("attempts") as b:
@@ -35,6 +37,10 @@ def upgrade() -> None:
         b.create_unique_constraint(
             "uq_verdicts_attempt_detector_turn", ["attempt_id", "detector", "turn"]
         )
+    # Reports still read an attempt's verdicts from the index alone, now telling a turn's
+    # verdicts from the final ones.
+    op.drop_index("ix_verdicts_attempt_cover", table_name="verdicts")
+    op.create_index("ix_verdicts_attempt_cover", "verdicts", [*VERDICT_COLUMNS, "turn"])
     op.create_table(
         "attempt_events",
         sa.Column(
@@ -54,6 +60,8 @@ def downgrade() -> None:
     op.drop_index("ix_attempt_events_run", table_name="attempt_events")
     op.drop_table("attempt_events")
     op.execute("DELETE FROM verdicts WHERE turn IS NOT NULL")
+    op.drop_index("ix_verdicts_attempt_cover", table_name="verdicts")
+    op.create_index("ix_verdicts_attempt_cover", "verdicts", VERDICT_COLUMNS)
     with op.batch_alter_table("verdicts") as b:
         b.drop_constraint("uq_verdicts_attempt_detector_turn", type_="unique")
         b.create_unique_constraint("uq_verdicts_attempt_detector", ["attempt_id", "detector"])
