@@ -22,6 +22,7 @@ from suho.attacks import (
     get_attack,
     parse_rating,
     parse_yes_no,
+    turns_from_events,
     turns_option,
 )
 from suho.attacks._common import parse_prompt, text
@@ -31,6 +32,7 @@ from suho.engine._context import EngineContext, Replay, RoleModel
 from suho.engine._limits import RateLimiter, RetryPolicy
 from suho.episode import Attempt, Budget, BudgetExceeded, Episode
 from suho.errors import SuhoInputError
+from suho.stats import MultiTurnTally, queries_to_success
 from suho.targets import GenParams, TargetError
 
 
@@ -432,3 +434,141 @@ def test_prompts_exist_in_korean_and_english() -> None:
         assert ko != en and "G" in ko and "G" in en
     assert "허가받은" in text("ko", "pair_system", goal="G", strategy="S")
     assert "authorised" in text("en", "pair_system", goal="G", strategy="S")
+
+
+# -- resume: replaying a checkpointed conversation -------------------------------------------------
+
+
+class _Killed(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("attack", "target", "options", "env_bad_turn"),
+    [
+        (Crescendo(), "refuse-bad", {"max_turns": 4}, "2"),
+        (Pair(), "never", {"n_streams": 2, "max_iterations": 2}, ""),
+        (Tap(), "never", {"depth": 2, "branching_factor": 2, "width": 2}, ""),
+        (KoEscalation(), "refuse-all", {"mode": "all"}, ""),
+    ],
+    ids=["crescendo", "pair", "tap", "ko-escalation"],
+)
+@pytest.mark.parametrize("kill_after", [1, 3, 6])
+def test_resume_replays_checkpoints_and_never_repeats_a_turn(
+    attack: Any,
+    target: str,
+    options: dict[str, Any],
+    env_bad_turn: str,
+    kill_after: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run once to the end; run again, 'killed' after ``kill_after`` checkpoints; resume from
+    what was stored. The resumed episode's trace equals the uninterrupted one, and the models
+    were asked only what the store did not hold."""
+    monkeypatch.setenv("SUHO_TEST_BAD_TURN", env_bad_turn)
+    whole = setup(target, options=options)
+    drive(attack, whole)
+    full_target_calls = len(whole.target.sent)
+
+    stored: list[Any] = []
+    checkpoints = {"n": 0}
+    first = setup(target, options=options)
+
+    async def persist(events: list[Any]) -> None:
+        stored.extend(e.to_dict() for e in events)
+        checkpoints["n"] += 1
+        if checkpoints["n"] >= kill_after:
+            raise _Killed
+
+    first.ctx.persist = persist
+    with pytest.raises(_Killed):
+        drive(attack, first)
+    replayed_target_calls = sum(
+        1 for e in stored if e["kind"] == "model_call" and e["role"] == "target"
+    )
+
+    assert stored and (kill_after < 6 or replayed_target_calls >= 1)
+    resumed = setup(target, options=options, replay=Replay(stored))
+    drive(attack, resumed)
+    # The target was sent only the calls the store did not hold.
+    assert len(resumed.target.sent) == full_target_calls - replayed_target_calls
+    assert whole.target.sent[replayed_target_calls:] == resumed.target.sent
+    # The trace is the uninterrupted one: nothing recorded twice, nothing lost.
+    final = resumed.ctx.final_events()
+    assert [(e["kind"], e.get("role"), e.get("turn")) for e in final] == [
+        (e.kind, e.role, e.turn) for e in whole.episode.events
+    ]
+    assert [e["seq"] for e in final] == list(range(len(final)))
+    assert resumed.episode.output == whole.episode.output
+
+
+# -- turns and numbers for the report ------------------------------------------------------------
+
+
+def _trace(run: Run) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in run.episode.events]
+
+
+def test_turns_keep_backtracked_exchanges_marked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUHO_TEST_BAD_TURN", "2")
+    run = setup("refuse-bad", system="Be nice.")
+    drive(Crescendo(), run)
+    turns = turns_from_events(_trace(run), "Be nice.")
+    assert turns is not None and turns[0] == {"role": "system", "content": "Be nice."}
+    users = [t for t in turns if t["role"] == "user"]
+    assert [t["content"] for t in users] == [
+        "question 1",
+        "bad question 2",
+        "soft question 2",
+        "question 3",
+    ]
+    bad = [t for t in turns if t.get("backtracked")]
+    assert [(t["role"], t["turn"]) for t in bad] == [("user", 2), ("assistant", 2)]
+    assert bad[1]["content"] == REFUSAL and bad[1]["refused"] is True
+    assert [t.get("rating") for t in turns if t["role"] == "assistant"] == [3, None, 3, 9]
+
+
+def test_turns_carry_tap_branches_and_pruned_prompts() -> None:
+    run = setup("never", options={"depth": 1, "branching_factor": 2, "width": 1})
+    drive(Tap(), run)
+    turns = turns_from_events(_trace(run))
+    assert turns is not None
+    assert [(t["role"], t["branch"], t.get("pruned")) for t in turns] == [
+        ("user", "0.0", None),
+        ("user", "0.1", "off_topic"),
+        ("assistant", "0.0", None),
+    ]
+    assert turns_from_events([{"kind": "model_call", "role": "target", "data": {}}]) is None
+
+
+def test_multi_turn_tally_queries_to_success() -> None:
+    tally = MultiTurnTally()
+    runs = []
+    for target, n in (("givein-2", 1), ("givein-3", 2), ("never", 1)):
+        for _ in range(n):
+            run = setup(target, options={"max_turns": 3})
+            drive(Crescendo(), run)
+            runs.append(run)
+            tally.add(
+                {
+                    "attack": "crescendo",
+                    "status": "done",
+                    "success": run.summary["goal_met"],
+                    "tries": run.ctx.calls("target"),
+                    "attacker_calls": run.ctx.calls("attacker"),
+                    "judge_calls": run.ctx.calls("judge"),
+                    "events": _trace(run),
+                }
+            )
+    tally.add({"attack": "crescendo", "status": "error", "success": None, "tries": 2})
+    d = tally.to_dict()["crescendo"]
+    assert (d["attempts"], d["errors"], d["successes"]) == (5, 1, 3)
+    assert d["queries_to_success"] == {
+        "median": 3,
+        "mean": round((2 + 3 + 3) / 3, 3),
+        "min": 2,
+        "max": 3,
+        "distribution": {"2": 1, "3": 2},
+    }
+    assert d["queries"] == {"target": 2 + 3 + 3 + 3 + 2, "attacker": 11, "judge": 11}
+    assert queries_to_success(_trace(runs[0])) == 2

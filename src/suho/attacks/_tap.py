@@ -127,7 +127,11 @@ class Tap:
                 for node, prompt in kept:
                     turn += 1
                     episode.turn = turn
-                    where = {"branch": node.id, "depth": depth}
+                    where = {
+                        "branch": node.id,
+                        "parent": node.id.rpartition(".")[0],
+                        "depth": depth,
+                    }
                     msgs = single_turn(episode, prompt)
                     res = await ctx.target.generate(msgs, ctx.params)
                     msgs.append(Message("assistant", res.text))

@@ -52,8 +52,12 @@ def turns_from_events(
             out.append(entry)
             last_answer = entry
         elif kind == "score" and last_answer is not None:
-            if role == "judge" and data.get("rating") is not None:
-                last_answer["rating"] = data["rating"]
+            if role == "judge" and "rating" in data:
+                # The rating names the branch/stream it rated: TAP writes every variation of a
+                # level before it sends any, so the last prompt is not always the one answered.
+                last_answer.update({k: data[k] for k in _WHERE if data.get(k) is not None})
+                if data["rating"] is not None:
+                    last_answer["rating"] = data["rating"]
             elif role is None:
                 refusals = [v for v in data.get("verdicts") or [] if v.get("kind") == "refusal"]
                 if refusals:
