@@ -117,6 +117,16 @@ def test_crescendo_scan_through_the_cli(
     assert mt["queries_to_success"]["median"] == 3
     assert mt["queries_to_success"]["distribution"] == {"3": 4}
     assert mt["queries"]["target"] == 12 and mt["queries"]["attacker"] == 12
+    # The HTML report's conversation viewer gets every turn, escaped by the page (textContent).
+    from test_report_formats import page_data, parse_page
+
+    (html,) = (tmp_path / "reports").glob("*/report.html")
+    data = page_data(parse_page(html.read_text("utf-8")))
+    f = {name: i for i, name in enumerate(data["fields"])}
+    convs = [r[f["turns"]] for r in data["rows"] if r[f["turns"]]]
+    assert len(convs) == 4 and all(len(c) == 6 for c in convs)
+    assert convs[0][-1][0] == "assistant" and convs[0][-1][2] == 3 and convs[0][-1][3] == 9
+    assert all(r[f["turns"]] is None for r in data["rows"] if len(r) and r[f["attack"]] == 0)
     gap = report["gap"]["by_attack"]
     assert gap["crescendo"]["n_pairs"] == 2 and gap["single"]["n_pairs"] == 2
     assert "p_value" in gap["crescendo"]
