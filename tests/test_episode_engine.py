@@ -741,3 +741,59 @@ def test_store_at_0002_migrates_and_reads(tmp_path: Path) -> None:
             )
     (row,) = s.iter_attempts("r")
     assert row["verdicts"]["refusal"]["hit"]  # the final verdict, not a turn's
+
+
+def test_episode_aware_target_learns_its_episode(testkit: Path, tmp_path: Path) -> None:
+    """A target with ``for_episode`` (a scripted agent, a reference solver) is asked once per
+    attempt, after the environment is set up, for the target that plays that episode."""
+    from episode_testkit import Bank
+    from suho.engine import Counters, Executor, plan_attempts
+    from suho.episode import Episode as Ep
+    from suho.targets import ChatResult, TargetSpec
+
+    order: list[str] = []
+
+    class Solver:
+        def __init__(self, ep: Ep) -> None:
+            self.ep = ep
+            self.spec = TargetSpec("solver", "x")
+
+        async def chat(self, messages: Any, params: Any) -> ChatResult:
+            balance = self.ep.env_before["balances"]["user"]
+            return ChatResult(f"{self.ep.attempt.probe_id} sees {balance}")
+
+        def secrets(self) -> list[str]:
+            return []
+
+    class Aware:
+        spec = TargetSpec("solver", "x")
+
+        def for_episode(self, ep: Ep) -> Solver:
+            order.append(f"for_episode {ep.attempt.probe_id} env={ep.env_before is not None}")
+            return Solver(ep)
+
+        async def chat(self, messages: Any, params: Any) -> ChatResult:
+            raise AssertionError("the episode's own target answers, not this one")
+
+        def secrets(self) -> list[str]:
+            return []
+
+    def provide(attempt: Any) -> Bank:
+        order.append(f"env {attempt.probe_id}")
+        return Bank(None)
+
+    async def go() -> Store:
+        store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+        run = {"id": "r", "suho_version": "t", "target": {}, "config": {}, "config_hash": ""}
+        store.create_run({**run, "seed": 0, "status": "running"})
+        cfg = RunConfig(target="openai:x", base_url="http://127.0.0.1:9/v1", concurrency=1)
+        store.add_attempts(
+            "r", plan_attempts("r", [Probe(id="a", prompt="x"), Probe(id="b", prompt="y")], cfg)
+        )
+        ex = Executor(store, "r", cfg, Aware(), [], counters=Counters(), environments=provide)  # type: ignore[arg-type]
+        assert (await ex.run()).status == "done"
+        return store
+
+    store = asyncio.run(go())
+    assert [r["response"] for r in store.iter_attempts("r")] == ["a sees 1000", "b sees 1000"]
+    assert order == ["env a", "for_episode a env=True", "env b", "for_episode b env=True"]

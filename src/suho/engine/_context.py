@@ -353,6 +353,14 @@ class EngineContext:
         if self.replay is not None:
             self.persisted = len(self.replay)
 
+    def use_target(self, target: Target) -> None:
+        """Send this episode's target calls to ``target`` (what an ``EpisodeAware`` target gave
+        for it), with the run's limiter, retries and timeout; before any call is made."""
+        base = self.models["target"]
+        model = replace(base, open=lambda: target, _target=target)
+        self.models = {**self.models, "target": model}
+        self.target = EngineRole(self, model)
+
     def secrets(self) -> list[str]:
         out = list(self.base_secrets)
         for m in self.models.values():

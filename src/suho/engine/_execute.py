@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from suho.attacks import Attack, get_attack, turns_from_events
 from suho.detectors import Detector, Verdict, decide
@@ -29,6 +29,7 @@ from suho.episode import (
     Environment,
     EnvironmentProvider,
     Episode,
+    EpisodeAware,
     Event,
     ToolRuntime,
 )
@@ -194,6 +195,7 @@ class Executor:
         }
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
+        self._episode_aware = isinstance(target, EpisodeAware)
         self.abort_reason: str | None = None
         self.error_kinds: dict[str, int] = {}
         self._consecutive_errors = 0
@@ -254,6 +256,8 @@ class Executor:
                     episode.env_before = env.snapshot()
                     ctx.tools = ToolRuntime(env.tools(), bind={"env": env})
                     episode.tools = list(ctx.tools.definitions())
+                if self._episode_aware:  # a scripted agent, a reference solver
+                    ctx.use_target(cast(EpisodeAware, self.target).for_episode(episode))
                 await self._drive(attempt, episode, ctx)
                 if env is not None:
                     episode.env = env.snapshot()
