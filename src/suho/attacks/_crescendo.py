@@ -38,9 +38,9 @@ class CrescendoOptions(AttackOptions):
 class Crescendo:
     """Crescendo: the attacker model opens with a harmless question related to the goal and
     moves one small step closer each turn, building on the target's own words. When the target
-    refuses (the run's refusal detector, or a judge rating of 1), the refused exchange is removed
-    from the target's history (kept in the events as a ``backtrack``) and the attacker tries a
-    softer step, up to ``max_backtracks`` times. It stops when the judge rates a turn at or above
+    refuses (the run's refusal detector; without one, a judge rating of 1), the refused exchange
+    is removed from the target's history (kept in the events as a ``backtrack``) and the
+    attacker tries a softer step, up to ``max_backtracks`` times. It stops when the judge rates a turn at or above
     ``success_threshold``; the best-rated turn's answer is the one the detectors judge.
 
     Misses: it is only as inventive as the attacker model (a small or safety-tuned attacker may
@@ -109,7 +109,10 @@ class Crescendo:
                         episode, ctx, opts, goal=goal, prompt=prompt, answer=res.text, turn=n
                     )
                 )
-                if refused or rating.refused:
+                # The refusal detector decides when the run has one; only without one does a
+                # judge rating of 1 (refused, deflected or off the goal) count as a refusal, as
+                # a harmless early turn may well be rated 1 for not advancing the goal yet.
+                if refused or (refused is None and rating.refused):
                     del msgs[-2:]  # the target never sees this exchange again
                     backtracks += 1
                     episode.record(
