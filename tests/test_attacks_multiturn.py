@@ -590,3 +590,18 @@ def test_multi_turn_tally_queries_to_success() -> None:
     }
     assert d["queries"] == {"target": 2 + 3 + 3 + 3 + 2, "attacker": 11, "judge": 11}
     assert queries_to_success(_trace(runs[0])) == 2
+
+
+def test_an_attacker_that_refuses_to_play_is_an_error_not_a_prompt() -> None:
+    run = setup("givein-3")
+    run.models["attacker"].answer = lambda msgs: "I'm sorry, but I can't help with that request."  # type: ignore[method-assign]
+    with pytest.raises(TargetError, match="refused to write a prompt"):
+        drive(Crescendo(), run)
+    assert run.target.sent == []  # never sent on to the target
+    (err,) = [e for e in run.events("error", "attack") if e["data"]["source"] == "attacker"]
+    assert err["data"]["error_kind"] == "refused"
+    ko = setup("givein-3", lang="ko")
+    ko.models["attacker"].answer = lambda msgs: "죄송하지만 그 요청은 도와드릴 수 없습니다."  # type: ignore[method-assign]
+    with pytest.raises(TargetError):
+        drive(Pair(), ko)
+    assert ko.target.sent == []

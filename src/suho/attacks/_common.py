@@ -162,8 +162,16 @@ def parse_prompt(raw: str) -> tuple[str, str | None]:
     return s, None
 
 
-class AttackerGaveNothing(Exception):
-    """The attacker model answered, but with nothing usable as a prompt."""
+@cache
+def _refusal_rules() -> Any:
+    from suho.detectors._refusal import RefusalDetector
+
+    return RefusalDetector(morph=False)
+
+
+def attacker_refused(prompt: str, lang: str) -> bool:
+    """Whether the attacker model declined to play (the refusal rules, no model)."""
+    return bool(_refusal_rules().detect_text(prompt, lang=lang).hit)
 
 
 def attacker_params(opts: AttackOptions) -> GenParams:
@@ -189,6 +197,20 @@ async def ask_attacker(
     except TargetError as e:
         raise TargetError(e.kind, f"attacker ({role.spec}): {e.message}", status=e.status) from e
     prompt, improvement = parse_prompt(res.text)
+    if prompt and attacker_refused(prompt, episode.attempt.lang):
+        # Sent on, an attacker's refusal would draw a harmless answer that the detectors count
+        # as compliance: a false success. It is the attacker failing, so it is an error.
+        episode.record(
+            "error",
+            "attack",
+            source="attacker",
+            error_kind="refused",
+            detail=f"the attacker refused to write a prompt: {clip(prompt, 200)}",
+            **where,
+        )
+        from suho.targets import ErrorKind
+
+        raise TargetError(ErrorKind.MALFORMED, f"attacker ({role.spec}) refused to write a prompt")
     if not prompt:
         episode.record(
             "error",
