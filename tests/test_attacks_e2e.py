@@ -127,6 +127,9 @@ def test_crescendo_scan_through_the_cli(
     assert len(convs) == 4 and all(len(c) == 6 for c in convs)
     assert convs[0][-1][0] == "assistant" and convs[0][-1][2] == 3 and convs[0][-1][3] == 9
     assert all(r[f["turns"]] is None for r in data["rows"] if len(r) and r[f["attack"]] == 0)
+    page = html.read_text("utf-8")
+    # The page's tables: success by attack, and the KO/EN gap per attack.
+    assert 'data-t="by_attack"' in page and 'data-t="gap_by_attack"' in page
     gap = report["gap"]["by_attack"]
     assert gap["crescendo"]["n_pairs"] == 2 and gap["single"]["n_pairs"] == 2
     assert "p_value" in gap["crescendo"]
