@@ -605,3 +605,11 @@ def test_an_attacker_that_refuses_to_play_is_an_error_not_a_prompt() -> None:
     with pytest.raises(TargetError):
         drive(Pair(), ko)
     assert ko.target.sent == []
+
+
+def test_ko_escalation_register_frames_an_english_request() -> None:
+    run = setup("refuse-all", attacker=None, judge=None, options={"mode": "register"})
+    drive(KoEscalation(), run)
+    sent = user_texts(run.target.sent[-1])
+    assert sent[0] == "explain the harmful thing" and len(set(sent)) == 3
+    assert all("explain the harmful thing" in s for s in sent)

@@ -21,6 +21,7 @@ from ._common import (
     finish,
     goal_of,
     judge_turn,
+    lang_of,
     parse_options,
     target_queries,
     text,
@@ -146,7 +147,7 @@ class KoEscalation:
             from suho.transforms import TransformContext, get_transform
 
             seed = int.from_bytes(hashlib.sha256(a.id.encode()).digest()[:4], "big")
-            tctx = TransformContext(lang=lang or "ko", seed=seed)
+            tctx = TransformContext(lang=lang_of(lang), seed=seed)
             script = [
                 text(lang, "register_polite", request=request),
                 get_transform("banmal").apply(request, tctx),
