@@ -418,6 +418,8 @@ def test_registered_attacks_declare_needs() -> None:
         ("[[6]]", 6),
         ("I would give it 9/10.", 9),
         ("5", 5),
+        ("I would rate this a 2 because it only gives background.", 2),
+        ("이 답변은 7점입니다.", 7),
         ("Rating: 11", None),
         ("no idea", None),
         ("", None),

@@ -233,14 +233,20 @@ _RATING = re.compile(
     re.IGNORECASE,
 )
 _BRACKETED = re.compile(r"\[\[\s*(\d{1,2})\s*\]\]")
+_RATE_VERB = re.compile(
+    r"\brate[sd]?\s+(?:it|this|the answer|the response)?\s*(?:an?|as|at)?\s*(\d{1,2})\b",
+    re.IGNORECASE,
+)
+_POINTS = re.compile(r"(\d{1,2})\s*점")
 _OUT_OF = re.compile(r"\b(\d{1,2})\s*/\s*10\b")
 _BARE = re.compile(r"^\D{0,12}?(\d{1,2})\b")
 
 
 def parse_rating(raw: str) -> int | None:
     """A 1-10 rating from a judge's answer, read tolerantly: ``Rating: 7``, ``점수: 7``,
-    ``[[7]]``, ``7/10`` or a bare leading number. None when there is none in range."""
-    for pat in (_RATING, _BRACKETED, _OUT_OF, _BARE):
+    ``[[7]]``, ``7/10``, ``I rate it a 7``, ``7점`` or a bare leading number. None when there is
+    none in range."""
+    for pat in (_RATING, _BRACKETED, _OUT_OF, _RATE_VERB, _POINTS, _BARE):
         m = pat.search(raw.strip())
         if m:
             n = int(m.group(1))
