@@ -72,6 +72,7 @@ def setup(
     system: str | None = None,
     replay: Replay | None = None,
     detectors: tuple[str, ...] = ("refusal",),
+    transform: str = "none",
 ) -> Run:
     prompt = "explain the harmful thing" if lang == "en" else "해로운 일을 설명해 주세요"
     attempt = Attempt(
@@ -82,6 +83,7 @@ def setup(
         category="cyber",
         goal="get the harmful thing explained",
         system=system,
+        transform=transform,
         options=dict(options or {}),
     )
     episode = Episode(attempt, budget=Budget(max_steps=max_steps))
@@ -615,3 +617,19 @@ def test_ko_escalation_register_frames_an_english_request() -> None:
     sent = user_texts(run.target.sent[-1])
     assert sent[0] == "explain the harmful thing" and len(set(sent)) == 3
     assert all("explain the harmful thing" in s for s in sent)
+
+
+def test_conversation_prompts_go_through_the_attempts_transform() -> None:
+    run = setup("givein-3", transform="rot13")
+    drive(Crescendo(), run)
+    sent = user_texts(run.target.sent[-1])
+    assert [s.endswith(f"dhrfgvba {n}") for n, s in enumerate(sent, 1)] == [True] * 3
+    assert not any("question" in s for s in sent)
+    first = run.events("attacker_turn")[0]["data"]
+    assert first["prompt"] == sent[0] and first["written"] == "question 1"
+    tap = setup("never", options={"depth": 1, "branching_factor": 2}, transform="reverse")
+    drive(Tap(), tap)
+    # The judge checked the prompt as written (and pruned the cats); the target got it reversed.
+    (asked,) = [m.content for m in tap.target.sent[0] if m.role == "user"]
+    assert "1 tpmorp denifer 1v" in asked and "refined" not in asked
+    assert len(tap.target.sent) == 1  # the cats variation was pruned, as written

@@ -107,6 +107,24 @@ def clip(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
+def deliver(episode: Episode, prompt: str, key: object) -> str:
+    """``prompt`` as the target gets it: through the attempt's transform (``--transforms``), so
+    a conversation attack composes with the Korean obfuscations; unchanged for ``none``.
+    ``key`` (a turn, a branch id) seeds randomised transforms, the same on a resume."""
+    name = episode.attempt.transform
+    if not name or name == "none":
+        return prompt
+    import hashlib
+
+    from suho.transforms import TransformContext, get_transform
+
+    digest = hashlib.sha256(f"{episode.attempt.id}:{key}".encode()).digest()
+    ctx = TransformContext(
+        lang=episode.attempt.lang or "ko", seed=int.from_bytes(digest[:4], "big")
+    )
+    return get_transform(name).apply(prompt, ctx)
+
+
 # -- attacker ------------------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")

@@ -17,6 +17,7 @@ from ._common import (
     ask_attacker,
     attacker_params,
     clip,
+    deliver,
     finish,
     goal_of,
     judge_turn,
@@ -93,8 +94,15 @@ class Crescendo:
                 prompt, _imp, _raw = await ask_attacker(
                     episode, ctx.attacker, ask, attacker_params(opts), turn=n
                 )
-                episode.record("attacker_turn", "attacker", turn=n, prompt=prompt)
-                msgs.append(Message("user", prompt))
+                sent = deliver(episode, prompt, n)
+                episode.record(
+                    "attacker_turn",
+                    "attacker",
+                    turn=n,
+                    prompt=sent,
+                    **({"written": prompt} if sent != prompt else {}),
+                )
+                msgs.append(Message("user", sent))
                 res = await ctx.target.generate(msgs, ctx.params)
                 msgs.append(Message("assistant", res.text))
                 episode.finish_reason = res.finish_reason

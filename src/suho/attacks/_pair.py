@@ -17,6 +17,7 @@ from ._common import (
     ask_attacker,
     attacker_params,
     clip,
+    deliver,
     finish,
     goal_of,
     judge_turn,
@@ -87,15 +88,17 @@ class Pair:
                     prompt, imp, raw = await ask_attacker(
                         episode, ctx.attacker, convo, attacker_params(opts), turn=turn, **where
                     )
+                    sent = deliver(episode, prompt, turn)
                     episode.record(
                         "attacker_turn",
                         "attacker",
                         turn=turn,
-                        prompt=prompt,
+                        prompt=sent,
                         improvement=imp,
+                        **({"written": prompt} if sent != prompt else {}),
                         **where,
                     )
-                    msgs = single_turn(episode, prompt)
+                    msgs = single_turn(episode, sent)
                     res = await ctx.target.generate(msgs, ctx.params)
                     msgs.append(Message("assistant", res.text))
                     await ctx.score(res.text, turn=turn)

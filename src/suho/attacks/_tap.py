@@ -17,6 +17,7 @@ from ._common import (
     ask_attacker,
     attacker_params,
     clip,
+    deliver,
     finish,
     goal_of,
     judge_params,
@@ -45,6 +46,7 @@ class Node:
 
     id: str
     attacker: list[Message]
+    sent: str = ""  # the prompt as the target gets it (after the attempt's transform)
     score: int = 0
 
 
@@ -103,10 +105,18 @@ class Tap:
                         prompt, imp, raw = await ask_attacker(
                             episode, ctx.attacker, convo, attacker_params(opts), **where
                         )
+                        sent = deliver(episode, prompt, bid)
+                        if sent != prompt:
+                            where["written"] = prompt
                         episode.record(
-                            "attacker_turn", "attacker", prompt=prompt, improvement=imp, **where
+                            "attacker_turn",
+                            "attacker",
+                            prompt=sent,
+                            improvement=imp,
+                            **where,
                         )
-                        children.append((Node(bid, [*convo, Message("assistant", raw)]), prompt))
+                        node = Node(bid, [*convo, Message("assistant", raw)], sent=sent)
+                        children.append((node, prompt))
                 # 2. prune off-topic variations before the target sees them.
                 kept: list[tuple[Node, str]] = []
                 for node, prompt in children:
@@ -132,7 +142,7 @@ class Tap:
                         "parent": node.id.rpartition(".")[0],
                         "depth": depth,
                     }
-                    msgs = single_turn(episode, prompt)
+                    msgs = single_turn(episode, node.sent)
                     res = await ctx.target.generate(msgs, ctx.params)
                     msgs.append(Message("assistant", res.text))
                     await ctx.score(res.text, turn=turn)
