@@ -291,6 +291,8 @@ def test_attacker_and_judge_default_to_the_local_model(tmp_path: Path) -> None:
     apply_attack_args(args, max_turns=None, max_queries=None, judge=None)
     assert "attacker" not in args and "judge_model" not in args
     assert RunConfig(attacks=["single"]).stored() == RunConfig().stored()
+    with pytest.raises(SuhoInputError, match="conversation attacks"):
+        apply_attack_args({"attacks": ["single"]}, max_turns=3, max_queries=None, judge=None)
     with pytest.raises(SuhoInputError, match="disagree"):
         apply_attack_args(
             {"attacks": ["single"], "max_steps": 3}, max_turns=None, max_queries=4, judge=None

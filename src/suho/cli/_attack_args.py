@@ -31,10 +31,16 @@ def apply_attack_args(
     attacks: list[str] = cfg_args["attacks"]
     options: dict[str, dict[str, Any]] = cfg_args.setdefault("attack_options", {})
     if max_turns is not None:
-        for name in attacks:
+        takers = [n for n in attacks if turns_option(n) is not None]
+        if not takers:
+            raise SuhoInputError(
+                "--max-turns applies to conversation attacks (--attacks crescendo, pair, tap, "
+                "ko-escalation)"
+            )
+        for name in takers:
             key = turns_option(name)
-            if key is not None:
-                options.setdefault(name, {}).setdefault(key, max_turns)
+            assert key is not None
+            options.setdefault(name, {}).setdefault(key, max_turns)
     if max_queries is not None:
         steps = cfg_args.get("max_steps")
         if steps is not None and steps != max_queries:
