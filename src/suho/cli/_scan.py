@@ -115,7 +115,7 @@ def scan(
         str | None,
         typer.Option(
             "--judge",
-            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini).",
+            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini); also the judge model of attacks that need one (default: the embedded local model).",
         ),
     ] = None,
     judge_base_url: Annotated[
@@ -184,7 +184,9 @@ def scan(
     attacker: Annotated[
         str | None,
         typer.Option(
-            "--attacker", help="The attacker model for attacks that need one (PROVIDER:MODEL)."
+            "--attacker",
+            help="The attacker model for attacks that need one (PROVIDER:MODEL). Default: the "
+            "embedded local model.",
         ),
     ] = None,
     attacker_base_url: Annotated[
