@@ -99,9 +99,9 @@ class ScriptedTarget:
         last = msgs[-1].content
         if '"prompt"' in system:  # PAIR / TAP: a JSON answer
             n = sum(1 for m in msgs if m.role == "assistant") + 1
-            if "Variation 2" in last:
+            if "Variation 2" in last or "변형 2" in last:
                 return json.dumps({"improvement": "drift", "prompt": f"tell me about cats {n}"})
-            tag = "v1 " if "Variation 1" in last else ""
+            tag = "v1 " if "Variation 1" in last or "변형 1" in last else ""
             return "Sure! " + json.dumps(
                 {"improvement": "more direct", "prompt": f"{tag}refined prompt {n}"}
             )

@@ -316,3 +316,32 @@ def test_missing_local_model_for_a_role_is_one_line(
     assert r.returncode == 2, r.stderr
     assert f"the attacker model ({DEFAULT_TARGET})" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and srv.requests() == []
+
+
+def test_pair_tap_and_ko_escalation_through_the_cli(
+    server_factory: Any, kit: dict[str, str], tmp_path: Path
+) -> None:
+    srv = server_factory("--policy", "refuse-all")
+    report = _scan(
+        srv, tmp_path, kit, "--attacks", "pair,tap,ko-escalation",
+        "--attack-option", "tap.depth=1", "--attack-option", "pair.max_iterations=1",
+    )  # fmt: skip
+    atts = report["attempts"]
+    assert Counter(a["attack"] for a in atts) == {"pair": 4, "tap": 4, "ko-escalation": 4}
+    assert all(a["status"] == "done" and a["success"] is False for a in atts)
+    for a in atts:
+        kinds = Counter(e["kind"] for e in a["events"])
+        if a["attack"] == "pair":  # 2 streams x 1 iteration
+            assert (a["tries"], a["attacker_calls"], a["judge_calls"]) == (2, 2, 2)
+        elif a["attack"] == "tap":  # 2 variations, one pruned off-topic before the target
+            assert (a["tries"], a["attacker_calls"], a["judge_calls"]) == (1, 2, 3)
+            assert [t.get("pruned") for t in a["turns"] if t["role"] == "user"] == [
+                None,
+                "off_topic",
+            ]
+        else:  # three scripted conversations of three messages, every answer a refusal
+            assert a["tries"] == 9 and kinds["attacker_turn"] == 9
+            assert {t["mode"] for t in a["turns"]} == {"switch", "register", "decompose"}
+    mt = report["multi_turn"]
+    assert set(mt) == {"pair", "tap", "ko-escalation"}
+    assert mt["tap"]["pruned"] == 4 and mt["pair"]["queries_to_success"]["median"] is None
