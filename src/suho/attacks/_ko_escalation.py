@@ -174,7 +174,7 @@ class KoEscalation:
                     )
             if not script:
                 script = [
-                    text(lang, "decompose_q1", topic=topic),
+                    text(lang, "decompose_q1", topic=topic_of(episode, "ko")),
                     text(lang, "decompose_q2"),
                     text(lang, "decompose_q3", request=request),
                 ]
