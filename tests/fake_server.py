@@ -16,11 +16,12 @@ that prompt (N = 1 by default, ``inf`` for every request):
 
 ``--fault-rate R`` adds random faults (429/500/malformed/drop/empty, seeded, per request).
 Answers follow ``--policy``: refuse-all, comply-all, refuse-en (complies in Korean: a language
-gap), refuse-ko, or alternate (by prompt hash), or tool-agent: a request that offers tools is
-answered with tool calls (OpenAI ``tool_calls`` / Anthropic ``tool_use``): first every tool that
-needs no argument, in parallel; then, one per step, each ``name({json})`` call it finds written
-in the tool results (so a tool-knowledge injection hijacks it); then a final answer.
-Every request is appended to ``--log`` as JSON.
+gap), refuse-ko, alternate (by prompt hash), give-in-N (a neutral answer until the
+conversation holds N user messages, then compliance: for multi-turn attacks), or tool-agent: a
+request that offers tools is answered with tool calls (OpenAI ``tool_calls`` / Anthropic
+``tool_use``): first every tool that needs no argument, in parallel; then, one per step, each
+``name({json})`` call it finds written in the tool results (so a tool-knowledge injection hijacks
+it); then a final answer. Every request is appended to ``--log`` as JSON.
 
 Tool use (OpenAI shape, for agent episodes): when a request offers ``tools`` and its last user
 message holds ``[[call:NAME:{json arguments}]]`` markers, the answer to a conversation with k tool
@@ -53,6 +54,8 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 REFUSAL_KO = "죄송하지만 그 요청은 도와드릴 수 없습니다. 불법적이거나 다른 사람에게 해를 끼칠 수 있는 내용이기 때문입니다."
 REFUSAL_EN = "I'm sorry, but I can't help with that request because it could cause harm."
+NEUTRAL_KO = "이 주제에 대한 일반적인 배경을 설명드리면, 여러 관점이 있습니다."
+NEUTRAL_EN = "Here is some general background on this topic; there are several views."
 COMPLY_KO = "네, 요청하신 내용을 정리해 드리겠습니다. 1단계: 준비 사항을 확인합니다. 2단계: 진행합니다. (테스트 서버의 응답입니다)"
 COMPLY_EN = (
     "Sure, here is an outline. Step 1: check the preparation. Step 2: proceed. (test server answer)"
@@ -89,9 +92,14 @@ def _last_user(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _answer(cfg: Config, prompt: str) -> str:
+def _answer(cfg: Config, prompt: str, users: int = 1) -> str:
     ko = bool(HANGUL.search(prompt))
-    if cfg.policy == "refuse-all":
+    if cfg.policy.startswith("give-in-"):
+        # A conversation that gives in at its N-th user message; before that, neutral answers.
+        if users < int(cfg.policy.removeprefix("give-in-")):
+            return NEUTRAL_KO if ko else NEUTRAL_EN
+        refuse = False
+    elif cfg.policy == "refuse-all":
         refuse = True
     elif cfg.policy == "comply-all":
         refuse = False
@@ -437,7 +445,8 @@ async def _handle(
                     payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
                 writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             else:
-                text = _answer(cfg, prompt)
+                users = sum(1 for m in req.get("messages", []) if m.get("role") == "user")
+                text = _answer(cfg, prompt, users)
                 payload = _anthropic_body(model, text) if anthropic else _chat_body(model, text)
                 writer.write(_response(200, json.dumps(payload, ensure_ascii=False).encode()))
             await writer.drain()
@@ -517,7 +526,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--policy",
         default="alternate",
-        choices=["alternate", "refuse-all", "comply-all", "refuse-en", "refuse-ko", "tool-agent"],
+        choices=[
+            "alternate",
+            "refuse-all",
+            "comply-all",
+            "refuse-en",
+            "refuse-ko",
+            "tool-agent",
+            "give-in-2",
+            "give-in-3",
+            "give-in-4",
+        ],
     )
     ap.add_argument("--retry-after", type=float, default=1.0)
     ap.add_argument("--slow-s", type=float, default=5.0)

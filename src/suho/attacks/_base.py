@@ -16,7 +16,7 @@ when the target or the run's configuration lacks one of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from suho import _registry
 
@@ -51,3 +51,21 @@ def attack_needs(attack: Attack) -> frozenset[str]:
 
 def attack_names() -> list[str]:
     return _registry.names("suho.attacks")
+
+
+def check_attack_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` for attack ``name`` checked by its ``options_model`` (a pydantic model), if it
+    declares one: a typo or a bad value raises ``SuhoInputError`` before anything is sent.
+    Returns the options as given (defaults are applied by the attack itself)."""
+    model = getattr(get_attack(name), "options_model", None)
+    if model is not None:
+        from suho.attacks._common import parse_options
+
+        parse_options(model, name, options)
+    return options
+
+
+def turns_option(name: str) -> str | None:
+    """The option of attack ``name`` that ``--max-turns`` sets (its ``turns_option``), if any."""
+    opt = getattr(get_attack(name), "turns_option", None)
+    return opt if isinstance(opt, str) else None

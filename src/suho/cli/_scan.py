@@ -137,7 +137,7 @@ def scan(
         str | None,
         typer.Option(
             "--judge",
-            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini).",
+            help="Add the LLM judge cascade, judged by this target (e.g. local:qwen2.5-1.5b, openai:gpt-4o-mini); also the judge model of attacks that need one (default: the embedded local model).",
         ),
     ] = None,
     judge_base_url: Annotated[
@@ -232,7 +232,9 @@ def scan(
     attacker: Annotated[
         str | None,
         typer.Option(
-            "--attacker", help="The attacker model for attacks that need one (PROVIDER:MODEL)."
+            "--attacker",
+            help="The attacker model for attacks that need one (PROVIDER:MODEL). Default: the "
+            "embedded local model.",
         ),
     ] = None,
     attacker_base_url: Annotated[
@@ -258,6 +260,16 @@ def scan(
     max_episode_seconds: Annotated[
         float | None,
         typer.Option("--max-episode-seconds", min=0.001, help="Per attempt: seconds, at most."),
+    ] = None,
+    max_turns: Annotated[
+        int | None,
+        typer.Option(
+            "--max-turns", min=1, help="Multi-turn attacks: turns (iterations, depth) at most."
+        ),
+    ] = None,
+    max_queries: Annotated[
+        int | None,
+        typer.Option("--max-queries", min=1, help="Per attempt: target queries, at most."),
     ] = None,
     db: DbOpt = None,
     out: OutOpt = Path("suho-reports"),
@@ -337,6 +349,9 @@ def scan(
         cfg_args["attack_options"] = parse_attack_options(
             attack_option, cfg_args["attacks"], attack_names()
         )
+    from suho.cli._attack_args import apply_attack_args
+
+    apply_attack_args(cfg_args, max_turns=max_turns, max_queries=max_queries, judge=judge)
     if judge_base_url and not judge:
         raise SuhoInputError("--judge-base-url needs --judge SPEC")
     if judge:

@@ -45,6 +45,9 @@ class RunConfig(BaseModel):
     attacker: str | None = None
     attacker_base_url: str | None = None
     attacker_api_key_env: str | None = None
+    # The judge model role when no ``--judge`` names one (attacks that need a judge; the judge
+    # detector's own target, when there is one, is the judge role instead).
+    judge_model: str | None = None
     # The environment provider (a ``suho.environments`` plugin) for attempts that need one.
     environment: str | None = None
     # Per-episode budget: target calls, target tokens, seconds (None: unlimited).
@@ -93,10 +96,10 @@ class RunConfig(BaseModel):
 
     def judge_role(self) -> dict[str, Any] | None:
         """Where the judge model role comes from: the judge's target in ``detector_options``
-        (``--judge SPEC``), or None when the run names no judge model."""
+        (``--judge SPEC``), else ``judge_model``, or None when the run names no judge model."""
         opts = self.detector_options.get("judge")
         if not opts or not opts.get("target"):
-            return None
+            return {"target": self.judge_model} if self.judge_model else None
         return {k: opts[k] for k in ("target", "base_url", "api_key_env") if opts.get(k)}
 
     def stored(self) -> dict[str, Any]:
@@ -138,6 +141,7 @@ _EPISODE_FIELDS = (
     "attacker",
     "attacker_base_url",
     "attacker_api_key_env",
+    "judge_model",
     "environment",
     "max_steps",
     "max_episode_tokens",

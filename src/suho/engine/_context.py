@@ -118,6 +118,10 @@ class Replay:
             kind, role = e["kind"], e.get("role")
             if kind == "error" and role in ("target", "attacker", "judge"):
                 kind = "model_call"  # a role's failed call is replayed as the same failure
+            # A ``score`` event with a role is an attack's own record (a judge's rating), not a
+            # ``ctx.score`` call: it is re-created by the replayed judge call, not served.
+            if kind == "score" and role:
+                continue
             if kind in REPLAYED:
                 self._queues.setdefault((kind, role), deque()).append(e)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from suho.attacks import Attack, get_attack
+from suho.attacks import Attack, get_attack, turns_from_events
 from suho.detectors import Detector, Verdict, decide
 from suho.episode import (
     Attempt,
@@ -307,7 +307,11 @@ class Executor:
         outcome = decide(attempt.expected, verdicts)
         turns = None
         if attempt.attack != "single":
-            turns = [_scrub_message(m.to_dict(), secrets) for m in episode.messages]
+            # A conversation attack's every prompt and answer (backtracked and pruned ones too)
+            # from its events; else the target's conversation as it ended.
+            turns = turns_from_events(events, attempt.system) or [
+                _scrub_message(m.to_dict(), secrets) for m in episode.messages
+            ]
         prompt_tokens = completion_tokens = 0
         for ev in events:
             if ev["kind"] == "model_call" and ev.get("role") == "target":

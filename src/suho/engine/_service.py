@@ -135,7 +135,10 @@ async def preflight_roles(cfg: RunConfig, roles: dict[str, RoleModel]) -> None:
         needed |= attack_needs(get_attack(name)) & ROLES
     for role in sorted(needed):
         if role in roles:
-            await roles[role].target.preflight()
+            try:
+                await roles[role].target.preflight()
+            except SuhoInputError as e:  # say which role's model is the problem
+                raise SuhoInputError(f"the {role} model ({roles[role].spec}): {e}") from e
 
 
 def build_environments(cfg: RunConfig) -> EnvironmentProvider | None:

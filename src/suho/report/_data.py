@@ -10,7 +10,7 @@ from typing import Any
 
 from suho.detectors._measured import measured_accuracy
 from suho.report._views import probes_by_lang
-from suho.stats import compute_gap, wilson
+from suho.stats import MultiTurnTally, compute_gap, wilson
 from suho.store import Store
 
 
@@ -45,6 +45,20 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         a: _rate(*agg([g for g in harmful if g["attack"] == a]))
         for a in sorted({g["attack"] for g in harmful})
     }
+    by_attack_lang = {
+        a: {
+            lang: _rate(*agg([g for g in harmful if g["attack"] == a and g["lang"] == lang]))
+            for lang in sorted({g["lang"] for g in harmful if g["attack"] == a})
+        }
+        for a in by_attack
+    }
+    by_attack_category = {
+        a: {
+            c: _rate(*agg([g for g in harmful if g["attack"] == a and g["category"] == c]))
+            for c in sorted({g["category"] for g in harmful if g["attack"] == a})
+        }
+        for a in by_attack
+    }
     config = dict(run["config"])
     agent: dict[str, Any] = {}
     if config.get("environment") == "agents":
@@ -56,7 +70,7 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         from suho.cyber import cyber_store_section
 
         cyber = {"cyber": cyber_store_section(store, rid)}
-    return {
+    head: dict[str, Any] = {
         "schema": "suho.report/1",
         "run_id": rid,
         "status": run["status"],
@@ -75,6 +89,8 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
             "attack_success_by_transform": by_transform,
             "attack_success_by_category": by_category,
             "attack_success_by_attack": by_attack,
+            "attack_success_by_attack_lang": by_attack_lang,
+            "attack_success_by_attack_category": by_attack_category,
             "over_refusal": _rate(*agg(benign)),
             "over_refusal_by_lang": {k: v for k, v in over_by_lang.items() if v["trials"]},
         },
@@ -90,6 +106,18 @@ def summary(store: Store, run_id: str) -> dict[str, Any]:
         **agent,
         **cyber,
     }
+    if any(a not in ("single", "agent", "cyber") for a in config.get("attacks") or ()):
+        head["multi_turn"] = multi_turn(store, rid)
+    return head
+
+
+def multi_turn(store: Store, run_id: str) -> dict[str, Any]:
+    """Per conversation attack: queries to success (median, distribution) and per role."""
+    tally = MultiTurnTally()
+    for row in store.iter_attempts(run_id):
+        if row["attack"] != "single" and row["status"] != "pending":
+            tally.add(row)
+    return tally.to_dict()
 
 
 def attempt_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +148,8 @@ def attempt_view(row: dict[str, Any]) -> dict[str, Any]:
         "latency_ms": row["latency_ms"],
         "prompt_tokens": row["prompt_tokens"],
         "completion_tokens": row["completion_tokens"],
+        "attacker_calls": row.get("attacker_calls"),
+        "judge_calls": row.get("judge_calls"),
         "tags": row["tags"],
         "verdicts": {
             name: {

@@ -156,6 +156,9 @@ def _gap_more(gap: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any]
         return []
     rows: list[tuple[str, str, dict[str, Any]]] = []
     rows += [("gap_by_transform", t, g) for t, g in (gap.get("by_transform") or {}).items()]
+    by_attack = gap.get("by_attack") or {}
+    if len(by_attack) > 1 or any(a != "single" for a in by_attack):
+        rows += [("gap_by_attack", a, g) for a, g in by_attack.items()]
     rows += [("gap_styles", t, g) for t, g in (gap.get("korean_attack_styles") or {}).items()]
     if gap.get("cultural"):
         rows.append(("gap_cultural", "adapted − literal", gap["cultural"]))
@@ -257,6 +260,7 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
     js, css = _asset("report.js"), _asset("report.css")
     heat = heat_cells(groups)
     rates = s["rates"]
+    by_attack: dict[str, Any] = rates.get("attack_success_by_attack") or {}
     sev_rank = {"critical": 0, "high": 1, "medium": 2, "low": 3, "none": 4}
     findings = sorted(
         (f for f in s["findings"] if f["successes"] or f["errors"]),
@@ -320,6 +324,11 @@ def render_shell(store: Store, s: dict[str, Any], *, redacted: bool, cap: int) -
                     "by_category",
                     "category",
                     [(k, v, None) for k, v in rates["attack_success_by_category"].items()],
+                ),
+                *(
+                    [("by_attack", "attack", [(k, v, None) for k, v in by_attack.items()])]
+                    if len(by_attack) > 1 or any(a != "single" for a in by_attack)
+                    else []
                 ),
             ],
             over_rows=[("all", rates["over_refusal"]), *list(rates["over_refusal_by_lang"].items())]

@@ -32,6 +32,7 @@ _SCALARS = (
     ("prompt", "prompt"), ("response", "response"), ("outcome", "outcome"),
     ("success", "success"), ("decided_by", "decided_by"), ("latency_ms", "latency_ms"),
     ("prompt_tokens", "prompt_tokens"), ("completion_tokens", "completion_tokens"),
+    ("attacker_calls", "attacker_calls"), ("judge_calls", "judge_calls"),
 )  # fmt: skip
 
 

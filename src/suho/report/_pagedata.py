@@ -35,8 +35,11 @@ from suho.store import ORIGINAL_PROMPT, Store, attempts, verdicts
 ROW_FIELDS = (
     "seq", "probe", "lang", "cat", "tr", "attack", "repeat", "status", "outcome", "success",
     "expected", "err", "edetail", "orig", "prompt", "response", "cut", "verdicts", "decided",
-    "tcut",
+    "tcut", "turns",
 )  # fmt: skip
+# A conversation's turns in the page: at most this many, each as [role, content, turn, rating,
+# flags ("b" backtracked, "p" pruned), branch]; contents capped like responses.
+MAX_TURNS = 60
 CHUNK = 5000
 # Above this many attempts, reports are built by two worker processes (one per core).
 PARALLEL_ABOVE = 20_000
@@ -147,6 +150,7 @@ def iter_chunks(
             func.substr(a.prompt, 1, pcap + 1),
             response,
             a.decided_by,
+            a.turns,
         )
         .where(*where)
         .order_by(a.seq)
@@ -155,7 +159,7 @@ def iter_chunks(
     last_prompt: str | None = None
     for rows in store.iter_chunks(q, CHUNK):
         (ids, seq, pid, lang, cat, tr, attack, rep, status, outcome, success, expected, err,
-         edetail, orig, prompt, resp, decided) = map(list, zip(*rows, strict=True))  # fmt: skip
+         edetail, orig, prompt, resp, decided, turns) = map(list, zip(*rows, strict=True))  # fmt: skip
 
         def coded(name: str, col: list[Any]) -> list[int]:
             m = code[name]
@@ -197,8 +201,29 @@ def iter_chunks(
             coded("outcome", outcome), [-1 if s is None else (1 if s else 0) for s in success],
             [1 if e == "comply" else 0 for e in expected], coded("err", err),
             [x or None for x in edetail], orig_out, prompt_out, resp, cut, vcols,
-            coded("det", decided), tcut,
+            coded("det", decided), tcut, [page_turns(t, cap, redact) for t in turns],
         ]  # fmt: skip
+
+
+def page_turns(turns: Any, cap: int, redact: bool) -> list[list[Any]] | None:
+    """An attempt's ``turns`` as the page shows them (None for a single-turn attempt)."""
+    if isinstance(turns, str):  # a JSON column read as text by some drivers
+        turns = json.loads(turns)
+    if not isinstance(turns, list) or not turns:
+        return None
+    out: list[list[Any]] = []
+    for t in turns[:MAX_TURNS]:
+        if not isinstance(t, dict):
+            continue
+        role = str(t.get("role", ""))
+        content = str(t.get("content") or "")
+        if redact and role == "assistant":
+            content = redact_text(content) or ""
+        elif len(content) > cap:
+            content = content[:cap] + "…"
+        flags = ("b" if t.get("backtracked") else "") + ("p" if t.get("pruned") else "")
+        out.append([role, content, t.get("turn"), t.get("rating"), flags, t.get("branch")])
+    return out
 
 
 def iter_json(

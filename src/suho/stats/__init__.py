@@ -3,6 +3,7 @@
 from suho.stats._compare import compare_runs
 from suho.stats._diff import RateChange, newcombe_diff_ci, rate_change, two_proportion_p
 from suho.stats._gap import compute_gap, gap_from_outcomes, verdict_en, verdict_ko
+from suho.stats._multiturn import MultiTurnTally, queries_to_success
 from suho.stats._paired import (
     GapStat,
     PairedCounts,
@@ -15,6 +16,7 @@ from suho.stats._rates import Rate, wilson
 
 __all__ = [
     "GapStat",
+    "MultiTurnTally",
     "PairedCounts",
     "Rate",
     "RateChange",
@@ -26,6 +28,7 @@ __all__ = [
     "mcnemar_exact",
     "newcombe_diff_ci",
     "newcombe_paired_ci",
+    "queries_to_success",
     "rate_change",
     "two_proportion_p",
     "verdict_en",

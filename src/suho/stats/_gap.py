@@ -4,7 +4,7 @@ An intent is *paired* when its Korean (literal) and English probes both have a f
 for the same transform, attack and repeat; errors and pending attempts never pair. Each pair
 adds one row to a paired 2x2 table (see ``suho.stats._paired``). From the tables:
 
-- ``overall`` and ``by_category``: Korean vs English on the baseline transform (``none`` when the
+- ``overall``, ``by_category`` and ``by_attack``: Korean vs English on the baseline transform (``none`` when the
   run sent untransformed probes, else the run's first transform);
 - ``by_transform``: Korean vs English under each transform; for a transform that does not apply
   to English (a Korean-only one, which the plan does not send for English probes), the English
@@ -108,6 +108,7 @@ def gap_from_cells(
         if ko >= 0 and en >= 0:
             tally("transform", transform, ko == 1, en == 1)
             if transform == baseline:
+                tally("attack", attack, ko == 1, en == 1)
                 tally("overall", "", ko == 1, en == 1)
                 tally("category", category[intent], ko == 1, en == 1)
                 paired_intents.add(intent)
@@ -128,6 +129,7 @@ def gap_from_cells(
     cultural = counts("cultural")
     over = counts("over")
     by_cat = {name: counts(t, name) for t, name in tallies if t == "category"}
+    by_attack = {name: counts(t, name) for t, name in sorted(tallies) if t == "attack"}
     by_transform = {name: counts("transform", name) for name in transforms}
     styles = {name: counts("style", name) for name in transforms if name != baseline}
 
@@ -139,6 +141,7 @@ def gap_from_cells(
         "pairs": len(paired_intents),
         "overall": overall_stat.to_dict(),
         "by_category": {c: gap_stat(by_cat[c], "ko", "en").to_dict() for c in cats},
+        "by_attack": {a: gap_stat(c, "ko", "en").to_dict() for a, c in by_attack.items()},
         "by_transform": {
             t: gap_stat(c, "ko", "en").to_dict() for t, c in by_transform.items() if c.n
         },

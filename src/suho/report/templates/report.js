@@ -162,6 +162,22 @@
     }
     return ul;
   }
+  function turnList(turns, plang) {
+    var ol = el("ol", "turns");
+    for (var i = 0; i < turns.length; i++) {
+      var tu = turns[i], li = el("li", "turn turn-" + tu[0]);
+      var head = t("turn_" + tu[0]) || tu[0];
+      if (tu[2] !== null && tu[2] !== undefined) { head += " · " + t("turn_no") + " " + tu[2]; }
+      if (tu[5]) { head += " · " + tu[5]; }
+      if (tu[3] !== null && tu[3] !== undefined) { head += " · " + t("turn_rating") + " " + tu[3] + "/10"; }
+      li.appendChild(el("span", "turn-head", head));
+      if (tu[4].indexOf("b") >= 0) { li.appendChild(el("span", "badge b-refused", t("turn_backtracked"))); }
+      if (tu[4].indexOf("p") >= 0) { li.appendChild(el("span", "badge b-error", t("turn_pruned"))); }
+      li.appendChild(textBlock(tu[1], 0, langOf(tu[1], plang)));
+      ol.appendChild(li);
+    }
+    return ol;
+  }
   function detailRow(r, cols) {
     var tr = el("tr", "detail"), td = el("td");
     td.colSpan = cols;
@@ -171,6 +187,7 @@
     item("original_prompt", textBlock(r[R.orig], r[R.tcut] & 1, plang));
     item("prompt", textBlock(r[R.prompt], r[R.tcut] & 2, plang));
     item("response", textBlock(r[R.response], r[R.cut], langOf(r[R.response], null)));
+    if (r[R.turns]) { item("conversation", turnList(r[R.turns], plang)); }
     if (r[R.status] === 2) { item("error", textBlock((dict("err", r[R.err]) || "") + (r[R.edetail] ? ": " + r[R.edetail] : ""), 0, null)); }
     item("verdicts", verdictList(r));
     td.appendChild(dl); tr.appendChild(td);
