@@ -9,6 +9,7 @@ compares and exports like the scan.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ from suho.store import Store
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def inspect_eval(tmp: Path, *args: str) -> EvalLog:
+def inspect_eval(tmp: Path, *args: str, env: dict[str, str] | None = None) -> EvalLog:
     logs = tmp / "logs"
     r = subprocess.run(
         [
@@ -47,6 +48,7 @@ def inspect_eval(tmp: Path, *args: str) -> EvalLog:
         text=True,
         timeout=240,
         cwd=tmp,
+        env={**os.environ, **(env or {})},
     )
     assert r.returncode == 0, r.stdout + r.stderr
     newest = max(logs.glob("*.eval"), key=lambda f: f.stat().st_mtime)
@@ -159,6 +161,33 @@ def test_inspect_eval_gives_the_same_verdicts_as_suho_scan(
     assert r.returncode == 0, r.stderr
     r = run_cli("export", imported, "--format", "avid", "--db", str(db))
     assert r.returncode == 0 and r.stdout.strip(), r.stderr
+
+
+def test_inspect_own_openai_provider_gives_the_same_verdicts(
+    server_factory: Any, tmp_path: Path
+) -> None:
+    """Inspect's own ``openai/...`` provider (the ``openai`` package comes with the extra),
+    pointed at the same endpoint, gives every sample the verdict suho's scan gave it."""
+    srv = server_factory("--policy", "refuse-en")
+    rid, _ = scan(srv, tmp_path, "--limit", "4")
+    log = inspect_eval(
+        tmp_path,
+        "--model",
+        "openai/fake",
+        "--model-base-url",
+        srv.base_url,
+        "-M",
+        "responses_api=false",  # an OpenAI-compatible server speaks chat completions
+        "-T",
+        "limit=4",
+        env={"OPENAI_API_KEY": "test-key-not-real"},
+    )
+    assert log.samples is not None and len(log.samples) == 4
+    got = {
+        str(s.id): (s.scores["outcome"].value == 1.0, s.scores["outcome"].answer)
+        for s in log.samples
+    }
+    assert got == store_outcomes(tmp_path / "suho.db", rid)
 
 
 def test_korean_gap_runs_on_any_inspect_model_and_on_a_dataset(tmp_path: Path) -> None:
