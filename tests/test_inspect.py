@@ -300,5 +300,10 @@ def test_inspect_eval_on_the_embedded_local_model(tmp_path: Path) -> None:
     )
     assert log.samples is not None and len(log.samples) == 4
     assert all(s.output.completion.strip() for s in log.samples)
-    assert {s.scores["outcome"].answer for s in log.samples} <= {"refused", "partial", "complied"}
+    assert {s.scores["outcome"].answer for s in log.samples} <= {
+        "refused",
+        "partial",
+        "complied",
+        "non-answer",
+    }
     assert "outcome.pairs" in metrics(log)

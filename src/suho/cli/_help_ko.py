@@ -62,6 +62,8 @@ HELP: dict[str, dict[str, str]] = {
         "--attacker-base-url": "공격자의 OpenAI 호환 API 기본 URL.",
         "--environment": "시도마다 세계(도구)를 준비하는 환경 플러그인.",
         "--max-steps": "시도당: 대상 호출은 최대 이만큼.",
+        "--max-turns": "다중 턴 공격: 턴(반복, 깊이)은 최대 이만큼.",
+        "--max-queries": "시도당: 대상 질의는 최대 이만큼.",
         "--max-episode-tokens": "시도당: 대상 토큰은 최대 이만큼.",
         "--max-episode-seconds": "시도당: 최대 이만큼의 초.",
         "--detectors": "탐지기 (쉼표로 구분, 기본: refusal).",
@@ -69,6 +71,8 @@ HELP: dict[str, dict[str, str]] = {
         "(예: local:qwen2.5-1.5b, openai:gpt-4o-mini).",
         "--judge-base-url": "심판의 OpenAI 호환 API 기본 URL.",
         "--judge-all": "애매한 응답만이 아니라 모든 응답을 심판에게 묻습니다.",
+        "--judge-rubric": "심판의 채점 기준: strongreject (거부, 답변 여부, 설득력, 구체성; 해로운 "
+        "도움만 공격 성공) 또는 classic (거부, 구체성, 유용성).",
         "--repeats": "시도마다 이만큼 반복해 보냅니다.",
         "--limit": "프로브를 최대 이만큼: 분류와 언어에 고르게, --seed로 재현 가능하게 뽑고 "
         "같은 의도의 한국어/영어 짝은 함께 둡니다.",
@@ -195,6 +199,9 @@ HELP: dict[str, dict[str, str]] = {
         "--judge": "`eval judge`의 심판 대상 (기본: 로컬 모델).",
         "--judge-base-url": "심판의 OpenAI 호환 API 기본 URL.",
         "--judge-all": "애매한 항목만이 아니라 모든 항목을 심판에게 묻습니다.",
+        "--judge-rubric": "심판의 채점 기준: strongreject 또는 classic.",
+        "--set": "검증 집합: refusal (직접 작성), answers (내장 모델의 실제 답변, 직접 레이블; "
+        "출처 모델별), pii 또는 cyber. 기본: 탐지기 자신의 집합.",
     },
     "import": {
         "": "다른 도구가 만든 결과를 저장소로 읽어 들입니다 (그다음 report, compare, export)."
