@@ -145,10 +145,6 @@ def scan(
         raise SuhoInputError(str(e)) from e
     list(plan_agent_attempts("check", plan))  # bad names fail here, before any request
 
-    def rows(run_id: str) -> Any:
-        for a in plan_agent_attempts(run_id, plan):
-            yield {**a.to_row(), "variant": None, "status": "pending", "tries": 0}
-
     source = store_source(db)
 
     def on_planned(run_id: str) -> None:
@@ -158,7 +154,13 @@ def scan(
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
-                source, cfg, [], progress=bar, stop=stop, on_planned=on_planned, plan=rows
+                source,
+                cfg,
+                [],
+                progress=bar,
+                stop=stop,
+                on_planned=on_planned,
+                plan=lambda rid: plan_agent_attempts(rid, plan),
             )
         )
     store = source() if callable(source) else source

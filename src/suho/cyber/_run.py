@@ -129,10 +129,6 @@ def run_range(
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
 
-    def rows(run_id: str) -> Iterator[dict[str, Any]]:
-        for a in plan_cyber(run_id, chosen, modes, langs, repeats, directory):
-            yield {**a.to_row(), "variant": None, "status": "pending", "tries": 0}
-
     source = store_source(db)
 
     def on_planned(run_id: str) -> None:
@@ -142,7 +138,13 @@ def run_range(
     with RichProgress(enabled=not quiet) as bar:
         summary = run_async(
             lambda stop: start_run(
-                source, cfg, [], progress=bar, stop=stop, on_planned=on_planned, plan=rows
+                source,
+                cfg,
+                [],
+                progress=bar,
+                stop=stop,
+                on_planned=on_planned,
+                plan=lambda rid: plan_cyber(rid, chosen, modes, langs, repeats, directory),
             )
         )
     store = source() if callable(source) else source

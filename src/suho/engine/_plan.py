@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from suho.attacks import get_attack
+from suho.episode import Attempt
 from suho.errors import SuhoInputError
 from suho.probes import Probe
 from suho.transforms import Transform, TransformContext, applies_to, get_transform
@@ -189,3 +190,10 @@ def plan_attempts(
                 f"languages ({', '.join(sorted(stats.not_applicable))})"
             )
         raise SuhoInputError("no probes selected (check --suite/--probes, --lang and --category)")
+
+
+def pending_rows(attempts: Iterable[Attempt]) -> Iterator[dict[str, Any]]:
+    """Attempts planned elsewhere (an agent suite's episodes, a cyber range's tasks) as the
+    store's pending rows, the shape ``plan_attempts`` yields for probes."""
+    for a in attempts:
+        yield {**a.to_row(), "variant": None, "status": "pending", "tries": 0}

@@ -23,9 +23,15 @@ from suho.engine._config import RunConfig
 from suho.engine._context import RoleModel
 from suho.engine._execute import Counters, ExecutionResult, Executor, ProgressSink
 from suho.engine._limits import RateLimiter, RetryPolicy
-from suho.engine._plan import PlanStats, plan_attempts, resolve_transforms, validate_attacks
+from suho.engine._plan import (
+    PlanStats,
+    pending_rows,
+    plan_attempts,
+    resolve_transforms,
+    validate_attacks,
+)
 from suho.engine._planwriter import PlanWriter, begin_execution
-from suho.episode import Capabilities, EnvironmentProvider
+from suho.episode import Attempt, Capabilities, EnvironmentProvider
 from suho.errors import SuhoInputError
 from suho.probes import Probe
 from suho.stats._findings import compute_findings
@@ -172,7 +178,7 @@ async def start_run(
     on_planned: Callable[[str], None] | None = None,
     plan_stats: PlanStats | None = None,
     environments: EnvironmentProvider | None = None,
-    plan: Callable[[str], Iterable[dict[str, Any]]] | None = None,
+    plan: Callable[[str], Iterable[Attempt]] | None = None,
 ) -> RunSummary:
     """Plan and execute a new run. Bad input raises ``SuhoInputError`` before anything is sent.
 
@@ -180,7 +186,7 @@ async def start_run(
     thread, and the first requests go out while the store loads (SQLAlchemy's import alone is a
     quarter of a second) and the plan is written. The whole plan is generated, and so checked,
     before anything is sent; no answer is recorded before the plan is stored. ``plan`` replaces
-    the probe plan with other planned rows (an agent scan's episodes), given the run id.
+    the probe plan with attempts planned elsewhere (an agent scan's episodes), given the run id.
     """
     resolve_transforms(cfg)  # local checks first, before the target is contacted
     validate_attacks(cfg)
@@ -213,7 +219,9 @@ async def start_run(
         )
         try:
             rows = (
-                plan(run_id) if plan is not None else plan_attempts(run_id, probes, cfg, plan_stats)
+                pending_rows(plan(run_id))
+                if plan is not None
+                else plan_attempts(run_id, probes, cfg, plan_stats)
             )
             head = await asyncio.to_thread(writer.feed, rows)
         except BaseException:
