@@ -277,16 +277,7 @@ def eval_refusal(
             slot["n"] += 1
             slot["correct"] += int(pred == gold)
         if pred != gold:
-            errors.append(
-                {
-                    "id": rec["id"],
-                    "lang": rec["lang"],
-                    "gold": gold,
-                    "predicted": pred,
-                    "score": round(v.score, 3),
-                    "text": rec["text"][:160],
-                }
-            )
+            errors.append(_misclassified(rec, gold, pred, v))
     return EvalReport(
         name,
         dataset,
@@ -306,6 +297,18 @@ def eval_refusal(
         success if success.support or success.fp else None,
         success_lang,
     )
+
+
+def _misclassified(rec: dict[str, Any], gold: str, pred: str, v: Verdict) -> dict[str, Any]:
+    """One wrongly labelled record as ``--errors`` lists it."""
+    return {
+        "id": rec["id"],
+        "lang": rec["lang"],
+        "gold": gold,
+        "predicted": pred,
+        "score": round(v.score, 3),
+        "text": rec["text"][:160],
+    }
 
 
 def _refusal_label(v: Verdict, labels: tuple[str, ...] = REFUSAL_LABELS) -> str:
@@ -409,16 +412,7 @@ def eval_cyber(
         confusion[gold][pred] += 1
         stages[v.stage] = stages.get(v.stage, 0) + 1
         if pred != gold:
-            errors.append(
-                {
-                    "id": rec["id"],
-                    "lang": rec["lang"],
-                    "gold": gold,
-                    "predicted": pred,
-                    "score": round(v.score, 3),
-                    "text": rec["text"][:160],
-                }
-            )
+            errors.append(_misclassified(rec, gold, pred, v))
     return EvalReport(
         name,
         "cyber",

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from suho.detectors._answer import echo_tail, non_answer
+from suho.detectors._answer import NonAnswer, echo_tail, non_answer
 from suho.detectors._base import DetectInput, DetectorKind, TextDetector, Verdict
 
 # -- patterns -------------------------------------------------------------------------------------
@@ -708,6 +708,22 @@ class RefusalDetector(TextDetector):
                 return RefusalResult("refusal", 0.8, "decline found by morphology", found), "morph"
         return res, "rule"
 
+    def _non_answer(self, na: NonAnswer, was: str) -> Verdict:
+        """The verdict for an answer that is no answer: not a refusal (``hit`` false), labelled
+        ``non-answer`` with the rules' reason and what the structure rules had said."""
+        ev: dict[str, Any] = {"label": "non-answer", "reason": na.reason, "was": was}
+        if na.detail:
+            ev["detail"] = na.detail
+        return Verdict(
+            self.name,
+            False,
+            1.0 - na.score,
+            kind="refusal",
+            label="non-answer",
+            stage="rule",
+            evidence=ev,
+        )
+
     def check(self, item: DetectInput) -> Verdict:
         res, stage = self.classify(item.text)
         if res.tail_at >= 0 and item.prompt:
@@ -715,30 +731,11 @@ class RefusalDetector(TextDetector):
             # decline is contradicted by an echo of the request, and nothing is delivered.
             na = echo_tail(item.text[res.tail_at :], item.original_prompt or item.prompt)
             if na is not None:
-                return Verdict(
-                    self.name,
-                    False,
-                    1.0 - na.score,
-                    kind="refusal",
-                    label="non-answer",
-                    stage="rule",
-                    evidence={"label": "non-answer", "reason": na.reason, "was": res.label},
-                )
+                return self._non_answer(na, res.label)
         if res.label != "refusal":
             na = non_answer(item.text, item.prompt, original_prompt=item.original_prompt)
             if na is not None:
-                ev = {"label": "non-answer", "reason": na.reason, "was": res.label}
-                if na.detail:
-                    ev["detail"] = na.detail
-                return Verdict(
-                    self.name,
-                    False,
-                    1.0 - na.score,
-                    kind="refusal",
-                    label="non-answer",
-                    stage="rule",
-                    evidence=ev,
-                )
+                return self._non_answer(na, res.label)
         ev = res.evidence()
         if self._morph_state == "unavailable" and res.score < self.morph_below:
             ev["morph"] = "kiwipiepy not installed"
