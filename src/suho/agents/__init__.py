@@ -18,7 +18,13 @@ from suho.agents._attacks import (
 from suho.agents._defenses import Defense, defense_names, get_defense
 from suho.agents._environment import AgentEnvironment, Judgement, environment_for
 from suho.agents._metrics import AgentOutcome, agent_report, agent_section, outcome_of, summarise
-from suho.agents._plan import BENIGN, AgentPlan, plan_agent_attempts
+from suho.agents._plan import (
+    BENIGN,
+    AgentPlan,
+    AgentSample,
+    plan_agent_attempts,
+    sample_agent_tasks,
+)
 from suho.agents._runner import run_episode
 from suho.agents._state import AgentState, BlastRadius, Check, Effect
 from suho.agents._suite import (
@@ -38,6 +44,7 @@ __all__ = [
     "AgentEnvironment",
     "AgentOutcome",
     "AgentPlan",
+    "AgentSample",
     "AgentState",
     "BlastRadius",
     "Call",
@@ -64,6 +71,7 @@ __all__ = [
     "record_judgement",
     "render_payload",
     "run_episode",
+    "sample_agent_tasks",
     "suite_names",
     "summarise",
 ]

@@ -5,8 +5,10 @@ resumed run plants exactly what the interrupted one would have."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from suho.episode import Attempt
 from suho.errors import SuhoInputError
@@ -50,6 +52,29 @@ class AgentPlan:
     defenses: Sequence[str] = ("none",)
     repeats: int = 1
     model_name: str = ""
+    limit: int | None = None  # at most this many tasks (see ``sample_agent_tasks``)
+    seed: int = 0  # the seed of the --limit sample
+
+
+# One task of a scan: (suite name, user task id, injection task id or None for the benign run).
+# A task runs once per attack (a benign task once), defense and repeat.
+Task = tuple[str, str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSample:
+    """What ``--limit`` chose: ``chosen`` is None when every task is planned."""
+
+    candidates: int
+    chosen: frozenset[Task] | None
+
+    @property
+    def selected(self) -> int:
+        return self.candidates if self.chosen is None else len(self.chosen)
+
+    @property
+    def sampled(self) -> bool:
+        return self.chosen is not None and len(self.chosen) < self.candidates
 
 
 def agent_attempt_id(run_id: str, probe_id: str, attack: str, repeat: int) -> str:
@@ -68,6 +93,7 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
     del attacks
     for d in plan.defenses:
         get_defense(d)
+    chosen = sample_agent_tasks(plan).chosen
     seq = 0
     for suite in plan.suites:
         suite_ref = suite.name if _builtin(suite) else suite.path  # what the environment loads
@@ -81,6 +107,8 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                     vectors = suite.pair_vectors(ut, it) if it and not channel else ()
                     if it is not None and not vectors and not channel:
                         continue  # this injection cannot reach this user task
+                    if chosen is not None and (suite.name, ut.id, inj_id) not in chosen:
+                        continue  # not in the --limit sample
                     probe_id = f"{suite.name}/{ut.id}/{inj_id or '-'}/{defense}"
                     for rep in range(plan.repeats):
                         payload = None
@@ -141,6 +169,95 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                         seq += 1
     if seq == 0:
         raise SuhoInputError("no agent episodes planned (check --suite and --lang)")
+
+
+def agent_tasks(plan: AgentPlan) -> list[Task]:
+    """Every task of the plan in plan order: each user task's benign run, then each injection
+    task that reaches it under at least one of the plan's attacks."""
+    channels = [mcp_channel(a) for a in plan.attacks]
+    out: list[Task] = []
+    for suite in plan.suites:
+        for ut in suite.user_tasks:
+            out.append((suite.name, ut.id, None))
+            for it in suite.injection_tasks:
+                if any(channels) or suite.pair_vectors(ut, it):
+                    out.append((suite.name, ut.id, it.id))
+    return out
+
+
+def sample_agent_tasks(plan: AgentPlan) -> AgentSample:
+    """The ``--limit`` sample of the plan's tasks (a benign run and a user x injection pair are a
+    task each), deterministic for ``plan.seed``.
+
+    The sample is spread over suites and languages (round robin over strata, each shuffled by
+    the seed). A sampled pair brings its user task's benign run, so utility and utility under
+    attack are measured on the same user tasks; a pair and its twin in the English or Korean
+    twin suite are taken together when they fit, so the KO/EN gap stays paired. Left-over room
+    goes to benign runs of user tasks that no injection reaches.
+    """
+    tasks = agent_tasks(plan)
+    if plan.limit is None or len(tasks) <= plan.limit:
+        return AgentSample(len(tasks), None)
+    return AgentSample(len(tasks), frozenset(_sample(plan.suites, tasks, plan.limit, plan.seed)))
+
+
+def _sample(suites: Sequence[Suite], tasks: list[Task], limit: int, seed: int) -> list[Task]:
+    by_name = {s.name: s for s in suites}
+
+    def family(s: Suite) -> tuple[str, ...]:
+        twin = by_name.get(s.twin or "")
+        return tuple(sorted((s.name, twin.name))) if twin and twin.twin == s.name else (s.name,)
+
+    index = {t: i for i, t in enumerate(tasks)}
+    benign = {(sn, ut): i for (sn, ut, inj), i in index.items() if inj is None}
+    pairs: dict[tuple[tuple[str, ...], str, str], list[int]] = {}
+    lone: dict[tuple[tuple[str, ...], str], list[int]] = {}
+    for i, (sn, ut, inj) in enumerate(tasks):
+        fam = family(by_name[sn])
+        if inj is not None:
+            pairs.setdefault((fam, ut, inj), []).append(i)
+        else:
+            lone.setdefault((fam, ut), []).append(i)
+    rng = random.Random(f"suho-agent-limit:{seed}")
+    picked: set[int] = set()
+
+    def needs(members: Sequence[int]) -> set[int]:
+        out = set(members)
+        for i in members:
+            out.add(benign[tasks[i][0], tasks[i][1]])
+        return out - picked
+
+    def strata(groups: dict[Any, list[int]]) -> list[list[list[int]]]:
+        by: dict[tuple[tuple[str, ...], tuple[str, ...]], list[list[int]]] = {}
+        for key, members in groups.items():
+            langs = tuple(sorted({by_name[tasks[i][0]].lang for i in members}))
+            by.setdefault((key[0], langs), []).append(members)
+        order = sorted(by)
+        rng.shuffle(order)
+        queues = [by[k][:] for k in order]
+        for q in queues:
+            rng.shuffle(q)
+        return queues
+
+    for queues in (strata(pairs), strata(lone)):  # pairs first; then benign runs left over
+        while len(picked) < limit and any(queues):
+            progress = False
+            for q in queues:  # one group from each stratum in turn: the sample spreads evenly
+                room = limit - len(picked)
+                fit = next((j for j, g in enumerate(q) if len(needs(g)) <= room), None)
+                if room and fit is not None:
+                    picked |= needs(q.pop(fit))
+                    progress = True
+            if not progress:  # only groups larger than the room left: split one
+                group = next(q for q in queues if q).pop(0)
+                for i in group:
+                    need = needs([i])
+                    if len(need) <= limit - len(picked):
+                        picked |= need
+                left = [i for i in group if i not in picked]
+                if left and len(picked) < limit:  # one slot, a pair that needs two: its benign
+                    picked.add(benign[tasks[left[0]][0], tasks[left[0]][1]])
+    return [tasks[i] for i in sorted(picked)]
 
 
 def mcp_channel(attack: str) -> str | None:

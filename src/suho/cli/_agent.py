@@ -83,6 +83,18 @@ def scan(
         str | None, typer.Option("--lang", "-l", help="Only suites in these languages (ko,en).")
     ] = None,
     repeats: Annotated[int, typer.Option("--repeats", min=1, max=1000)] = 1,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=1,
+            help="At most this many tasks (a user task's benign run, a user x injection pair), "
+            "sampled across suites and languages by --seed (each pair with its user task's "
+            "benign run, KO/EN twins kept together); each runs under every attack, defense "
+            "and repeat.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the --limit sample.")] = 0,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1)] = None,
     max_steps: Annotated[
         int, typer.Option("--max-steps", min=1, help="Model calls per episode, at most.")
@@ -108,7 +120,8 @@ def scan(
     Prints the run id and the report path. Exit 0 when done; 1 when the targeted attack-success
     rate exceeds --fail-on; 2 for bad input or configuration.
     """
-    from suho.agents import DEFAULT_ATTACK, AgentPlan, plan_agent_attempts
+    from suho.agents import DEFAULT_ATTACK, AgentPlan, plan_agent_attempts, sample_agent_tasks
+    from suho.cli._i18n import t as t_
     from suho.cli._scan import finish
     from suho.engine import RunConfig, start_run
     from suho.targets import DEFAULT_TARGET, TargetSpec
@@ -123,6 +136,8 @@ def scan(
         defenses=split_csv(defenses) or ["none"],
         repeats=repeats,
         model_name=TargetSpec.parse(target_spec).model,
+        limit=limit,
+        seed=seed,
     )
     try:
         cfg = RunConfig(
@@ -135,6 +150,8 @@ def scan(
             detectors=["agent"],
             environment="agents",
             repeats=repeats,
+            limit=limit,
+            seed=seed,
             max_steps=max_steps,
             concurrency=concurrency or (LOCAL_CONCURRENCY if local else 16),
             timeout=timeout or (LOCAL_TIMEOUT if local else 60.0),
@@ -144,10 +161,21 @@ def scan(
     except ValueError as e:
         raise SuhoInputError(str(e)) from e
     list(plan_agent_attempts("check", plan))  # bad names fail here, before any request
+    sample = sample_agent_tasks(plan)
 
     source = store_source(db)
 
     def on_planned(run_id: str) -> None:
+        if sample.sampled:
+            err(
+                t_(
+                    "agent_sampled",
+                    limit=limit,
+                    n=sample.selected,
+                    total=sample.candidates,
+                    seed=seed,
+                )
+            )
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite}")
 

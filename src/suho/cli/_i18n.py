@@ -107,6 +107,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--limit {limit}: 프로브 {total}개 중 {n}개를 분류·언어별로 고르게 뽑았습니다 "
         "(시드 {seed}, 같은 의도의 한국어/영어 짝은 함께)",
     ),
+    "agent_sampled": (
+        "--limit {limit}: {n} of {total} tasks, sampled across suites and languages "
+        "(seed {seed}; each pair with its user task's benign run, KO/EN twins together)",
+        "--limit {limit}: 과제 {total}개 중 {n}개를 스위트·언어별로 고르게 뽑았습니다 "
+        "(시드 {seed}, 쌍마다 그 사용자 과제의 주입 없는 실행을 함께, 한국어/영어 짝도 함께)",
+    ),
     "compare_differs": (
         "warning: the runs have different probes: {only_a} only in A, {only_b} only in B; "
         "comparing the {common} they share",
