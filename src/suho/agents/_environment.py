@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from suho.episode import Attempt, Tool
 
 from ._state import AgentState, BlastRadius, Effect, all_hold, new_effects
-from ._suite import InjectionTask, Suite, UserTask, load_suite
+from ._suite import InjectionTask, Suite, UserTask, _environment_tools, load_suite
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,13 @@ def _on_state(t: Tool) -> Tool:
     return replace(t, fn=call)
 
 
+@cache
+def _state_tools(environment: str) -> tuple[Tool, ...]:
+    """An environment kind's tools as ``_on_state`` wraps them: the same for every episode (the
+    state comes with each call), so wrapped once per process."""
+    return tuple(_on_state(t) for t in _environment_tools(environment))
+
+
 class AgentEnvironment:
     """An agent suite's world for one attempt (implements ``suho.episode.Environment``).
 
@@ -72,8 +80,7 @@ class AgentEnvironment:
         fill: Mapping[str, str] = {}
         if self.payload is not None:
             fill = {v: self.payload for v in self.vectors}
-        self.pre = self.suite.build_state(fill)
-        self.state = self.pre.model_copy(deep=True)
+        self.pre, self.state = self.suite.build_states(fill)
         channel = self.attempt.extra.get("mcp") if self.injection is not None else None
         if channel:
             from ._mcp import McpToolset
@@ -88,7 +95,7 @@ class AgentEnvironment:
             await self.mcp.start()
             self._tools = self.mcp.tools()
         else:
-            self._tools = [_on_state(t) for t in self.suite.tools()]
+            self._tools = _state_tools(self.suite.environment)
 
     def tools(self) -> Sequence[Tool]:
         return self._tools

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -133,9 +134,20 @@ class Suite:
 
     def build_state(self, fill: Mapping[str, str] | None = None) -> AgentState:
         """The initial state with each vector's text: ``fill[name]`` or its default."""
+        return self.state_class().model_validate(self._rendered(fill))
+
+    def build_states(self, fill: Mapping[str, str] | None = None) -> tuple[AgentState, AgentState]:
+        """Two independent copies of ``build_state(fill)``: the state before an episode and the
+        one its tools change (validating the rendered data twice is several times cheaper than
+        a deep copy of the model)."""
+        raw = self._rendered(fill)
+        cls = self.state_class()
+        return cls.model_validate(raw), cls.model_validate(raw)
+
+    def _rendered(self, fill: Mapping[str, str] | None) -> Any:
         values = {k: v.default for k, v in self.vectors.items()}
         values.update(fill or {})
-        return self.state_class().model_validate(_render(self.state, values))
+        return _render(self.state, values)
 
     def user_task(self, task_id: str) -> UserTask:
         for t in self.user_tasks:
@@ -166,6 +178,8 @@ def _environment_tools(kind: str) -> tuple[Tool, ...]:
 
 def _render(value: Any, values: Mapping[str, str]) -> Any:
     if isinstance(value, str):
+        if "{{" not in value:  # most strings hold no placeholder
+            return value
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
     if isinstance(value, list):
         return [_render(v, values) for v in value]
@@ -322,14 +336,37 @@ def _task_at(raw: Any, loc: Sequence[Any]) -> str:
     return ""
 
 
+@cache
 def _data_dir() -> Path:
     return Path(str(resources.files("suho") / "data" / "agents"))
 
 
+@cache
+def _builtin_names() -> tuple[str, ...]:
+    # The package's data do not change while it runs: listed once (every episode loads its
+    # suite by name, and a directory listing per episode was a third of an agent step's cost).
+    return tuple(sorted(p.parent.name for p in _data_dir().glob("*/suite.json")))
+
+
 def suite_names() -> list[str]:
     """The built-in suites, sorted."""
-    d = _data_dir()
-    return sorted(p.parent.name for p in d.glob("*/suite.json"))
+    return list(_builtin_names())
+
+
+def _load_file_cached(path: str) -> Suite:
+    """``load_suite_file`` once per version of the file (its size and modification time): a
+    scan of a suite file of your own loads it for every episode, and checking it replays every
+    task's ground truth."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return load_suite_file(path)  # says what is wrong with the path
+    return _load_file_version(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_file_version(path: str, mtime_ns: int, size: int) -> Suite:
+    return load_suite_file(path)
 
 
 @cache
@@ -340,8 +377,8 @@ def _load_builtin(name: str) -> Suite:
 def load_suite(name_or_path: str) -> Suite:
     """A built-in suite by name (``banking-ko``) or a suite file by path."""
     if name_or_path.endswith(".json") or "/" in name_or_path:
-        return load_suite_file(name_or_path)
-    if name_or_path not in suite_names():
+        return _load_file_cached(name_or_path)
+    if name_or_path not in _builtin_names():
         known = ", ".join(suite_names())
         raise SuhoInputError(f"unknown agent suite {name_or_path!r}. Known: {known}.")
     return _load_builtin(name_or_path)

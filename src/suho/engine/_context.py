@@ -136,15 +136,52 @@ class Replay:
         return sum(len(q) for q in self._queues.values())
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def request_digest(messages: Sequence[Message], params: GenParams) -> str:
     """A short fingerprint of what a model was asked, to check a replay asks the same."""
-    blob = json.dumps(
-        [[m.to_dict() for m in messages], [dict(t) for t in params.tools], params.tool_choice],
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
+    blob = _dumps(
+        [[m.to_dict() for m in messages], [dict(t) for t in params.tools], params.tool_choice]
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+class RequestDigest:
+    """``request_digest`` for one role's successive calls, the same value computed cheaply.
+
+    JSON writes ``[a, b]`` as ``"[" + dumps(a) + ", " + dumps(b) + "]"``, so the blob can be
+    assembled from parts: each message is encoded once (an agent's conversation grows by a few
+    messages a step, and re-encoding all of it every step was most of the digest's cost), and
+    the tool definitions once per tuple of them (the loop sends the same tuple every step)."""
+
+    __slots__ = ("_encoded", "_messages", "_tools", "_tools_json")
+
+    def __init__(self) -> None:
+        self._messages: tuple[Message, ...] = ()
+        self._encoded: list[str] = []
+        self._tools: tuple[Mapping[str, Any], ...] | None = None
+        self._tools_json = ""
+
+    def digest(self, sent: tuple[Message, ...], params: GenParams, continued: bool) -> str:
+        """``request_digest(sent, params)``; ``continued``: ``sent`` extends the conversation
+        of the previous call (only its new messages are encoded)."""
+        n = len(self._messages)
+        if continued and len(sent) >= n:
+            self._encoded = self._encoded + [_dumps(m.to_dict()) for m in sent[n:]]
+        else:
+            self._encoded = [_dumps(m.to_dict()) for m in sent]
+        self._messages = sent
+        encoded = self._encoded
+        if params.tools is not self._tools:
+            self._tools = params.tools
+            self._tools_json = _dumps([dict(t) for t in params.tools])
+        blob = (
+            "[[" + ", ".join(encoded) + "], " + self._tools_json + ", "
+            f"{_dumps(params.tool_choice)}]"
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _calls_data(calls: Sequence[ToolCall], secrets: Sequence[str]) -> list[dict[str, str]]:
@@ -154,7 +191,7 @@ def _calls_data(calls: Sequence[ToolCall], secrets: Sequence[str]) -> list[dict[
 class EngineRole:
     """A ``ModelRole`` of one episode (see ``suho.episode.ModelRole``)."""
 
-    __slots__ = ("_ctx", "_model", "_seen", "calls", "role", "spec")
+    __slots__ = ("_ctx", "_digest", "_model", "_seen", "calls", "role", "spec")
 
     def __init__(self, ctx: EngineContext, model: RoleModel) -> None:
         self._ctx = ctx
@@ -163,6 +200,7 @@ class EngineRole:
         self.spec = model.spec
         self.calls = 0
         self._seen: tuple[Message, ...] = ()  # the conversation last sent by this role
+        self._digest = RequestDigest()
 
     async def generate(
         self, messages: Sequence[Message], params: GenParams | None = None
@@ -173,13 +211,14 @@ class EngineRole:
         is_target = self.role == "target"
         if is_target:
             ep.budget.check()
-        digest = request_digest(messages, params)
         # Record what this role had not seen: the whole conversation when it is not the previous
         # one continued (a fresh attacker prompt each turn, a backtrack).
         sent = tuple(messages)
         n = len(self._seen)
-        new = sent[n:] if len(sent) >= n and sent[:n] == self._seen else sent
+        continued = len(sent) >= n and sent[:n] == self._seen
+        new = sent[n:] if continued else sent
         self._seen = sent
+        digest = self._digest.digest(sent, params, continued)
         recorded = ctx.replay.take("model_call", self.role) if ctx.replay is not None else None
         t0 = time.perf_counter()
         if recorded is not None and recorded["kind"] == "error":
@@ -273,8 +312,24 @@ def _scrub_json(value: Any, secrets: Sequence[str]) -> Any:
     return value
 
 
+def _may_hold_secret(data: Any, secrets: Sequence[str]) -> bool:
+    """False only when no string in ``data`` contains a secret. JSON escapes each character on
+    its own, so a string holding a secret holds the secret's escaped form in the JSON text (a
+    key can only make this answer True, never hide one). Data that is not plain JSON values
+    (another kind of mapping, an object) is walked as before."""
+    try:
+        blob = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return True
+    return any(s and json.dumps(s, ensure_ascii=False)[1:-1] in blob for s in secrets)
+
+
 def _scrub_event(e: Event, secrets: Sequence[str]) -> Event:
-    """The event with every secret in its data replaced by ``***``."""
+    """The event with every secret in its data replaced by ``***`` (the event itself when it
+    holds none: walking every event's data in Python at each checkpoint and again at the end
+    was a fifth of an agent step's cost over HTTP)."""
+    if not _may_hold_secret(e.data, secrets):
+        return e
     return replace(e, data=_scrub_json(e.data, secrets))
 
 
@@ -427,6 +482,7 @@ __all__ = [
     "EngineContext",
     "EngineRole",
     "Replay",
+    "RequestDigest",
     "ResumeDiverged",
     "RoleModel",
     "detect_input",
