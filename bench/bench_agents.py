@@ -402,7 +402,7 @@ class MemorySampler:
     def __init__(self, marks: tuple[int, ...], heap: bool) -> None:
         self.marks = list(marks)
         self.heap = heap
-        self.samples: list[tuple[int, float, float, float]] = []
+        self.samples: list[tuple[int, float, float, float, float]] = []
 
     def update(self, counters: Any) -> None:
         while self.marks and counters.finished >= self.marks[0]:
@@ -413,13 +413,13 @@ class MemorySampler:
                 now, top = tracemalloc.get_traced_memory()
                 tracemalloc.reset_peak()
                 current, peak = now / 2**20, top / 2**20
-            self.samples.append((mark, current, peak, _rss_mib()[0]))
+            self.samples.append((mark, current, peak, *_rss_mib()))
 
 
 @dataclass
 class Memory:
-    rss: list[tuple[int, float, float, float]]
-    heap: list[tuple[int, float, float, float]]
+    rss: list[tuple[int, float, float, float, float]]  # (episodes, -, -, RSS, peak RSS)
+    heap: list[tuple[int, float, float, float, float]]  # (episodes, heap, heap peak, ...)
     wall_s: float
     load: str
 
@@ -502,8 +502,9 @@ def main() -> None:
     grow_rss = rss[-1][3] - half[3]
     flat = grow_heap < 2.0 and grow_rss < 5.0 and heap[-1][2] <= 1.25 * max(h[2] for h in heap)
     mem_rows = "\n".join(
-        f"| {n} | {r[3]:.0f} | {h[1]:.1f} | {h[2]:.1f} | {large.rss_at.get(n, float('nan')):.0f} |"
-        for (n, *_), r, h in zip(heap, rss, heap, strict=True)
+        f"| {n} | {r[3]:.0f} | {r[4]:.0f} | {h[1]:.1f} | {h[2]:.1f} | "
+        f"{large.rss_at.get(n, float('nan')):.0f} |"
+        for n, r, h in ((r[0], r, h) for r, h in zip(rss, heap, strict=True))
     )
     verdict = (
         "flat: the heap after the last episode is no larger than after the first hundred, and the "
@@ -578,8 +579,8 @@ concurrency {a.concurrency} with the server answering at once, on this loaded ma
 Python heap with tracemalloc in a second, after a collection, and its peak since the previous
 row), and the `suho agent scan` command over HTTP above (its resident set as it ran).
 
-| episodes finished | RSS (MiB) | heap now (MiB) | heap peak (MiB) | command over HTTP, RSS (MiB) |
-|---|---|---|---|---|
+| episodes finished | RSS (MiB) | peak RSS (MiB) | heap now (MiB) | heap peak (MiB) | command over HTTP, RSS (MiB) |
+|---|---|---|---|---|---|
 {mem_rows}
 
 Heap from the first row to the last: {grow_heap:+.2f} MiB; resident set from
