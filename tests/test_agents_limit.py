@@ -154,3 +154,19 @@ def test_agent_scan_limit_in_korean_and_bad_values(tmp_path: Path) -> None:
     for bad in ("0", "-1", "x"):
         r = run_cli("agent", "scan", "--target", "script:refuse", "--limit", bad)
         assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_a_sampled_task_runs_under_the_attacks_that_reach_it() -> None:
+    # An MCP attack reaches every pair (through a tool's description); a planted payload only
+    # the pairs whose user task reads the injection's vectors.
+    plan = _plan(names=["banking-ko"], limit=12, seed=4, attacks=["direct", "mcp-poison"])
+    chosen = sample_agent_tasks(plan).chosen
+    assert chosen is not None and len(chosen) == 12
+    _benign_kept(chosen)
+    attempts = list(plan_agent_attempts("r", plan))
+    by_task: dict[tuple[str, str, str | None], set[str]] = {}
+    for a in attempts:
+        key = (a.extra["suite"], a.extra["user_task"], a.extra["injection_task"])
+        by_task.setdefault(key, set()).add(a.extra["injection_attack"])
+    assert set(by_task) == chosen  # every sampled task runs, under at least one attack
+    assert all("mcp-poison" in attacks for (_, _, inj), attacks in by_task.items() if inj)

@@ -90,8 +90,8 @@ def scan(
             min=1,
             help="At most this many tasks (a user task's benign run, a user x injection pair), "
             "sampled across suites and languages by --seed (each pair with its user task's "
-            "benign run, KO/EN twins kept together); each runs under every attack, defense "
-            "and repeat.",
+            "benign run, KO/EN twins kept together); each runs under every attack that reaches "
+            "it, every defense and repeat.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the --limit sample.")] = 0,
