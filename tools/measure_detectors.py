@@ -1,6 +1,10 @@
 """Write src/suho/data/validation/measured.json: each rule detector's measured accuracy, which
 reports print next to the rates it decided. A test fails when the file is stale.
 
+``cyber-offense`` is reported on its held-out set (``cyber-holdout``, written without reading the
+rules), with the figure on the set its rules were written against (``cyber``) beside it: the
+first is the one to trust, the gap between them is how far the rules are fitted to their own set.
+
     python tools/measure_detectors.py
 """
 
@@ -37,7 +41,36 @@ def measure() -> dict[str, Any]:
             out[name]["baseline_f1"] = rep["baseline"]["f1"]
         if rep.get("attack_success"):
             out[name]["attack_success"] = _fig(rep["attack_success"])
+    held = evaluate("cyber-offense", dataset="cyber-holdout").to_dict()
+    own = evaluate("cyber-offense", dataset="cyber").to_dict()
+    out["cyber-offense"] = {
+        "set": "cyber-holdout",
+        "n": held["n"],
+        "hit": "offensive request",
+        "overall": _fig(held["overall"]),
+        "by_lang": {k: _fig(v) for k, v in held["by_lang"].items()},
+        "negatives_called_offensive": {
+            lab: _called_offensive(held["confusion"], lab) for lab in ("dual-use", "benign")
+        },
+        "own_set": {
+            "set": "cyber",
+            "n": own["n"],
+            "overall": _fig(own["overall"]),
+            "by_lang": {k: _fig(v) for k, v in own["by_lang"].items()},
+        },
+    }
     return {"schema": "suho.measured/1", "detectors": out}
+
+
+def _called_offensive(confusion: dict[str, dict[str, int]], label: str) -> dict[str, Any]:
+    """How many requests of gold ``label`` the detector called offensive (a wrong block)."""
+    row = confusion[label]
+    n = sum(row.values())
+    return {
+        "n": n,
+        "offensive": row["offensive"],
+        "rate": round(row["offensive"] / n, 4) if n else 0.0,
+    }
 
 
 def _has(name: str) -> bool:

@@ -48,8 +48,8 @@ def eval_cmd(
         typer.Option(
             "--set",
             help="Validation set: refusal (written here), answers (real answers of the "
-            "embedded models, labelled here; per source model) or pii. Default: the "
-            "detector's own set.",
+            "embedded models, labelled here; per source model), pii, cyber, or cyber-holdout "
+            "(cyber requests written without reading the rules). Default: the detector's own set.",
         ),
     ] = None,
 ) -> None:
