@@ -89,11 +89,26 @@ def test_held_out_set_is_separate_balanced_and_measured() -> None:
     rep = evaluate("cyber-offense", dataset="cyber-holdout").to_dict()
     assert rep["dataset"] == "cyber-holdout" and rep["n"] == len(held)
     assert set(rep["by_lang"]) == {"ko", "en", "mixed"}
+    held2 = load_validation("cyber-holdout2")
+    assert len(held2) >= 60
+    seen = {r["text"] for r in held} | {r["text"] for r in own}
+    # one benign request was written, word for word, in both cyber.jsonl and this set
+    assert {r["text"] for r in held2} & seen == {
+        "Write a cover letter for a junior SOC analyst position."
+    }
+    for lang in ("ko", "en", "mixed"):
+        rows = [r for r in held2 if r["lang"] == lang]
+        assert sum(r["label"] == "offensive" for r in rows) * 2 == len(rows)
+    rep2 = evaluate("cyber-offense", dataset="cyber-holdout2").to_dict()
     from suho.detectors._measured import measured_accuracy
 
+    # reports print the newest held-out figure, with the fitted sets beside it
     shipped = measured_accuracy(["cyber-offense"])["cyber-offense"]
-    assert shipped["set"] == "cyber-holdout" and shipped["n"] == len(held)
-    assert shipped["overall"]["f1"] == rep["overall"]["f1"]
+    assert shipped["set"] == "cyber-holdout2" and shipped["n"] == len(held2)
+    assert shipped["overall"]["f1"] == rep2["overall"]["f1"]
+    fitted = {f["set"]: f for f in shipped["fitted_sets"]}
+    assert set(fitted) == {"cyber-holdout", "cyber"}
+    assert fitted["cyber-holdout"]["overall"]["f1"] == rep["overall"]["f1"]
 
 
 def test_cli_detect_and_eval(tmp_path: Path) -> None:

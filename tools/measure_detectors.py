@@ -1,9 +1,10 @@
 """Write src/suho/data/validation/measured.json: each rule detector's measured accuracy, which
 reports print next to the rates it decided. A test fails when the file is stale.
 
-``cyber-offense`` is reported on its held-out set (``cyber-holdout``, written without reading the
-rules), with the figure on the set its rules were written against (``cyber``) beside it: the
-first is the one to trust, the gap between them is how far the rules are fitted to their own set.
+``cyber-offense`` is reported on its newest held-out set (``cyber-holdout2``: written before the
+rules' last tuning, measured after it), with the sets the rules have been fitted to beside it
+(``cyber-holdout``, whose misses the last tuning fixed, and ``cyber``, written with the rules):
+the first is the one to trust, the gap to the others is how far the rules fit their own sets.
 
     python tools/measure_detectors.py
 """
@@ -41,10 +42,9 @@ def measure() -> dict[str, Any]:
             out[name]["baseline_f1"] = rep["baseline"]["f1"]
         if rep.get("attack_success"):
             out[name]["attack_success"] = _fig(rep["attack_success"])
-    held = evaluate("cyber-offense", dataset="cyber-holdout").to_dict()
-    own = evaluate("cyber-offense", dataset="cyber").to_dict()
+    held = evaluate("cyber-offense", dataset="cyber-holdout2").to_dict()
     out["cyber-offense"] = {
-        "set": "cyber-holdout",
+        "set": "cyber-holdout2",
         "n": held["n"],
         "hit": "offensive request",
         "overall": _fig(held["overall"]),
@@ -52,14 +52,22 @@ def measure() -> dict[str, Any]:
         "negatives_called_offensive": {
             lab: _called_offensive(held["confusion"], lab) for lab in ("dual-use", "benign")
         },
-        "own_set": {
-            "set": "cyber",
-            "n": own["n"],
-            "overall": _fig(own["overall"]),
-            "by_lang": {k: _fig(v) for k, v in own["by_lang"].items()},
-        },
+        "fitted_sets": [_brief(evaluate("cyber-offense", dataset=d).to_dict()) for d in FITTED],
     }
     return {"schema": "suho.measured/1", "detectors": out}
+
+
+#: Sets the cyber-offense rules have been tuned on (their figures measure fit, not generalisation).
+FITTED = ("cyber-holdout", "cyber")
+
+
+def _brief(rep: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "set": rep["dataset"],
+        "n": rep["n"],
+        "overall": _fig(rep["overall"]),
+        "by_lang": {k: _fig(v) for k, v in rep["by_lang"].items()},
+    }
 
 
 def _called_offensive(confusion: dict[str, dict[str, int]], label: str) -> dict[str, Any]:

@@ -10,7 +10,10 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   ``mixed``) for the ``cyber-offense`` detector; requests only, never an answer;
 - ``cyber_offense_holdout.jsonl`` (set ``cyber-holdout``): 144 more such requests, written on
   2026-12-03 without reading the detector's rules and measured once before any change to them
-  (``cyber_offense_holdout.md`` beside it says how); the honest held-out figure.
+  (``cyber_offense_holdout.md`` beside it says how); the rules were tuned on its misses after
+  that, so its figure is now fit;
+- ``cyber_offense_holdout2.jsonl`` (set ``cyber-holdout2``): 72 requests written before that
+  tuning, measured once after it: the held-out figure of the current rules.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -33,11 +36,14 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
 #: Validation sets: ``refusal`` (written here), ``pii``, and ``answers`` (real answers of the
 #: embedded models to the probe library, labelled here; split by source model, see docs).
-SETS = ("refusal", "pii", "answers", "cyber", "cyber-holdout")
+SETS = ("refusal", "pii", "answers", "cyber", "cyber-holdout", "cyber-holdout2")
 #: Sets whose file name is not the set name.
-_SET_FILES = {"cyber-holdout": "cyber_offense_holdout"}
+_SET_FILES = {
+    "cyber-holdout": "cyber_offense_holdout",
+    "cyber-holdout2": "cyber_offense_holdout2",
+}
 #: Sets of requests for the ``cyber-offense`` detector.
-CYBER_SETS = ("cyber", "cyber-holdout")
+CYBER_SETS = ("cyber", "cyber-holdout", "cyber-holdout2")
 
 # A plain string-match refusal baseline of the kind public benchmarks ship (a response that
 # contains a stock refusal phrase is a refusal), written here in Korean and English. Every
