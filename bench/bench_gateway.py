@@ -110,6 +110,7 @@ class Result:
     errors: int
     throughput: float  # 200 answers per second over the row
     cpu_ms: float | None = None  # proxy CPU per request sent
+    cpu_share: float | None = None  # proxy CPU time / wall time over the row (1.0 = one core)
     drain_s: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
 
@@ -143,10 +144,14 @@ async def open_loop(
     async with aiohttp.ClientSession(
         connector=conn, timeout=aiohttp.ClientTimeout(total=client_timeout_s)
     ) as s:
-        # warm-up (connections, first-request imports), not measured
+        # warm-up (connections, first-request imports), not measured; a proxy still busy with
+        # an earlier row's backlog may time out here, which the row's own figures then show
         for _ in range(WARMUP):
-            async with s.post(url, data=body, headers=headers) as r:
-                await r.read()
+            try:
+                async with s.post(url, data=body, headers=headers) as r:
+                    await r.read()
+            except (TimeoutError, aiohttp.ClientError):
+                break
 
         async def one(due: float) -> None:
             nonlocal timeouts, errors, retry_after, last_ok
@@ -343,12 +348,13 @@ def _row(r: Result, base: Result | None) -> str:
     codes = ", ".join(f"{c}: {n}" for c, n in r.codes.items()) or "none"
     shed = f"{r.shed_retry_after}/{r.shed}" if r.shed else "0"
     cpu = "" if r.cpu_ms is None else f"{r.cpu_ms:.2f}"
+    share = "" if r.cpu_share is None else f"{r.cpu_share:.0%}"
     add50 = _added(r.p50_ms, base.p50_ms) if base else ""
     add99 = _added(r.p99_ms, base.p99_ms) if base else ""
     to = f"{r.timeouts} ({r.timeouts / r.sent:.0%})" if r.timeouts else "0"
     return (
         f"| {r.rate:.0f} | {r.label} | {r.sent} | {_ms(r.p50_ms)} | {_ms(r.p99_ms)} | {add50} | "
-        f"{add99} | {cpu} | {r.throughput:.0f} | {to} | {codes} | {shed} |"
+        f"{add99} | {cpu} | {share} | {r.throughput:.0f} | {to} | {codes} | {shed} |"
     )
 
 
@@ -370,11 +376,11 @@ def main() -> None:
     ap.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=2,
         help="suho rounds at the highest of --rates (median reported; LiteLLM runs the first).",
     )
     ap.add_argument("--client-timeout", type=float, default=10.0)
-    ap.add_argument("--drain", type=float, default=45.0, help="Longest wait for an idle proxy.")
+    ap.add_argument("--drain", type=float, default=60.0, help="Longest wait for an idle proxy.")
     ap.add_argument("--litellm", help="Path of LiteLLM's `litellm` command (default: see doc).")
     ap.add_argument("--no-litellm", action="store_true", help="Measure suho alone.")
     ap.add_argument("--no-write", action="store_true")
@@ -426,7 +432,7 @@ def main() -> None:
                         a.client_timeout,
                     )
                 )
-                c0 = _cpu_s(gw.pid)
+                c0, t0 = _cpu_s(gw.pid), time.perf_counter()
                 v = asyncio.run(
                     open_loop(
                         "suho gateway",
@@ -438,11 +444,13 @@ def main() -> None:
                     )
                 )
                 v.drain_s = _wait_idle(gw.pid, a.drain)
-                v.cpu_ms = (_cpu_s(gw.pid) - c0) * 1000 / (v.sent + WARMUP)
+                c1 = _cpu_s(gw.pid) - c0
+                v.cpu_ms = c1 * 1000 / (v.sent + WARMUP)
+                v.cpu_share = c1 / (time.perf_counter() - t0)
                 w = None
                 repeat = sum(1 for r in rows if r[0].rate == rate) > 0
                 if lit is not None and lit_url and not repeat:
-                    c0 = _cpu_s(lit.pid)
+                    c0, t0 = _cpu_s(lit.pid), time.perf_counter()
                     w = asyncio.run(
                         open_loop(
                             "LiteLLM proxy",
@@ -454,7 +462,9 @@ def main() -> None:
                         )
                     )
                     w.drain_s = _wait_idle(lit.pid, a.drain)
-                    w.cpu_ms = (_cpu_s(lit.pid) - c0) * 1000 / (w.sent + WARMUP)
+                    c1 = _cpu_s(lit.pid) - c0
+                    w.cpu_ms = c1 * 1000 / (w.sent + WARMUP)
+                    w.cpu_share = c1 / (time.perf_counter() - t0)
                 rows.append((d, v, w))
             metrics = urllib.request.urlopen(f"{gw_url[:-3]}/metrics").read().decode()
             for p in (gw, lit):
@@ -551,15 +561,17 @@ def report(
         "Each rate runs the upstream directly, then suho, then LiteLLM, each for "
         f"{a.seconds:g} s; all three share the same upstream",
         "and the same load generator. CPU ms/req is the proxy process's own CPU time over the row",
-        "(including working off a backlog after the clients gave up) per request sent.",
+        "(including working off a backlog after the clients gave up) per request sent; CPU share is",
+        "that time over the row's wall time (100% = one whole core). A proxy whose queue grows while",
+        "its share stays well under 100% was waiting for a core that other processes held.",
         f"Versions: {versions}.",
         "**The machine was loaded**: 2 cores shared by the generator, the upstream, the proxy and other",
         f"people's jobs; load average at the end of the run {load} (1, 5, 15 min). Single rows are",
         f"noisy; the run took {took:.0f} s.",
         "",
-        "| req/s | path | sent | p50 ms | p99 ms | added p50 | added p99 | CPU ms/req | achieved req/s "
-        "| timeouts | status codes | shed with Retry-After |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| req/s | path | sent | p50 ms | p99 ms | added p50 | added p99 | CPU ms/req | CPU share "
+        "| achieved req/s | timeouts | status codes | shed with Retry-After |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for d, v, w in rows:
         lines.append(_row(d, None))
@@ -608,7 +620,14 @@ def report(
         desc = (
             f"Past capacity ({a.overload_rate:.0f} req/s offered, zero-latency upstream): suho answered "
             f"{v.ok} of {v.sent} (200), shed {v.shed} with 429/503 ({v.shed_retry_after} of them "
-            f"with Retry-After), {v.timeouts} timed out"
+            f"with Retry-After"
+            + (
+                "; the others are uvicorn's own bare 503 past its cap on open connections, "
+                "`max_in_flight * 4 + 256`"
+                if v.shed_retry_after < v.shed
+                else ""
+            )
+            + f"), {v.timeouts} timed out"
         )
         if w is not None:
             desc += (
