@@ -86,7 +86,10 @@ def test_report_side_by_side(bg: ModuleType) -> None:
     assert "| 30 | 30.0x | 24.0x | 20.0x | 1.0x | 0 / 0 |" in out
     assert "| 500 | LiteLLM timed out | LiteLLM timed out | 20.0x | 20.0x | 0 / 1000 |" in out
     assert "suho: HTTP 401; LiteLLM: HTTP 500" in out and "prisma" in out
-    assert "not measured" not in out
+    assert "not measured" not in out and "out of CPU" not in out
+    rows[1][0].p50_ms = 900.0  # the direct path itself starved: flagged, not taken at face value
+    out = bg.report(_args(), rows, over, 400.0, "", no_key, "1.108.7", "", Path("x"), 60.0)
+    assert "upstream directly (slow: machine out of CPU)" in out and "In 1 row(s)" in out
 
 
 def test_report_without_litellm_says_so(bg: ModuleType) -> None:
