@@ -396,12 +396,12 @@ def main() -> None:
     top = max(rates)
     plan = [*rates, *([top] * (max(1, a.rounds) - 1)), a.overload_rate]
     exe = None if a.no_litellm else find_litellm(a.litellm)
+    lit_note = "LiteLLM was not measured in this run (--no-litellm)." if a.no_litellm else ""
     lit_version = _litellm_version(exe) if exe else None
     t_start = time.perf_counter()
     procs: list[subprocess.Popen[bytes]] = []
     rows: list[tuple[Result, Result, Result | None]] = []
     no_key: dict[str, tuple[int, str]] = {}
-    lit_note = ""
     with tempfile.TemporaryDirectory() as td:
         tmp = Path(td)
         try:
