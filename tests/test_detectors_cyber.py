@@ -73,6 +73,44 @@ def test_validation_set_is_balanced_and_measured() -> None:
         assert m["precision"] >= 0.9 and m["recall"] >= 0.85
 
 
+def test_held_out_set_is_separate_balanced_and_measured() -> None:
+    """The held-out set (written without reading the rules) is its own file, shares no request
+    with the set the rules were written against, and is what measured.json reports."""
+    held = load_validation("cyber-holdout")
+    own = load_validation("cyber")
+    assert len(held) >= 120
+    assert not {r["text"] for r in held} & {r["text"] for r in own}
+    assert len({r["id"] for r in held}) == len(held)
+    for lang in ("ko", "en", "mixed"):
+        rows = [r for r in held if r["lang"] == lang]
+        off = sum(r["label"] == "offensive" for r in rows)
+        assert off == len(rows) - off  # offensive vs benign + dual-use in equal parts
+        assert {r["label"] for r in rows} == {"offensive", "dual-use", "benign"}
+    rep = evaluate("cyber-offense", dataset="cyber-holdout").to_dict()
+    assert rep["dataset"] == "cyber-holdout" and rep["n"] == len(held)
+    assert set(rep["by_lang"]) == {"ko", "en", "mixed"}
+    held2 = load_validation("cyber-holdout2")
+    assert len(held2) >= 60
+    seen = {r["text"] for r in held} | {r["text"] for r in own}
+    # one benign request was written, word for word, in both cyber.jsonl and this set
+    assert {r["text"] for r in held2} & seen == {
+        "Write a cover letter for a junior SOC analyst position."
+    }
+    for lang in ("ko", "en", "mixed"):
+        rows = [r for r in held2 if r["lang"] == lang]
+        assert sum(r["label"] == "offensive" for r in rows) * 2 == len(rows)
+    rep2 = evaluate("cyber-offense", dataset="cyber-holdout2").to_dict()
+    from suho.detectors._measured import measured_accuracy
+
+    # reports print the newest held-out figure, with the fitted sets beside it
+    shipped = measured_accuracy(["cyber-offense"])["cyber-offense"]
+    assert shipped["set"] == "cyber-holdout2" and shipped["n"] == len(held2)
+    assert shipped["overall"]["f1"] == rep2["overall"]["f1"]
+    fitted = {f["set"]: f for f in shipped["fitted_sets"]}
+    assert set(fitted) == {"cyber-holdout", "cyber"}
+    assert fitted["cyber-holdout"]["overall"]["f1"] == rep["overall"]["f1"]
+
+
 def test_cli_detect_and_eval(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
     f.write_text(
@@ -90,3 +128,9 @@ def test_cli_detect_and_eval(tmp_path: Path) -> None:
     assert [o["hit"] for o in out] == [True, False] and out[0]["detector"] == "cyber-offense"
     r = run_cli("detectors", "eval", "cyber-offense")
     assert r.returncode == 0 and "hit = offensive" in r.stdout and "mixed" in r.stdout
+    r = run_cli("detectors", "eval", "cyber-offense", "--set", "cyber-holdout", "--json")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["dataset"] == "cyber-holdout" and rep["n"] >= 120
+    r = run_cli("detectors", "eval", "cyber-offense", "--set", "nope")
+    assert r.returncode == 2 and "cyber-holdout" in r.stderr

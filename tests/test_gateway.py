@@ -241,6 +241,61 @@ def test_load_shedding_answers_503_with_retry_after(make_gw: Any) -> None:
     assert "suho_gateway_shed_total 1" in gw.client.get("/metrics").text
 
 
+def test_a_late_event_loop_sheds_with_503_and_retry_after(make_gw: Any) -> None:
+    """Past capacity (out of CPU) requests wait in the event loop before they count as in
+    flight; when the loop runs max_queue_ms late twice running, new requests are shed at once."""
+    import dataclasses
+
+    gw = make_gw(_policy("max_queue_ms = 0"))  # no watcher: the test sets the samples
+    g = gw.gateway
+    assert g._lag_task is None and not g.running_late()
+    g.settings = dataclasses.replace(g.settings, max_queue_ms=100.0)
+    g.lags = (0.5, 0.02)  # one late wake-up alone sheds nothing
+    assert gw.ask("T1", BENIGN_EN).status_code == 200
+    g.lags = (0.15, 0.30)
+    r = gw.ask("T1", BENIGN_EN)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+    assert r.json()["error"]["type"] == "overloaded"
+    g.lags = (0.0, 0.0)
+    m = gw.client.get("/metrics").text
+    assert "suho_gateway_shed_total 1" in m and "suho_gateway_shed_late_total 1" in m
+
+
+def test_lag_watcher_sees_a_blocked_loop() -> None:
+    """The watcher's samples follow the loop: blocked twice past the limit it reports late, and
+    it recovers as soon as the loop is free again."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from suho.gateway._app import Gateway
+    from suho.gateway._policy import Settings
+
+    ns = SimpleNamespace(lags=(0.0, 0.0), settings=Settings(max_queue_ms=100.0))
+
+    async def run() -> list[bool]:
+        task = asyncio.create_task(Gateway._watch_lag(ns))  # type: ignore[arg-type]
+        await asyncio.sleep(0.06)
+        seen = [Gateway.running_late(ns)]  # type: ignore[arg-type]
+        for _ in range(2):
+            time.sleep(0.2)  # noqa: ASYNC251 - on purpose: work that holds the loop
+            # the watcher wakes (late) and samples once; this 1 ms ends before its next 10 ms
+            await asyncio.sleep(0.001)
+        seen.append(Gateway.running_late(ns))  # type: ignore[arg-type]
+        await asyncio.sleep(0.1)
+        seen.append(Gateway.running_late(ns))  # type: ignore[arg-type]
+        task.cancel()
+        return seen
+
+    assert asyncio.run(run()) == [False, True, False]
+
+
+def test_max_queue_ms_may_be_zero_but_not_negative() -> None:
+    assert parse_policy(_policy("max_queue_ms = 0"), "p.toml").settings.max_queue_ms == 0
+    with pytest.raises(SuhoInputError) as e:
+        parse_policy(_policy("max_queue_ms = -5"), "p.toml")
+    assert "or 0 (off)" in str(e.value) and e.value.line is not None
+
+
 # -- policy ------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,11 @@
 """Write src/suho/data/validation/measured.json: each rule detector's measured accuracy, which
 reports print next to the rates it decided. A test fails when the file is stale.
 
+``cyber-offense`` is reported on its newest held-out set (``cyber-holdout2``: written before the
+rules' last tuning, measured after it), with the sets the rules have been fitted to beside it
+(``cyber-holdout``, whose misses the last tuning fixed, and ``cyber``, written with the rules):
+the first is the one to trust, the gap to the others is how far the rules fit their own sets.
+
     python tools/measure_detectors.py
 """
 
@@ -37,7 +42,43 @@ def measure() -> dict[str, Any]:
             out[name]["baseline_f1"] = rep["baseline"]["f1"]
         if rep.get("attack_success"):
             out[name]["attack_success"] = _fig(rep["attack_success"])
+    held = evaluate("cyber-offense", dataset="cyber-holdout2").to_dict()
+    out["cyber-offense"] = {
+        "set": "cyber-holdout2",
+        "n": held["n"],
+        "hit": "offensive request",
+        "overall": _fig(held["overall"]),
+        "by_lang": {k: _fig(v) for k, v in held["by_lang"].items()},
+        "negatives_called_offensive": {
+            lab: _called_offensive(held["confusion"], lab) for lab in ("dual-use", "benign")
+        },
+        "fitted_sets": [_brief(evaluate("cyber-offense", dataset=d).to_dict()) for d in FITTED],
+    }
     return {"schema": "suho.measured/1", "detectors": out}
+
+
+#: Sets the cyber-offense rules have been tuned on (their figures measure fit, not generalisation).
+FITTED = ("cyber-holdout", "cyber")
+
+
+def _brief(rep: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "set": rep["dataset"],
+        "n": rep["n"],
+        "overall": _fig(rep["overall"]),
+        "by_lang": {k: _fig(v) for k, v in rep["by_lang"].items()},
+    }
+
+
+def _called_offensive(confusion: dict[str, dict[str, int]], label: str) -> dict[str, Any]:
+    """How many requests of gold ``label`` the detector called offensive (a wrong block)."""
+    row = confusion[label]
+    n = sum(row.values())
+    return {
+        "n": n,
+        "offensive": row["offensive"],
+        "rate": round(row["offensive"] / n, 4) if n else 0.0,
+    }
 
 
 def _has(name: str) -> bool:

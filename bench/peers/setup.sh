@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Make one virtualenv per peer tool under bench/.peers/<name> (git-ignored) for bench/bench_spine.py.
+# Make one virtualenv per peer tool under bench/.peers/<name> (git-ignored): garak, inspect and pyrit
+# for bench/bench_spine.py, litellm (its proxy) for bench/bench_gateway.py.
 #
 # Idempotent: a venv whose stamp file matches the pinned requirements is left alone; a changed pin
-# rebuilds it. Run: `bash bench/peers/setup.sh [garak|inspect|pyrit ...]` (default: all three).
+# rebuilds it. Run: `bash bench/peers/setup.sh [garak|inspect|pyrit|litellm ...]` (default: the
+# three of bench_spine.py).
 # Cold, on a 2-core machine: see bench/peers/README.md for the time each venv takes.
 #
 # garak and PyRIT pull in torch; a bare `torch` requirement would fetch a multi-GB CUDA build, so
@@ -18,8 +20,12 @@ declare -A PINS=(
   [garak]="garak==0.17.1"
   [inspect]="inspect-ai==0.3.285 openai==3.54.0"
   [pyrit]="pyrit==1.1.0"
+  # 1.108.7: what pip resolves `litellm[proxy]==1.108.*` to from the registry here (1.108.14's
+  # `proxy` extra pins a litellm-proxy-extras post-release that is not published, and pip backs off
+  # to .7). Never 1.107.0: that release was compromised.
+  [litellm]="litellm[proxy]==1.108.7"
 )
-declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0)
+declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0 [litellm]=0)
 
 setup_one() {
   local name="$1" venv="$PEERS/$1" spec="${PINS[$1]}"
@@ -63,7 +69,7 @@ mkdir -p "$PEERS"
 names=("$@")
 [[ ${#names[@]} -eq 0 ]] && names=(garak inspect pyrit)
 for n in "${names[@]}"; do
-  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit)" >&2; exit 2; }
+  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit, litellm)" >&2; exit 2; }
   setup_one "$n"
   if [[ "$n" == garak ]]; then warm_garak; fi
 done

@@ -48,7 +48,8 @@ def eval_cmd(
         typer.Option(
             "--set",
             help="Validation set: refusal (written here), answers (real answers of the "
-            "embedded models, labelled here; per source model) or pii. Default: the "
+            "embedded models, labelled here; per source model), pii, cyber, cyber-holdout or "
+            "cyber-holdout2 (cyber requests written without reading the rules). Default: the "
             "detector's own set.",
         ),
     ] = None,

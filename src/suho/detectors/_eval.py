@@ -7,7 +7,13 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
 - ``pii.jsonl``: strings with the character spans of Korean personal data (``kind``, ``start``,
   ``end``; none for the hard negatives);
 - ``cyber.jsonl``: requests labelled ``offensive`` / ``dual-use`` / ``benign`` (``ko``, ``en``,
-  ``mixed``) for the ``cyber-offense`` detector; requests only, never an answer.
+  ``mixed``) for the ``cyber-offense`` detector; requests only, never an answer;
+- ``cyber_offense_holdout.jsonl`` (set ``cyber-holdout``): 144 more such requests, written on
+  2026-12-03 without reading the detector's rules and measured once before any change to them
+  (``cyber_offense_holdout.md`` beside it says how); the rules were tuned on its misses after
+  that, so its figure is now fit;
+- ``cyber_offense_holdout2.jsonl`` (set ``cyber-holdout2``): 72 requests written before that
+  tuning, measured once after it: the held-out figure of the current rules.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -30,7 +36,14 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
 #: Validation sets: ``refusal`` (written here), ``pii``, and ``answers`` (real answers of the
 #: embedded models to the probe library, labelled here; split by source model, see docs).
-SETS = ("refusal", "pii", "answers", "cyber")
+SETS = ("refusal", "pii", "answers", "cyber", "cyber-holdout", "cyber-holdout2")
+#: Sets whose file name is not the set name.
+_SET_FILES = {
+    "cyber-holdout": "cyber_offense_holdout",
+    "cyber-holdout2": "cyber_offense_holdout2",
+}
+#: Sets of requests for the ``cyber-offense`` detector.
+CYBER_SETS = ("cyber", "cyber-holdout", "cyber-holdout2")
 
 # A plain string-match refusal baseline of the kind public benchmarks ship (a response that
 # contains a stock refusal phrase is a refusal), written here in Korean and English. Every
@@ -186,11 +199,12 @@ class EvalReport:
 
 
 def load_validation(name: str, *, split: str = "all") -> list[dict[str, Any]]:
-    """Records of the shipped set ``name`` (``refusal``, ``pii`` or ``answers``); ``split`` is
-    one of :data:`SPLITS` or ``all``."""
+    """Records of the shipped set ``name`` (one of :data:`SETS`); ``split`` is one of
+    :data:`SPLITS` or ``all``."""
     if split not in (*SPLITS, "all"):
         raise SuhoInputError(f"split must be one of {', '.join(SPLITS)} or all, not {split!r}")
-    path = resources.files("suho").joinpath("data", "validation", f"{name}.jsonl")
+    fname = f"{_SET_FILES.get(name, name)}.jsonl"
+    path = resources.files("suho").joinpath("data", "validation", fname)
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
@@ -202,7 +216,7 @@ def load_validation(name: str, *, split: str = "all") -> list[dict[str, Any]]:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
-            raise SuhoInputError(f"not valid JSON ({e.msg})", path=f"{name}.jsonl", line=no) from e
+            raise SuhoInputError(f"not valid JSON ({e.msg})", path=fname, line=no) from e
         if split == "all" or rec.get("split") == split:
             out.append(rec)
     return out
@@ -391,9 +405,10 @@ def eval_cyber(
     judge: Callable[[DetectInput], Verdict],
     *,
     split: str = "all",
+    dataset: str = "cyber",
 ) -> EvalReport:
     """Binary metrics with hit = offensive, overall and per language, plus per-class metrics for
-    offensive / dual-use / benign and a confusion matrix (the ``cyber`` set)."""
+    offensive / dual-use / benign and a confusion matrix (a set of :data:`CYBER_SETS`)."""
     labels = ("offensive", "dual-use", "benign")
     overall = PRF()
     by_lang: dict[str, PRF] = {}
@@ -415,7 +430,7 @@ def eval_cyber(
             errors.append(_misclassified(rec, gold, pred, v))
     return EvalReport(
         name,
-        "cyber",
+        dataset,
         split,
         len(records),
         overall,
@@ -435,7 +450,8 @@ def evaluate(
 
     ``refusal`` (and any detector of kind ``refusal``, or a judge) runs on the refusal set, or on
     the real-answer set with ``dataset="answers"``; ``pii-kr`` on the PII set; ``cyber-offense``
-    on the cyber set (offensive / dual-use / benign requests). ``detector`` replaces the
+    on the cyber set (offensive / dual-use / benign requests) or, with
+    ``dataset="cyber-holdout"``, on its held-out set. ``detector`` replaces the
     registered one (for tests and judges).
     """
     from suho.detectors._base import TextDetector, get_detector
@@ -465,8 +481,8 @@ def evaluate(
         call = _sync(det)
     if dataset == "pii":
         return eval_pii(name, records, call, split=split)
-    if dataset == "cyber":
-        return eval_cyber(name, records, call, split=split)
+    if dataset in CYBER_SETS:
+        return eval_cyber(name, records, call, split=split, dataset=dataset)
     return eval_refusal(name, records, call, split=split)
 
 

@@ -25,6 +25,7 @@ SIDES = ("request", "response")
 _SETTINGS: dict[str, type] = {
     "max_body_bytes": int,
     "max_in_flight": int,
+    "max_queue_ms": float,
     "upstream_timeout_s": float,
     "body_timeout_s": float,
     "session_half_life_s": float,
@@ -33,6 +34,8 @@ _SETTINGS: dict[str, type] = {
     "redact_pii": bool,
     "classify_max_chars": int,
 }
+#: Settings where 0 means "off".
+_MAY_BE_ZERO = ("max_queue_ms",)
 _TIER_KEYS = ("rate_per_s", "burst", "daily_requests", "rules")
 _RULE_KEYS = (
     "detector",
@@ -51,6 +54,7 @@ _RULE_KEYS = (
 class Settings:
     max_body_bytes: int = 262144
     max_in_flight: int = 256
+    max_queue_ms: float = 100.0
     upstream_timeout_s: float = 120.0
     body_timeout_s: float = 10.0
     session_half_life_s: float = 900.0
@@ -193,11 +197,16 @@ def _settings(v: Any, lines: _Lines) -> Settings:
         ok = (
             isinstance(val, bool)
             if typ is bool
-            else (isinstance(val, int | float) and not isinstance(val, bool) and val > 0)
+            else (
+                isinstance(val, int | float)
+                and not isinstance(val, bool)
+                and (val > 0 or (val == 0 and k in _MAY_BE_ZERO))
+            )
         )
         if not ok:
+            want = "true or false" if typ is bool else "a positive number"
             raise lines.error(
-                f"setting {k} must be {'true or false' if typ is bool else 'a positive number'}", k
+                f"setting {k} must be {want}{' or 0 (off)' if k in _MAY_BE_ZERO else ''}", k
             )
         out[k] = typ(val)
     return Settings(**out)
