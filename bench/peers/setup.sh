@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make one virtualenv per peer tool under bench/.peers/<name> (git-ignored) for bench/bench_spine.py.
+# Make one virtualenv per peer tool under bench/.peers/<name> (git-ignored) for bench/bench_spine.py
+# (and agentdojo, on request only, for bench/bench_agentdojo.py: `bash bench/peers/setup.sh agentdojo`).
 #
 # Idempotent: a venv whose stamp file matches the pinned requirements is left alone; a changed pin
 # rebuilds it. Run: `bash bench/peers/setup.sh [garak|inspect|pyrit ...]` (default: all three).
@@ -18,8 +19,9 @@ declare -A PINS=(
   [garak]="garak==0.17.1"
   [inspect]="inspect-ai==0.3.285 openai==3.54.0"
   [pyrit]="pyrit==1.1.0"
+  [agentdojo]="agentdojo==0.1.35"
 )
-declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0)
+declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0 [agentdojo]=0)
 
 setup_one() {
   local name="$1" venv="$PEERS/$1" spec="${PINS[$1]}"
@@ -63,7 +65,7 @@ mkdir -p "$PEERS"
 names=("$@")
 [[ ${#names[@]} -eq 0 ]] && names=(garak inspect pyrit)
 for n in "${names[@]}"; do
-  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit)" >&2; exit 2; }
+  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit, agentdojo)" >&2; exit 2; }
   setup_one "$n"
   if [[ "$n" == garak ]]; then warm_garak; fi
 done
