@@ -99,10 +99,26 @@ def answer(table: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 
 def app(table: dict[str, Any], latency: float) -> web.Application:
+    # requests seen and when the first arrived / the last was answered (``GET /stats``,
+    # ``POST /stats/reset``): the span of a runner's model traffic, its start-up left out
+    stats: dict[str, float] = {"requests": 0, "first": 0.0, "last": 0.0}
+
     async def chat(request: web.Request) -> web.Response:
+        if not stats["requests"]:
+            stats["first"] = time.time()
+        stats["requests"] += 1
         body = await request.json()
         await asyncio.sleep(latency)
-        return web.json_response(answer(table, body))
+        out = web.json_response(answer(table, body))
+        stats["last"] = time.time()
+        return out
+
+    async def get_stats(request: web.Request) -> web.Response:
+        return web.json_response(stats)
+
+    async def reset(request: web.Request) -> web.Response:
+        stats.update(requests=0, first=0.0, last=0.0)
+        return web.json_response(stats)
 
     async def models(request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "fake", "object": "model"}]})
@@ -110,6 +126,8 @@ def app(table: dict[str, Any], latency: float) -> web.Application:
     a = web.Application(client_max_size=64 * 1024 * 1024)
     a.router.add_post("/v1/chat/completions", chat)
     a.router.add_get("/v1/models", models)
+    a.router.add_get("/stats", get_stats)
+    a.router.add_post("/stats/reset", reset)
     return a
 
 

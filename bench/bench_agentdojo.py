@@ -48,6 +48,26 @@ class Measured:
     rc: int
     stdout: str
     stderr: str
+    requests: int = 0  # model requests the fake server answered
+    traffic_s: float = 0.0  # first request in to last answer out: the run less its start-up
+
+
+def _server(port: int, path: str, method: str = "GET") -> dict[str, Any]:
+    import urllib.request
+
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        data: dict[str, Any] = json.loads(r.read())
+    return data
+
+
+def traffic(port: int, m: Measured) -> Measured:
+    """``m`` with the fake server's view of the run, then the server's counters reset."""
+    st = _server(port, "/stats")
+    _server(port, "/stats/reset", "POST")
+    m.requests = int(st["requests"])
+    m.traffic_s = float(st["last"] - st["first"]) if st["requests"] else 0.0
+    return m
 
 
 def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> Measured:
@@ -149,6 +169,7 @@ def run_agentdojo(py: str, port: int, work: Path) -> tuple[Measured, dict[tuple[
         # click >= 8.2 takes an enum choice by its member name (GPT_4O_2024_05_13)
         cmd[cmd.index(MODEL)] = MODEL.upper().replace("-", "_")
         m = measure(cmd, env, work)
+    m = traffic(port, m)
     results: dict[tuple[str, str], Any] = {}
     for p in logdir.rglob("*.json"):
         d = json.loads(p.read_text(encoding="utf-8"))
@@ -185,7 +206,7 @@ def run_suho(
         str(work / "suho-reports"),
         "-q",
     ]
-    m = measure(cmd, env, work)
+    m = traffic(port, measure(cmd, env, work))
     from suho.agents import outcome_of
     from suho.store import Store
 
@@ -253,9 +274,14 @@ def main() -> None:
     ]
     ratios = ", ".join(f"{dojo.wall_s / m.wall_s:.1f}x at concurrency {c}" for c, m, _ in suhos)
     table_md = "\n".join(
-        f"| {n} | {e} | {m.wall_s:.1f} s | {m.cpu_s:.1f} s | {m.cpu_s / e * 1000:.0f} ms | "
-        f"{m.peak_mb:.0f} MB |"
+        f"| {n} | {e} | {m.requests} | {m.wall_s:.1f} s | {m.traffic_s:.1f} s | {m.cpu_s:.1f} s | "
+        f"{m.cpu_s / e * 1000:.0f} ms | {m.peak_mb:.0f} MB |"
         for n, m, e in rows
+    )
+    span = ", ".join(
+        f"{dojo.traffic_s / m.traffic_s:.1f}x at concurrency {c}"
+        for c, m, _ in suhos
+        if m.traffic_s
     )
     body = f"""
 AgentDojo's banking suite ({VERSION}) under AgentDojo's important_instructions attack, both
@@ -265,16 +291,18 @@ replaying each task's ground truth, a fixed hash-chosen half of the pairs obeyin
 system, peak RSS from `wait4`), start-up included. The machine was shared (load average
 {load:.1f} at the end of the run), so compare the two rows, not the absolute times.
 
-| runner | episodes | wall | CPU | CPU per episode | peak memory |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| runner | episodes | model calls | wall | model traffic | CPU | CPU per episode | peak memory |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {table_md}
 
 **suho is {ratio:.1f}x faster in wall time** on this suite at best (goal: 20x; {ratios});
 per episode, {dojo.wall_s / d_eps * 1000:.0f} ms of wall time for AgentDojo's runner and
 {fastest[1].wall_s / s_eps * 1000:.0f} ms for suho. AgentDojo runs one episode at a time (16 x 9 attacked pairs, then the 9 injection tasks
 alone); suho runs its 16 benign episodes and the 144 pairs concurrently, so its wall time is
-mostly its start-up (importing AgentDojo itself, loading and checking the suite) plus the
-longest episodes.
+mostly its start-up (importing AgentDojo itself, which pulls in AgentDojo's LLM clients, then
+loading and checking the suite and planning) plus the longest episodes. "Model traffic" is the
+span from a runner's first model request to its last answer, as the fake server saw it: the run
+without its start-up; there suho is {span}.
 
 Agreement on the 144 attacked pairs (the same model, so they must match exactly):
 
