@@ -10,7 +10,11 @@ in the dev extra, so CI runs them); the missing-package message is tested either
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,12 +23,14 @@ import pytest
 
 from conftest import run_cli
 from suho.agents import AgentPlan, load_suite, plan_agent_attempts, run_episode
-from suho.agents._agentdojo import available
 from suho.episode import Attempt
 from suho.targets import TargetSpec
 from suho.targets._script import ScriptTarget
 
-needs_agentdojo = pytest.mark.skipif(not available(), reason="agentdojo is not installed")
+needs_agentdojo = pytest.mark.skipif(
+    importlib.util.find_spec("agentdojo") is None, reason="agentdojo is not installed"
+)
+ROOT = Path(__file__).resolve().parent.parent
 MODEL = "gpt-4o-2024-05-13"  # AgentDojo addresses this one as "GPT-4"
 
 
@@ -242,3 +248,59 @@ def test_agentdojo_suite_without_the_package_exits_2_saying_what_to_install(
     assert len(lines) == 1 and "pip install 'suho[agentdojo]'" in lines[0], r.stderr
     r = run_cli("agent", "suites", env=env)
     assert r.returncode == 0 and "agentdojo:" not in r.stdout and "banking-ko" in r.stdout
+
+
+@needs_agentdojo
+def test_a_tool_calling_model_over_http_on_agentdojo_banking(tmp_path: Path) -> None:
+    """The wire path: suho's OpenAI target against the benchmark's fake model, which replays
+    AgentDojo's ground truth and obeys a fixed half of the injections (bench/_dojo_server.py)."""
+    sys.path.insert(0, str(ROOT))
+    from bench.bench_agentdojo import table
+
+    (tmp_path / "table.json").write_text(json.dumps(table()), encoding="utf-8")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "_dojo_server.py"),
+            "--table",
+            str(tmp_path / "table.json"),
+            "--latency",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        r = run_cli(
+            "agent",
+            "scan",
+            "--target",
+            f"openai:{MODEL}",
+            "--base-url",
+            f"http://127.0.0.1:{port}/v1",
+            "--api-key-env",
+            "DOJO_TEST_KEY",
+            "--suite",
+            "agentdojo:banking",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--out",
+            str(tmp_path / "r"),
+            "-q",
+            env={**os.environ, "DOJO_TEST_KEY": "not-a-key"},
+            timeout=600,
+        )
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert r.returncode == 0, r.stderr
+    run_id = next(x.split()[1] for x in r.stdout.splitlines() if x.startswith("run "))
+    rep = run_cli("report", run_id, "--format", "json", "--db", str(tmp_path / "s.db"))
+    t = json.loads(rep.stdout)["agent"]["totals"]
+    assert t["episodes"] == 160 and t["benign_utility"] == 1.0
+    # about half of the pairs obey the injection (bench/_dojo_server.py's fixed rule); the
+    # benchmark shows AgentDojo's own runner scoring these same pairs identically
+    assert 0.3 < t["targeted_asr"] < 0.7
+    assert t["utility_under_attack"] > 0.85
