@@ -51,12 +51,12 @@ def is_agentdojo(ref: str) -> bool:
 
 
 def _import(module: str, ref: str = "") -> Any:
-    what = f"suite {ref}" if ref else "AgentDojo suites"
+    what = f"suite {ref} needs" if ref else "AgentDojo suites need"
     try:
         return importlib.import_module(module)
     except ImportError as e:
         raise SuhoInputError(
-            f"{what} need the agentdojo package, which is not installed: {INSTALL_HINT}"
+            f"{what} the agentdojo package, which is not installed: {INSTALL_HINT}"
         ) from e
 
 
@@ -67,14 +67,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def agentdojo_suite_names(version: str = DEFAULT_VERSION) -> list[str]:
-    """``agentdojo:NAME`` for every suite of this AgentDojo version (empty when not installed)."""
-    if not available():
-        return []
-    suites = importlib.import_module("agentdojo.task_suite.load_suites").get_suites(version)
-    return [f"{PREFIX}{n}" for n in sorted(suites)]
 
 
 def describe_agentdojo_suites(version: str = DEFAULT_VERSION) -> list[tuple[str, int, int]]:
