@@ -248,6 +248,12 @@ def test_agentdojo_suite_without_the_package_exits_2_saying_what_to_install(
     assert len(lines) == 1 and "pip install 'suho[agentdojo]'" in lines[0], r.stderr
     r = run_cli("agent", "suites", env=env)
     assert r.returncode == 0 and "agentdojo:" not in r.stdout and "banking-ko" in r.stdout
+    # installed but broken (an incompatible version): still one line, exit 2
+    (shadow / "__init__.py").write_text("raise TypeError('incompatible pydantic')\n")
+    r = run_cli("agent", "tasks", "agentdojo:banking", env=env)
+    lines = [x for x in r.stderr.splitlines() if x.strip()]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    assert "failed to import (TypeError: incompatible pydantic)" in lines[0]
 
 
 @needs_agentdojo

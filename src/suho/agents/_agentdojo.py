@@ -58,13 +58,18 @@ def _import(module: str, ref: str = "") -> Any:
         raise SuhoInputError(
             f"{what} the agentdojo package, which is not installed: {INSTALL_HINT}"
         ) from e
+    except Exception as e:  # an installed agentdojo that does not import (a version we lack)
+        raise SuhoInputError(
+            f"{what} the agentdojo package, which failed to import ({type(e).__name__}: {e}); "
+            f"suho supports agentdojo>=0.1.35,<0.2: {INSTALL_HINT}"
+        ) from e
 
 
 def available() -> bool:
     """True when the agentdojo package can be imported."""
     try:
         importlib.import_module("agentdojo.task_suite.load_suites")
-    except ImportError:
+    except Exception:  # not installed, or installed but broken: either way not usable
         return False
     return True
 
