@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make one virtualenv per peer tool under bench/.peers/<name> (git-ignored): garak, inspect and pyrit
-# for bench/bench_spine.py, litellm (its proxy) for bench/bench_gateway.py.
+# for bench/bench_spine.py, litellm (its proxy) for bench/bench_gateway.py, and agentdojo, on request
+# only, for bench/bench_agentdojo.py (`bash bench/peers/setup.sh agentdojo`).
 #
 # Idempotent: a venv whose stamp file matches the pinned requirements is left alone; a changed pin
 # rebuilds it. Run: `bash bench/peers/setup.sh [garak|inspect|pyrit|litellm ...]` (default: the
@@ -24,8 +25,9 @@ declare -A PINS=(
   # `proxy` extra pins a litellm-proxy-extras post-release that is not published, and pip backs off
   # to .7). Never 1.107.0: that release was compromised.
   [litellm]="litellm[proxy]==1.108.7"
+  [agentdojo]="agentdojo==0.1.35"
 )
-declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0 [litellm]=0)
+declare -A NEEDS_TORCH=([garak]=1 [pyrit]=0 [inspect]=0 [litellm]=0 [agentdojo]=0)
 
 setup_one() {
   local name="$1" venv="$PEERS/$1" spec="${PINS[$1]}"
@@ -69,7 +71,7 @@ mkdir -p "$PEERS"
 names=("$@")
 [[ ${#names[@]} -eq 0 ]] && names=(garak inspect pyrit)
 for n in "${names[@]}"; do
-  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit, litellm)" >&2; exit 2; }
+  [[ -n "${PINS[$n]:-}" ]] || { echo "unknown peer: $n (garak, inspect, pyrit, litellm, agentdojo)" >&2; exit 2; }
   setup_one "$n"
   if [[ "$n" == garak ]]; then warm_garak; fi
 done

@@ -73,7 +73,7 @@ class AgentAttack:
             runtime=runtime,
             refresh_tools=refresh if env.mcp is not None else None,
         )
-        return record_judgement(episode, env.judge())
+        return record_judgement(episode, env.judge(episode))
 
 
 def record_judgement(episode: Episode, j: Judgement) -> Judgement:

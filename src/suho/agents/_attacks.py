@@ -33,6 +33,9 @@ class PayloadContext:
     environment: str = ""
     calls: Sequence[Call] = field(default_factory=tuple)  # the injection task's ground truth
     seed: int = 0
+    suite: str = ""  # the suite reference, and the tasks of the pair (attacks that need them)
+    user_task: str = ""
+    injection_task: str = ""
 
 
 @runtime_checkable
@@ -180,8 +183,14 @@ def injection_attack_names() -> list[str]:
 def get_injection_attack(name: str) -> InjectionAttack | Composed:
     """The attack named ``name``, or ``ATTACK+TRANSFORM[+TRANSFORM...]``."""
     base, *transforms = [p.strip() for p in name.split("+")]
-    obj = _registry.load(GROUP, base)
-    attack: InjectionAttack = obj() if isinstance(obj, type) else obj
+    attack: InjectionAttack
+    if base.startswith("agentdojo:"):
+        from ._agentdojo import AgentDojoAttack
+
+        attack = AgentDojoAttack(base.split(":", 1)[1])
+    else:
+        obj = _registry.load(GROUP, base)
+        attack = obj() if isinstance(obj, type) else obj
     if not transforms:
         return attack
     from suho.transforms import get_transform

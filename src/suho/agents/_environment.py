@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from suho.episode import Attempt, Tool
+from suho.episode import Attempt, Episode, Tool
 
 from ._state import AgentState, BlastRadius, Effect, all_hold, new_effects
 from ._suite import InjectionTask, Suite, UserTask, _environment_tools, load_suite
@@ -116,8 +116,9 @@ class AgentEnvironment:
         self._tools = await self.mcp.relist()
         return self._tools
 
-    def judge(self) -> Judgement:
-        """Utility, security and blast radius of what happened so far."""
+    def judge(self, episode: Episode | None = None) -> Judgement:
+        """Utility, security and blast radius of what happened so far (on state only; the
+        episode is there for environments whose checks also read the answer or the calls)."""
         if self.pre is None or self.state is None:
             raise RuntimeError("the environment was not set up")
         added = tuple(new_effects(self.pre, self.state))
@@ -133,6 +134,10 @@ class AgentEnvironment:
 def environment_for(attempt: Attempt) -> AgentEnvironment | None:
     """The ``EnvironmentProvider`` of agent runs: an environment for agent attempts, None else."""
     if "suite" in attempt.extra and "user_task" in attempt.extra:
+        if str(attempt.extra["suite"]).startswith("agentdojo:"):
+            from ._agentdojo import AgentDojoEnvironment
+
+            return AgentDojoEnvironment(attempt)
         return AgentEnvironment(attempt)
     return None
 

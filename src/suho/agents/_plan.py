@@ -13,7 +13,7 @@ from typing import Any
 from suho.episode import Attempt
 from suho.errors import SuhoInputError
 
-from ._attacks import DEFAULT_ATTACK, PayloadContext, get_injection_attack
+from ._attacks import PayloadContext, get_injection_attack
 from ._defenses import get_defense
 from ._suite import Suite
 
@@ -48,7 +48,7 @@ class AgentPlan:
     """What an agent scan covers."""
 
     suites: Sequence[Suite]
-    attacks: Sequence[str] = (DEFAULT_ATTACK,)
+    attacks: Sequence[str] = ()  # empty: each suite's default attack (``Suite.default_attack``)
     defenses: Sequence[str] = ("none",)
     repeats: int = 1
     model_name: str = ""
@@ -97,10 +97,18 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
     seq = 0
     for suite in plan.suites:
         suite_ref = suite.name if _builtin(suite) else suite.path  # what the environment loads
+        suite_attacks = list(plan.attacks) or [suite.default_attack]
+        if suite_ref.startswith("agentdojo:"):
+            mcp = [a for a in suite_attacks if mcp_channel(a)]
+            if mcp:
+                raise SuhoInputError(
+                    f"attack {mcp[0]} needs a suho suite; AgentDojo suites ({suite.name}) "
+                    "have no MCP servers"
+                )
         for defense in plan.defenses:
             for ut in suite.user_tasks:
                 cases: list[tuple[str, str | None]] = [(BENIGN, None)]
-                cases += [(a, it.id) for a in plan.attacks for it in suite.injection_tasks]
+                cases += [(a, it.id) for a in suite_attacks for it in suite.injection_tasks]
                 for attack, inj_id in cases:
                     it = suite.injection_task(inj_id) if inj_id else None
                     channel = mcp_channel(attack) if it else None
@@ -122,6 +130,9 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                                     environment=suite.environment,
                                     calls=it.ground_truth,
                                     seed=_seed(probe_id, attack, rep),
+                                    suite=suite_ref,
+                                    user_task=ut.id,
+                                    injection_task=it.id,
                                 )
                             )
                         yield Attempt(

@@ -15,7 +15,7 @@ from suho.episode import Attempt, Budget, Episode, EpisodeAware, ModelRole, Tool
 from suho.targets import ChatResult, GenParams, Message, Target
 
 from ._attack import AgentAttack
-from ._environment import AgentEnvironment, Judgement
+from ._environment import Judgement, environment_for
 
 DEFAULT_MAX_STEPS = 20
 
@@ -74,7 +74,9 @@ async def run_episode(
     attempt: Attempt, target: Target | Any, *, max_steps: int = DEFAULT_MAX_STEPS
 ) -> tuple[Episode, Judgement]:
     """Set up the attempt's environment, run the agent attack with ``target``, tear down."""
-    env = AgentEnvironment(attempt)
+    env = environment_for(attempt)
+    if env is None:
+        raise ValueError("not an agent attempt (its extra names no suite and user task)")
     episode = Episode(attempt=attempt, budget=Budget(max_steps=max_steps))
     await env.setup(attempt)
     try:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -124,6 +124,9 @@ class Suite:
     reach: Mapping[str, tuple[str, ...]]
     path: str
 
+    # The injection attack of a scan that names none (``--attacks`` left out).
+    default_attack: ClassVar[str] = "important-instructions"
+
     def state_class(self) -> type[AgentState]:
         module, cls = ENVIRONMENTS[self.environment]
         state_cls: type[AgentState] = getattr(importlib.import_module(module), cls)
@@ -160,6 +163,23 @@ class Suite:
             if t.id == task_id:
                 return t
         raise SuhoInputError(f"suite {self.name}: no injection task {task_id!r}", path=self.path)
+
+    def ground_truth_for(
+        self, task_id: str, fill: Mapping[str, str] | None = None
+    ) -> tuple[Call, ...]:
+        """The ground truth of a user or injection task for an episode whose vectors hold
+        ``fill`` (a suite file's ground truth does not depend on it)."""
+        for u in self.user_tasks:
+            if u.id == task_id:
+                return u.ground_truth
+        for i in self.injection_tasks:
+            if i.id == task_id:
+                return i.ground_truth
+        raise SuhoInputError(f"suite {self.name}: no task {task_id!r}", path=self.path)
+
+    def final_answer(self, task_id: str) -> str:
+        """What a ground-truth agent answers at the end of a task ("" : a generic "done")."""
+        return ""
 
     def pair_vectors(self, user: UserTask, injection: InjectionTask) -> tuple[str, ...]:
         """The vectors an injection is planted in for this user task (empty: unreachable)."""
@@ -375,7 +395,12 @@ def _load_builtin(name: str) -> Suite:
 
 
 def load_suite(name_or_path: str) -> Suite:
-    """A built-in suite by name (``banking-ko``) or a suite file by path."""
+    """A built-in suite by name (``banking-ko``), an AgentDojo suite (``agentdojo:banking``,
+    needs the agentdojo package) or a suite file by path."""
+    if name_or_path.startswith("agentdojo:"):
+        from ._agentdojo import load_agentdojo_suite
+
+        return load_agentdojo_suite(name_or_path)
     if name_or_path.endswith(".json") or "/" in name_or_path:
         return _load_file_cached(name_or_path)
     if name_or_path not in _builtin_names():

@@ -66,14 +66,16 @@ def scan(
     suite: Annotated[
         str | None,
         typer.Option(
-            "--suite", "-s", help="Comma-separated suites or suite files (default: every suite)."
+            "--suite",
+            "-s",
+            help="Comma-separated suites or suite files (default: every built-in suite); agentdojo:NAME runs AgentDojo's own suite (needs suho[agentdojo]).",
         ),
     ] = None,
     attacks: Annotated[
         str | None,
         typer.Option(
             "--attacks",
-            help="Injection attacks, comma-separated; ATTACK+TRANSFORM applies a transform to the payload (default: important-instructions).",
+            help="Injection attacks, comma-separated; ATTACK+TRANSFORM applies a transform to the payload (default: important-instructions; AgentDojo suites: agentdojo, AgentDojo's own important_instructions).",
         ),
     ] = None,
     defenses: Annotated[
@@ -120,7 +122,7 @@ def scan(
     Prints the run id and the report path. Exit 0 when done; 1 when the targeted attack-success
     rate exceeds --fail-on; 2 for bad input or configuration.
     """
-    from suho.agents import DEFAULT_ATTACK, AgentPlan, plan_agent_attempts, sample_agent_tasks
+    from suho.agents import AgentPlan, plan_agent_attempts, sample_agent_tasks
     from suho.cli._i18n import t as t_
     from suho.cli._scan import finish
     from suho.engine import RunConfig, start_run
@@ -132,7 +134,7 @@ def scan(
     local = target_spec.startswith("local:")
     plan = AgentPlan(
         suites=suites,
-        attacks=split_csv(attacks) or [DEFAULT_ATTACK],
+        attacks=split_csv(attacks),  # empty: each suite's default
         defenses=split_csv(defenses) or ["none"],
         repeats=repeats,
         model_name=TargetSpec.parse(target_spec).model,
@@ -215,14 +217,21 @@ def _print_totals(store: Any, run_id: str) -> None:
 @agent_app.command()
 def suites() -> None:
     """List the agent suites, one a line, its name first (Korean suites end in -ko, their
-    English twins in -en)."""
+    English twins in -en; AgentDojo's suites, agentdojo:NAME, when agentdojo is installed)."""
     from suho.agents import load_suite, suite_names
+    from suho.agents._agentdojo import DEFAULT_VERSION, describe_agentdojo_suites
 
     for name in suite_names():
         s = load_suite(name)
         sys.stdout.write(
             f"{s.name}\t{s.lang}\t{s.environment}\t{len(s.user_tasks)} user tasks\t"
             f"{len(s.injection_tasks)} injection tasks\t{s.description}\n"
+        )
+    for name, users, injections in describe_agentdojo_suites():
+        env = name.replace(":", "-")
+        sys.stdout.write(
+            f"{name}\ten\t{env}\t{users} user tasks\t{injections} injection tasks\t"
+            f"AgentDojo {DEFAULT_VERSION} {name.split(':', 1)[1]} suite (the agentdojo package)\n"
         )
 
 

@@ -102,7 +102,9 @@ def _strings(text: str) -> str:
     try:
         value = json.loads(text)
     except (ValueError, TypeError):
-        return text
+        value = _yaml(text)  # AgentDojo's tools answer in YAML
+        if value is None:
+            return text
 
     def walk(v: Any) -> None:
         if isinstance(v, str):
@@ -118,6 +120,25 @@ def _strings(text: str) -> str:
     return "\n".join(out)
 
 
+def _squash(text: str) -> str:
+    """``text`` with every run of whitespace made one space: a payload planted into a data
+    file (AgentDojo's YAML) may come back with its blank lines folded."""
+    return " ".join(text.split())
+
+
+def _yaml(text: str) -> Any:
+    """``text`` parsed as YAML when PyYAML is installed and it parses to a structure."""
+    try:
+        yaml: Any = importlib.import_module("yaml")
+    except ImportError:
+        return None
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, (list, dict)) else None
+
+
 class ScriptedAgent:
     """One scripted agent bound to one episode (see the module docstring)."""
 
@@ -128,10 +149,14 @@ class ScriptedAgent:
         x = episode.attempt.extra
         self.lang = episode.attempt.lang or "en"
         suite = load_suite(str(x["suite"]))
-        self.user_calls = suite.user_task(str(x["user_task"])).ground_truth
         inj = x.get("injection_task")
-        self.inj_calls = suite.injection_task(str(inj)).ground_truth if inj else ()
         self.payload: str | None = x.get("payload") if inj else None
+        # the vectors as this episode's environment holds them (ground truths may read them)
+        fill = {v: self.payload for v in x.get("vectors") or ()} if self.payload else {}
+        user = str(x["user_task"])
+        self.user_calls = suite.ground_truth_for(user, fill)
+        self.inj_calls = suite.ground_truth_for(str(inj), fill) if inj else ()
+        self.answer = suite.final_answer(user)
         self._seen_at: int | None = None  # calls made when a tool description showed the payload
 
     def _filter_answer(self, messages: Sequence[Message]) -> ChatResult:
@@ -165,18 +190,18 @@ class ScriptedAgent:
             described = "\n".join(
                 str(function_spec(t).get("description", "")) for t in params.tools
             )
-            if self._seen_at is None and self.payload.strip() in described:
+            if self._seen_at is None and _squash(self.payload) in _squash(described):
                 self._seen_at = made  # a poisoned tool description (MCP attacks)
             if self._seen_at is not None:
                 plan = plan[: self._seen_at] + list(self.inj_calls) + plan[self._seen_at :]
             seen = "\n".join(_strings(m.content) for m in messages if m.role == "tool")
-            if self._seen_at is None and self.payload.strip() in seen:
+            if self._seen_at is None and _squash(self.payload) in _squash(seen):
                 # The payload reached the agent: from the step it was read, do the attacker's
                 # calls first, then finish the user's task.
                 first_seen = self._first_seen(messages)
                 plan = plan[:first_seen] + list(self.inj_calls) + plan[first_seen:]
         if made >= len(plan):
-            text = "요청을 마쳤습니다." if self.lang == "ko" else "Done."
+            text = self.answer or ("요청을 마쳤습니다." if self.lang == "ko" else "Done.")
             return ChatResult(text, finish_reason="stop", model=str(self.spec))
         c = plan[made]
         call = ToolCall(f"call_{made}", c.tool, json.dumps(c.args, ensure_ascii=False))
@@ -189,7 +214,7 @@ class ScriptedAgent:
         for m in messages:
             if m.role == "assistant":
                 n += len(m.tool_calls)
-            elif m.role == "tool" and self.payload.strip() in _strings(m.content):
+            elif m.role == "tool" and _squash(self.payload) in _squash(_strings(m.content)):
                 return n
         return n
 
