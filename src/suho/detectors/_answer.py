@@ -29,6 +29,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 _LETTER = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]")
 _LETTER_RUNS = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]+")
@@ -212,7 +213,7 @@ def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
     if not starts:
         return 0.0
     # the union of the windows [i, i + n): each adds what the next one does not cover again
-    covered = n + sum(min(n, b - a) for a, b in zip(starts, starts[1:], strict=False))
+    covered = n + sum(min(n, b - a) for a, b in pairwise(starts))
     return covered / len(t)
 
 
