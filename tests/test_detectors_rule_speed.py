@@ -108,3 +108,11 @@ def test_script_matches_the_plain_count() -> None:
     texts += ["", "123 !!", "가", "a", "가a", "가나a", "ab가", "漢字", "AI 모델 GPT-4"]
     for t in texts:
         assert _answer._script(t) == _script_reference(t), t
+
+
+def test_hedge_split_by_script_finds_what_the_whole_pattern_finds() -> None:
+    for t in _texts():
+        has_ko = _refusal._HANGUL.search(t) is not None
+        has_en = _refusal._LATIN.search(t) is not None
+        a, b = _refusal._HEDGE.search(t), _refusal._hedge(t, has_ko, has_en)
+        assert (a and (a.span(), a.group(0))) == (b and (b.span(), b.group(0))), t

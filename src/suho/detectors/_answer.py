@@ -29,7 +29,8 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import compress, repeat
+from operator import sub
 
 _LETTER = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]")
 _LETTER_RUNS = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]+")
@@ -174,7 +175,8 @@ def _repetition(body: str) -> NonAnswer | None:
     if len(body) >= 400 and ratio >= 0.6:
         return None
     sentences = [s for s in map(str.strip, _SENTENCE.findall(body)) if len(s) >= 8]
-    if len(sentences) >= 3:
+    # (when no sentence comes twice there is nothing to count)
+    if len(sentences) >= 3 and len(set(sentences)) < len(sentences):
         counts: dict[str, int] = {}
         for s in sentences:
             counts[s] = counts.get(s, 0) + 1
@@ -208,12 +210,12 @@ def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
     if len(t) < 150:
         return 0.0
     grams = [t[i : i + n] for i in range(len(t) - n + 1)]
-    counts = Counter(grams)
-    starts = [i for i, g in enumerate(grams) if counts[g] >= 2]
-    if not starts:
+    twice = {g for g, c in Counter(grams).items() if c >= 2}
+    if not twice:
         return 0.0
+    starts = list(compress(range(len(grams)), map(twice.__contains__, grams)))
     # the union of the windows [i, i + n): each adds what the next one does not cover again
-    covered = n + sum(min(n, b - a) for a, b in pairwise(starts))
+    covered = n + sum(map(min, repeat(n), map(sub, starts[1:], starts)))
     return covered / len(t)
 
 
@@ -305,7 +307,7 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
         if script == "ko":
             # a prompt term is two adjacent syllables: it is among the answer's syllable bigrams
             # exactly when it occurs in the answer's text
-            common = sum(1 for g in terms if g in body)
+            common = len([g for g in terms if g in body])
         else:
             if words is None:
                 words = set(_LATIN_WORD.findall(body.lower()))
