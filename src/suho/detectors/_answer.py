@@ -306,12 +306,20 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
             continue
         if script == "ko":
             # a prompt term is two adjacent syllables: it is among the answer's syllable bigrams
-            # exactly when it occurs in the answer's text
-            common = len([g for g in terms if g in body])
+            # exactly when it occurs in the answer's text. Once 6% of the terms are found the
+            # answer is on topic whatever the rest, so counting stops there.
+            common = 0
+            for g in terms:
+                if g in body:
+                    common += 1
+                    if common / len(terms) >= 0.06:
+                        return None
         else:
             if words is None:
                 words = set(_LATIN_WORD.findall(body.lower()))
             common = len(terms & words)  # the prompt's terms are already content words
+            if common / len(terms) >= 0.06:
+                return None
         shared.append(common / len(terms))
     if shared and max(shared) < 0.06:
         return NonAnswer("off-topic", 0.6, f"{max(shared):.0%} of the prompt's content terms")
