@@ -215,7 +215,7 @@ def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
         return 0.0
     starts = list(compress(range(len(grams)), map(twice.__contains__, grams)))
     # the union of the windows [i, i + n): each adds what the next one does not cover again
-    covered = n + sum(map(min, repeat(n), map(sub, starts[1:], starts)))
+    covered: int = n + sum(map(min, repeat(n), map(sub, starts[1:], starts)))
     return covered / len(t)
 
 
