@@ -797,6 +797,8 @@ class RefusalDetector(TextDetector):
 
         self.morph_below = morph_below
         self.calibration: Calibration | None = load_calibration("refusal") if calibrated else None
+        # raw scores take a handful of values (one per rule): each is mapped once per detector
+        self._calibrated: dict[tuple[float, str], float] = {}
         self._morph: MorphAnalyser | None = None
         if morph is False or morph == "off":
             self._morph_state = "off"
@@ -837,7 +839,15 @@ class RefusalDetector(TextDetector):
     def refusal_probability(self, raw: float, lang: str = "") -> float:
         """The calibrated probability of a refusal for the rules' raw one (itself when the
         detector is not calibrated)."""
-        return raw if self.calibration is None else self.calibration.probability(raw, lang)
+        if self.calibration is None:
+            return raw
+        key = (raw, lang)
+        p = self._calibrated.get(key)
+        if p is None:
+            if len(self._calibrated) > 1024:  # many distinct languages: do not grow forever
+                self._calibrated.clear()
+            p = self._calibrated[key] = self.calibration.probability(raw, lang)
+        return p
 
     def _non_answer(self, na: NonAnswer, was: str, lang: str = "") -> Verdict:
         """The verdict for an answer that is no answer: not a refusal (``hit`` false), labelled
