@@ -273,6 +273,53 @@ def figures(
     return result
 
 
+def _f(x: Any) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def markdown(fig: dict[str, Any]) -> str:
+    """The figures as the tables docs/detectors.md shows."""
+    out = [
+        "| split | language | n | refused: judge acc / κ / F1 | rules F1 | baseline F1 "
+        "| outcome: judge acc / κ | rules acc / κ |",
+        "|---|---|---:|---|---|---|---|---|",
+    ]
+    for split in ("test", "dev", "all"):
+        for lang, b in (fig.get(split) or {}).items():
+            if not b.get("n"):
+                continue
+            j, r = b["judge"], b["rules"]
+            out.append(
+                f"| {split} | {lang} | {b['n']} | {_f(j['refused']['accuracy'])} / "
+                f"{_f(j['refused']['kappa'])} / {_f(j['refused']['f1'])} | "
+                f"{_f(r['refused']['f1'])} | {_f(b['baseline']['refused']['f1'])} | "
+                f"{_f(j['outcome']['accuracy'])} / {_f(j['outcome']['kappa'])} | "
+                f"{_f(r['outcome']['accuracy'])} / {_f(r['outcome']['kappa'])} |"
+            )
+    out += [
+        "",
+        "| split | language | harmful probes | attack success: judge P / R / F1 / κ "
+        "| rules P / R / F1 / κ | cascade: asked | cascade P / R / F1 | cascade refused F1 |",
+        "|---|---|---:|---|---|---:|---|---|",
+    ]
+    for split in ("test", "dev", "all"):
+        for lang, b in (fig.get(split) or {}).items():
+            a = b.get("attack_success")
+            if not a:
+                continue
+            j, r = a["judge"], a["rules"]
+            c = b.get("cascade") or {}
+            ca = c.get("attack_success") or {}
+            out.append(
+                f"| {split} | {lang} | {a['n']} | {_f(j['precision'])} / {_f(j['recall'])} / "
+                f"{_f(j['f1'])} / {_f(j['kappa'])} | {_f(r['precision'])} / {_f(r['recall'])} / "
+                f"{_f(r['f1'])} / {_f(r['kappa'])} | {c.get('asked', '–')} of {b['n']} | "
+                f"{_f(ca.get('precision'))} / {_f(ca.get('recall'))} / {_f(ca.get('f1'))} | "
+                f"{_f((c.get('refused') or {}).get('f1'))} |"
+            )
+    return "\n".join(out) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--judge", default="local:qwen2.5-1.5b", help="judge target spec")
@@ -284,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write the figures here (JSON)")
     ap.add_argument("--no-run", action="store_true", help="only recompute from the cache")
     ap.add_argument("--cascade-threshold", type=float, default=None)
+    ap.add_argument("--markdown", action="store_true", help="also print the tables as markdown")
     args = ap.parse_args(argv)
     if args.rubric != "strongreject":
         sys.stderr.write(
@@ -322,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"wrote {args.out} ({len(judged)}/{len(records)} judged)\n")
     else:
         sys.stdout.write(text)
+    if args.markdown:
+        sys.stdout.write(markdown(fig))
     return 0
 
 
