@@ -116,3 +116,22 @@ def test_hedge_split_by_script_finds_what_the_whole_pattern_finds() -> None:
         has_en = _refusal._LATIN.search(t) is not None
         a, b = _refusal._HEDGE.search(t), _refusal._hedge(t, has_ko, has_en)
         assert (a and (a.span(), a.group(0))) == (b and (b.span(), b.group(0))), t
+
+
+def test_gist_split_by_script_finds_the_first_accepted_gist_word() -> None:
+    def reference(text: str) -> tuple[int, str] | None:
+        for m in _refusal._GIST.finditer(text):
+            g, s = m.group(0), m.start()
+            if g in _refusal._GIST_WORD_START and s and "\uac00" <= text[s - 1] <= "\ud7a3":
+                continue
+            if g == "구성" and text.startswith("구성원", s):
+                continue
+            return s, g
+        return None
+
+    extra = ["정보통신 구성원 -> 보통 high-level", "구성원 개요: 1 → 2", "high->level 구성"]
+    for t in [*_texts(), *extra]:
+        has_ko = _refusal._HANGUL.search(t) is not None
+        has_en = _refusal._LATIN.search(t) is not None
+        m = _refusal._gist(t, has_ko, has_en)
+        assert (m and (m.start(), m.group(0))) == reference(t), t
