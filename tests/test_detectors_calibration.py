@@ -88,3 +88,17 @@ def test_ece() -> None:
     assert ece([0.9] * 10, [False] * 10) == pytest.approx(0.9)
     assert ece([0.05, 0.95], [True, False]) == pytest.approx(0.95)
     assert logit(0.0) == pytest.approx(-logit(1.0))
+
+
+def test_eval_reports_reliability_as_the_calibration_file_does() -> None:
+    from suho.detectors._eval import evaluate
+
+    shipped = load_calibration("refusal").meta["reliability"]["test"]
+    rel = evaluate("refusal", dataset="answers", split="test").to_dict()["reliability"]
+    assert set(rel) == set(shipped)
+    for lang, r in rel.items():
+        assert r["n"] == shipped[lang]["n"] and r["refusals"] == shipped[lang]["refusals"]
+        assert r["ece"] == pytest.approx(shipped[lang]["ece_calibrated"], abs=1e-3)
+        assert r["ece_raw"] == pytest.approx(shipped[lang]["ece_raw"], abs=1e-3)
+    # a detector whose score is not P(refusal) (the judge's is P(harm)) gets no such figures
+    assert "reliability" not in evaluate("pii-kr").to_dict()

@@ -97,7 +97,8 @@ def ece(probs: Sequence[float], truth: Sequence[bool], bins: int = 10) -> float:
         return 0.0
     acc: list[list[float]] = [[0.0, 0.0, 0.0] for _ in range(bins)]  # n, sum p, positives
     for p, t in zip(probs, truth, strict=True):
-        k = min(int(p * bins), bins - 1)
+        # (the small epsilon puts 0.1 and 1 - 0.9 = 0.0999… in the same bin)
+        k = min(int(p * bins + 1e-9), bins - 1)
         acc[k][0] += 1
         acc[k][1] += p
         acc[k][2] += 1.0 if t else 0.0
