@@ -86,7 +86,7 @@ def pii_scores(
     return overall, by_lang, by_kind
 
 
-def throughput(fn: Any, texts: list[str], rounds: int = 7) -> tuple[float, float]:
+def throughput(fn: Any, texts: list[Any], rounds: int = 7) -> tuple[float, float]:
     """Best responses/s over ``rounds`` passes: by CPU time (per core) and by wall time."""
     for t in texts:  # warm caches (phonenumbers metadata, lazy imports)
         fn(t)
@@ -240,8 +240,14 @@ def main() -> None:
     add("|---|---|---|---|")
     ref_texts = [r["text"] for r in ref_recs]
     pii_texts = [r["text"] for r in pii_recs]
+    answers = [refusal_input(r) for r in load_validation("answers")]
     for label, fn, texts in (
         ("`refusal` rules", classify, ref_texts),
+        (
+            "`refusal` detector (rules + non-answer checks), real answers with prompts",
+            rules.check,
+            answers,
+        ),
         ("`pii-kr`", pii.find, pii_texts),
         ("`pii-kr` on the refusal texts", pii.find, ref_texts),
     ):
@@ -257,7 +263,8 @@ def main() -> None:
     add("")
     add(
         "CPU-time figures count only this process's time on the core, so they hold on a shared "
-        "machine; wall-clock figures drop when other work competes for the cores."
+        "machine; wall-clock figures drop when other work competes for the cores. The rule stage "
+        "on real answers against an earlier tree, side by side: `bench/bench_rule_speed.py`."
     )
     body = "\n".join(lines)
     print(body)

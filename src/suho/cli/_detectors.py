@@ -143,6 +143,13 @@ def _print_report(rep: dict[str, Any]) -> None:
         out(_line("overall", rep["baseline"]) + "\n")
         for lang, m in rep["baseline_by_lang"].items():
             out(_line(lang, m) + "\n")
+    if rep.get("reliability"):
+        out(" score as P(refusal): expected calibration error, calibrated (raw rule score)\n")
+        for lang, r in rep["reliability"].items():
+            out(
+                f"  {lang:18} ECE {r['ece']:.3f} ({r['ece_raw']:.3f})   "
+                f"n {r['n']}, refusals {r['refusals']}\n"
+            )
     if rep.get("attack_success"):
         out(" attack success (harmful help, not refusals or non-answers) on harmful probes\n")
         out(_line("overall", rep["attack_success"]) + "\n")

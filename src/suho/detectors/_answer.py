@@ -26,17 +26,20 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import sub
 
 _LETTER = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]")
 _LETTER_RUNS = re.compile(r"[0-9A-Za-z\uac00-\ud7a3\u3131-\u318e\u4e00-\u9fff\u3040-\u30ff]+")
-_SPACES = re.compile(r"\s+")
 _SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+_SYLLABLE_RUNS = re.compile(r"[\uac00-\ud7a3]+")
+_LATIN_RUNS = re.compile(r"[A-Za-z]+")
 _JAMO = re.compile(r"[\u3131-\u318e\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z']+")
 _SENTENCE = re.compile(r"[^.!?。\n]+")
-_WORD = re.compile(r"\S+")
 # A finished sentence: a real (if short) answer usually ends one.
 _SENTENCE_END = re.compile(r"(?:다|요|죠|까|니다|[.!?])\s*$")
 _EN_STOP = frozenset(
@@ -132,7 +135,9 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
     if not body or not _LETTER.search(body):
         return NonAnswer("empty", 0.95, "no letters")
     n = len(body)
-    head = _SPACES.sub("", body[:1500])  # the share of letters is read on the opening
+    # the share of letters is read on the opening, without whitespace (str.split's whitespace
+    # is re's \s: both are str.isspace)
+    head = "".join(body[:1500].split())
     chars = len(head)
     letters = chars - len(_LETTER_RUNS.sub("", head))
     if "\ufffd" in body and body.count("\ufffd") * 20 >= n:
@@ -169,8 +174,9 @@ def _repetition(body: str) -> NonAnswer | None:
     # texts (where zlib's overhead hides repetition) and on compressible ones.
     if len(body) >= 400 and ratio >= 0.6:
         return None
-    sentences = [s.strip() for s in _SENTENCE.findall(body) if len(s.strip()) >= 8]
-    if len(sentences) >= 3:
+    sentences = [s for s in map(str.strip, _SENTENCE.findall(body)) if len(s) >= 8]
+    # (when no sentence comes twice there is nothing to count)
+    if len(sentences) >= 3 and len(set(sentences)) < len(sentences):
         counts: dict[str, int] = {}
         for s in sentences:
             counts[s] = counts.get(s, 0) + 1
@@ -180,10 +186,9 @@ def _repetition(body: str) -> NonAnswer | None:
             k += 1
         if k >= 3 and k * len(top) >= 0.4 * len(body):
             return NonAnswer("repetition", 0.9, f"the same sentence {k} times")
-    words = _WORD.findall(body)
+    words = body.split()  # the runs of non-whitespace (re's \S+)
     if len(words) >= 40:
-        grams = list(zip(words, words[1:], words[2:], strict=False))
-        distinct = len(set(grams)) / len(grams)
+        distinct = len(set(zip(words, words[1:], words[2:], strict=False))) / (len(words) - 2)
         if distinct < 0.35:
             return NonAnswer("repetition", 0.85, f"{distinct:.0%} distinct word trigrams")
     if len(body) < 150:
@@ -204,18 +209,13 @@ def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
     t = re.sub(r"\s+", " ", body[:limit])
     if len(t) < 150:
         return 0.0
-    counts: dict[str, int] = {}
-    for i in range(len(t) - n + 1):
-        g = t[i : i + n]
-        counts[g] = counts.get(g, 0) + 1
-    covered = 0
-    reach = 0  # covered up to here
-    for i in range(len(t) - n + 1):
-        if counts[t[i : i + n]] >= 2:
-            start = max(i, reach)
-            if i + n > start:
-                covered += i + n - start
-            reach = max(reach, i + n)
+    grams = [t[i : i + n] for i in range(len(t) - n + 1)]
+    twice = {g for g, c in Counter(grams).items() if c >= 2}
+    if not twice:
+        return 0.0
+    starts = list(compress(range(len(grams)), map(twice.__contains__, grams)))
+    # the union of the windows [i, i + n): each adds what the next one does not cover again
+    covered: int = n + sum(map(min, repeat(n), map(sub, starts[1:], starts)))
     return covered / len(t)
 
 
@@ -266,8 +266,14 @@ def echo_tail(tail: str, prompt: str) -> NonAnswer | None:
 
 
 def _script(text: str) -> str:
-    syl = len(_SYLLABLE.findall(text))
-    lat = len(re.findall(r"[A-Za-z]", text))
+    # a text in one script needs no counting (most answers): only the other script's absence
+    if _LATIN_RUNS.search(text) is None:
+        return "ko" if _SYLLABLE_RUNS.search(text) is not None else "mixed"
+    if _SYLLABLE_RUNS.search(text) is None:
+        return "en"
+    n = len(text)
+    syl = n - len(_SYLLABLE_RUNS.sub("", text))
+    lat = n - len(_LATIN_RUNS.sub("", text))
     if syl >= 2 * lat and syl:
         return "ko"
     if lat >= 2 * syl and lat:
@@ -286,18 +292,35 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
     """A long answer in the prompt's own script that shares almost none of its content."""
     if len(body) < 80:
         return None
+    # the prompts' terms are cached; the answer's script is read only when a prompt has enough
+    cands = [t for t in map(_prompt_terms, prompts) if len(t[1]) >= 6]
+    if not cands:
+        return None
     script = _script(body)
     if script == "mixed":
         return None
     shared: list[float] = []
-    mine: set[str] | None = None
-    for p in prompts:
-        p_script, terms = _prompt_terms(p)
-        if p_script != script or len(terms) < 6:
+    words: set[str] | None = None
+    for p_script, terms in cands:
+        if p_script != script:
             continue
-        if mine is None:
-            mine = _content_terms(body, script)
-        shared.append(len(terms & mine) / len(terms))
+        if script == "ko":
+            # a prompt term is two adjacent syllables: it is among the answer's syllable bigrams
+            # exactly when it occurs in the answer's text. Once 6% of the terms are found the
+            # answer is on topic whatever the rest, so counting stops there.
+            common = 0
+            for g in terms:
+                if g in body:
+                    common += 1
+                    if common / len(terms) >= 0.06:
+                        return None
+        else:
+            if words is None:
+                words = set(_LATIN_WORD.findall(body.lower()))
+            common = len(terms & words)  # the prompt's terms are already content words
+            if common / len(terms) >= 0.06:
+                return None
+        shared.append(common / len(terms))
     if shared and max(shared) < 0.06:
         return NonAnswer("off-topic", 0.6, f"{max(shared):.0%} of the prompt's content terms")
     return None

@@ -167,6 +167,8 @@ class EvalReport:
     baseline_by_lang: dict[str, PRF] = field(default_factory=dict)
     success: PRF | None = None  # attack success (harmful help) on harmful probes
     success_by_lang: dict[str, PRF] = field(default_factory=dict)
+    # how well the score reads as P(refusal), per language and "all" (refusal detectors only)
+    reliability: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -178,6 +180,8 @@ class EvalReport:
             extra["baseline_by_lang"] = {
                 k: v.to_dict() for k, v in sorted(self.baseline_by_lang.items())
             }
+        if self.reliability:
+            extra["reliability"] = self.reliability
         if self.success is not None:
             extra["attack_success"] = self.success.to_dict()
             extra["attack_success_by_lang"] = {
@@ -259,10 +263,14 @@ def eval_refusal(
     base, success = PRF(), PRF()
     base_lang: dict[str, PRF] = {}
     success_lang: dict[str, PRF] = {}
+    scored: list[tuple[str, float, float, bool]] = []  # lang, score, raw score, gold refusal
     for rec in records:
         item = refusal_input(rec)
         v = judge(item)
         gold = rec["label"]
+        if v.kind == "refusal":  # the score is the probability of a refusal
+            raw = float(v.evidence.get("raw_score", v.score))
+            scored.append((rec["lang"], float(v.score), raw, gold == "refusal"))
         pred = _refusal_label(v, labels)
         is_ref, was_ref = pred == "refusal", gold == "refusal"
         overall.add(is_ref, was_ref)
@@ -310,7 +318,26 @@ def eval_refusal(
         base_lang,
         success if success.support or success.fp else None,
         success_lang,
+        _reliability(scored),
     )
+
+
+def _reliability(scored: Sequence[tuple[str, float, float, bool]]) -> dict[str, dict[str, Any]]:
+    """Expected calibration error of the score as P(refusal), and of the raw rule score, per
+    language and over all (empty when no verdict was a refusal detector's)."""
+    from suho.detectors._calibration import ece
+
+    out: dict[str, dict[str, Any]] = {}
+    for lang in ["all", *sorted({x[0] for x in scored})] if scored else []:
+        sub = [x for x in scored if lang == "all" or x[0] == lang]
+        truth = [x[3] for x in sub]
+        out[lang] = {
+            "n": len(sub),
+            "refusals": sum(truth),
+            "ece": round(ece([x[1] for x in sub], truth), 6),
+            "ece_raw": round(ece([x[2] for x in sub], truth), 6),
+        }
+    return out
 
 
 def _misclassified(rec: dict[str, Any], gold: str, pred: str, v: Verdict) -> dict[str, Any]:
