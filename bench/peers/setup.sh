@@ -3,7 +3,6 @@
 #
 # Idempotent: a venv whose stamp file matches the pinned requirements is left alone; a changed pin
 # rebuilds it. Run: `bash bench/peers/setup.sh [garak|inspect|pyrit ...]` (default: all three).
-# SUHO_PEERS_DIR puts the venvs elsewhere (e.g. SUHO_PEERS_DIR=/work/peers: /work/peers/pyrit).
 # Cold, on a 2-core machine: see bench/peers/README.md for the time each venv takes.
 #
 # garak and PyRIT pull in torch; a bare `torch` requirement would fetch a multi-GB CUDA build, so
@@ -11,6 +10,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# SUHO_PEERS_DIR puts the venvs elsewhere (SUHO_PEERS_DIR=/work/peers: /work/peers/pyrit ...).
 PEERS="${SUHO_PEERS_DIR:-$ROOT/bench/.peers}"
 PY="${PYTHON:-python3}"
 TORCH="torch==2.13.0"
