@@ -15,15 +15,18 @@ Each tool runs as a user runs it, in its own process, everything stored:
 
 Per tool: requests to each role per conversation (counted by the server), turns to success
 (from each tool's own record), wall time, CPU time of the tool's process (user + system, from
-``wait4``) and its peak RSS. Each tool runs twice, with N and 4N conversations: the CPU per turn
-at the margin, (CPU(4N) - CPU(N)) / (target queries(4N) - target queries(N)), leaves out each
-tool's start-up, so it is the tool's own cost per turn (the server's is in another process).
+``wait4``) and its peak RSS. Each tool runs with N and F*N conversations (``--factor``), over
+``--rounds`` rounds (the round with the median CPU is reported): the CPU per turn at the margin,
+(CPU(F*N) - CPU(N)) / (target queries(F*N) - target queries(N)), leaves out each tool's start-up,
+so it is the tool's own cost per turn (the server's is in another process); when the machine's
+noise swamps the difference it says so, and the whole process's CPU per turn is given as well.
 
 The HTTP memory check runs ``suho scan`` with 100 and 1,000 conversations, all in flight at once
 (``--concurrency`` = conversations), and 2,000 conversations with 1,000 in flight.
 
     .venv/bin/python -m bench.bench_multiturn_peers [--intents 10] [--max-turns 5]
-        [--concurrency 8] [--pyrit PATH-TO-VENV] [--no-memory] [--no-peers]
+        [--concurrency 8] [--rounds 3] [--factor 5] [--pyrit PATH-TO-VENV] [--no-memory]
+        [--no-peers]
 
 PyRIT's venv: ``SUHO_PEERS_DIR=/work/peers bash bench/peers/setup.sh pyrit`` (or the default
 bench/.peers); ``--pyrit`` points at it.
@@ -32,6 +35,7 @@ bench/.peers); ``--pyrit`` points at it.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -287,14 +291,34 @@ def _turns(row: Row) -> str:
 
 
 def _marginal(small: Row, big: Row) -> float:
-    """CPU ms per target query at the margin (start-up cancels out)."""
+    """CPU ms per target query at the margin (start-up cancels out); nan when the difference is
+    lost in the noise (not above zero)."""
     dq = big.queries["target"] - small.queries["target"]
-    return (big.proc.cpu - small.proc.cpu) / dq * 1000 if dq > 0 else float("nan")
+    ms = (big.proc.cpu - small.proc.cpu) / dq * 1000 if dq > 0 else float("nan")
+    return ms if ms > 0 else float("nan")
+
+
+def _ms(x: float) -> str:
+    return "below the noise" if x != x else f"{x:.2f} ms"
+
+
+def _ratio(a: float, b: float) -> str:
+    return "n/a (below the noise)" if a != a or b != b else f"{a / b:.1f}"
+
+
+def _whole(row: Row) -> float:
+    """CPU ms of the whole process per target query (start-up included)."""
+    return row.proc.cpu / max(1, row.queries["target"]) * 1000
+
+
+def median_row(rows: list[Row]) -> Row:
+    """The round whose process CPU is the median."""
+    return sorted(rows, key=lambda r: r.proc.cpu)[len(rows) // 2]
 
 
 def peers_section(rows: dict[str, tuple[Row, Row]], a: argparse.Namespace) -> str:
     lines = [
-        f"{a.intents} intents (and {4 * a.intents} for the margin), crescendo with at most "
+        f"{a.intents} intents (and {a.factor * a.intents} for the margin), crescendo with at most "
         f"{a.max_turns} turns and {a.max_backtracks} backtracks, {a.concurrency} conversations "
         "at once, against one fake OpenAI-compatible server (`bench/peers/roleplay_server.py`, "
         "its own process) playing target, attacker and judge by script: background at turn 1, a "
@@ -321,12 +345,16 @@ def peers_section(rows: dict[str, tuple[Row, Row]], a: argparse.Namespace) -> st
     )
     line(f"CPU of the process, {a.intents} conversations", lambda s, b: f"{s.proc.cpu:.2f} s")
     line(
-        f"CPU of the process, {4 * a.intents} conversations",
+        f"CPU of the process, {a.factor * a.intents} conversations",
         lambda s, b: f"{b.proc.cpu:.2f} s",
     )
     line(
         "CPU per turn at the margin (one target query with its attacker and judge requests)",
-        lambda s, b: f"{_marginal(s, b):.2f} ms",
+        lambda s, b: _ms(_marginal(s, b)),
+    )
+    line(
+        f"CPU per turn, whole process, {a.factor * a.intents} conversations",
+        lambda s, b: f"{_whole(b):.2f} ms",
     )
     line("peak RSS", lambda s, b: f"{max(s.proc.rss_mb, b.proc.rss_mb):.0f} MiB")
     if "suho" in rows and "PyRIT" in rows:
@@ -344,7 +372,9 @@ def peers_section(rows: dict[str, tuple[Row, Row]], a: argparse.Namespace) -> st
             f"| wall time, {a.intents} conversations | {py[0].proc.wall / su[0].proc.wall:.1f} |",
             f"| CPU, {a.intents} conversations (start-up included) | "
             f"{py[0].proc.cpu / su[0].proc.cpu:.1f} |",
-            f"| CPU per turn at the margin | {_marginal(*py) / _marginal(*su):.1f} |",
+            f"| CPU per turn at the margin | {_ratio(_marginal(*py), _marginal(*su))} |",
+            f"| CPU per turn, whole process, {a.factor * a.intents} conversations | "
+            f"{_whole(py[1]) / _whole(su[1]):.1f} |",
         ]
     lines += [
         "",
@@ -375,16 +405,33 @@ def memory_section(rows: list[tuple[int, int, Proc, dict[str, int]]]) -> str:
         "(reports included) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    sending: dict[tuple[int, int], float] = {}
     for n, c, p, q in rows:
         total = sum(q.values())
         first = [r for _t, r, k in p.samples if 0 < k <= total / 2]
         second = [r for _t, r, k in p.samples if total / 2 < k < total]
+        sending[n, c] = max(first + second, default=float("nan"))
         lines.append(
             f"| {n} | {c} | {q['target']} | {p.wall:.1f} s | {p.cpu:.1f} s | "
             f"{p.cpu / max(1, q['target']) * 1000:.2f} ms | "
             f"{max(first, default=float('nan')):.0f} MiB | "
             f"{max(second, default=float('nan')):.0f} MiB | {p.rss_mb:.0f} MiB |"
         )
+    same = sorted((c, n) for n, c in sending)
+    for (c1, n1), (c2, n2) in itertools.pairwise(same):
+        if c1 == c2:
+            a, b = sending[n1, c1], sending[n2, c2]
+            lines += [
+                "",
+                f"With {c1} conversations in flight, the RSS while sending was {a:.0f} MiB for a "
+                f"run of {n1} and {b:.0f} MiB for a run of {n2} ({b - a:+.0f} MiB): "
+                + (
+                    "flat."
+                    if abs(b - a) <= 0.1 * a
+                    else "not flat; it grows with the conversations the run has done, not only "
+                    "with those in flight."
+                ),
+            ]
     lines += [
         "",
         "CPU per turn here is the whole process over its target requests (start-up, planning, "
@@ -404,6 +451,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=900)
     default_pyrit = Path(os.environ.get("SUHO_PEERS_DIR", ROOT / "bench" / ".peers")) / "pyrit"
     ap.add_argument("--pyrit", type=Path, default=default_pyrit)
+    ap.add_argument("--rounds", type=int, default=3, help="runs per tool and size (median)")
+    ap.add_argument("--factor", type=int, default=5, help="the margin's run: this many times")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--sizes", default="100:100,1000:1000,2000:1000", help="N:IN_FLIGHT,...")
@@ -412,17 +461,25 @@ def main() -> None:
     srv = Server(tmp)
     try:
         if not a.no_peers:
-            small, big = intents(a.intents), intents(4 * a.intents)
+            small, big = intents(a.intents), intents(a.factor * a.intents)
             rows: dict[str, tuple[Row, Row]] = {}
             have_pyrit = (a.pyrit / "bin" / "python").exists()
-            # suho and PyRIT alternate, so a change in the machine's load hits both.
-            s1 = run_suho(srv, tmp, small, a, a.concurrency)
-            p1 = run_pyrit(srv, tmp, small, a) if have_pyrit else None
-            s2 = run_suho(srv, tmp, big, a, a.concurrency)
-            p2 = run_pyrit(srv, tmp, big, a) if have_pyrit else None
-            rows["suho"] = (s1, s2)
-            if p1 is not None and p2 is not None:
-                rows["PyRIT"] = (p1, p2)
+            runs: dict[tuple[str, int], list[Row]] = {}
+            # suho and PyRIT alternate, so a change in the machine's load hits both; each figure
+            # is the round with the median CPU.
+            for _ in range(a.rounds):
+                for prompts in (small, big):
+                    got = [run_suho(srv, tmp, prompts, a, a.concurrency)]
+                    if have_pyrit:
+                        got.append(run_pyrit(srv, tmp, prompts, a))
+                    for row in got:
+                        runs.setdefault((row.tool, len(prompts)), []).append(row)
+            for tool in ("suho", "PyRIT"):
+                if (tool, len(small)) in runs:
+                    rows[tool] = (
+                        median_row(runs[tool, len(small)]),
+                        median_row(runs[tool, len(big)]),
+                    )
             body = peers_section(rows, a)
             if not have_pyrit:
                 body += f"\n\nPyRIT's venv was not found at {a.pyrit}: only suho was measured."
