@@ -438,6 +438,13 @@ def memory_section(rows: list[tuple[int, int, Proc, dict[str, int]]]) -> str:
         "reports and the attacker and judge requests included). RSS is sampled every 0.25 s "
         "while the conversations run (the halves split the server's requests); the peak includes "
         "writing the JSON and HTML reports at the end, which hold the whole run.",
+        "",
+        "What grows: finished conversations waiting for the store. The executor's queue of "
+        "finished attempts holds up to 4 x `--concurrency` of them for its one batched writer; "
+        "when the writer falls behind (here, two loaded cores), the queue fills with whole "
+        "conversations (their events), so with 1,000 in flight the bound is 4,000 of them rather "
+        "than the 1,000 in flight. tracemalloc, in-process, half-way through 2,000 conversations "
+        "at 1,000 in flight: the largest holders are those attempts' event lists.",
     ]
     return "\n".join(lines)
 
