@@ -13,7 +13,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PEERS="$ROOT/bench/.peers"
+# SUHO_PEERS_DIR puts the venvs elsewhere (SUHO_PEERS_DIR=/work/peers: /work/peers/pyrit ...).
+PEERS="${SUHO_PEERS_DIR:-$ROOT/bench/.peers}"
 PY="${PYTHON:-python3}"
 TORCH="torch==2.13.0"
 

@@ -189,6 +189,22 @@ def scan(
         float | None,
         typer.Option("--rps", min=0.001, help="Rate limit: requests per second to the target."),
     ] = None,
+    attacker_rps: Annotated[
+        float | None,
+        typer.Option(
+            "--attacker-rps",
+            min=0.001,
+            help="Rate limit: requests per second to the attacker model (apart from --rps).",
+        ),
+    ] = None,
+    judge_rps: Annotated[
+        float | None,
+        typer.Option(
+            "--judge-rps",
+            min=0.001,
+            help="Rate limit: requests per second to the judge model (apart from --rps).",
+        ),
+    ] = None,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -331,6 +347,8 @@ def scan(
         "detector_options": {},
         "concurrency": concurrency or (LOCAL_CONCURRENCY if local else 16),
         "rps": rps,
+        "attacker_rps": attacker_rps,
+        "judge_rps": judge_rps,
         "timeout": timeout or (LOCAL_TIMEOUT if local else 60.0),
         "retries": retries,
         "max_tokens": max_tokens or (160 if local else 512),
@@ -366,6 +384,14 @@ def scan(
             raise SuhoInputError(f"--judge-rubric {judge_rubric!r}: choose strongreject or classic")
         opts["rubric"] = judge_rubric
         cfg_args["detector_options"]["judge"] = opts
+    if attacker_rps is not None and not cfg_args.get("attacker"):
+        raise SuhoInputError(
+            "--attacker-rps needs an attacker model: --attacker SPEC, or an attack that uses one"
+        )
+    if judge_rps is not None and not (judge or cfg_args.get("judge_model")):
+        raise SuhoInputError(
+            "--judge-rps needs a judge model: --judge SPEC, or an attack that uses one"
+        )
     try:
         cfg = RunConfig(**cfg_args)
     except ValueError as e:
@@ -439,6 +465,8 @@ def resume(
     timeout: Annotated[float | None, typer.Option("--timeout", min=0.001)] = None,
     retries: Annotated[int | None, typer.Option("--retries", min=0)] = None,
     rps: Annotated[float | None, typer.Option("--rps", min=0.001)] = None,
+    attacker_rps: Annotated[float | None, typer.Option("--attacker-rps", min=0.001)] = None,
+    judge_rps: Annotated[float | None, typer.Option("--judge-rps", min=0.001)] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -467,6 +495,8 @@ def resume(
         "timeout": timeout,
         "retries": retries,
         "rps": rps,
+        "attacker_rps": attacker_rps,
+        "judge_rps": judge_rps,
         "base_url": base_url,
         "judge_base_url": judge_base_url,
     }

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from suho.detectors._answer import non_answer
@@ -364,7 +365,13 @@ class JudgeDetector:
         self._owns_target = chat_target is None
         self._lock = asyncio.Lock()
         self._sem = asyncio.Semaphore(max(1, concurrency))
+        self._before_call: Callable[[], Awaitable[None]] | None = None
         self.calls = 0
+
+    def use_limiter(self, acquire: Callable[[], Awaitable[None]]) -> None:
+        """Wait on ``acquire()`` before each request to the judge model: the run's judge-role
+        rate limiter (``--judge-rps``), shared with the attacks' judge calls."""
+        self._before_call = acquire
 
     async def _get_target(self) -> Any:
         if self._target is None:
@@ -426,6 +433,8 @@ class JudgeDetector:
                         max_tokens=self.max_tokens, temperature=0.0, response_format=fmt
                     )
                     self.calls += 1
+                    if self._before_call is not None:
+                        await self._before_call()
                     res = await target.chat(msgs, params)
             except TargetError as e:
                 last_err = f"{e.kind.value}: {e.message}"[:300]

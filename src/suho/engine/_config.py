@@ -56,6 +56,10 @@ class RunConfig(BaseModel):
     max_episode_seconds: float | None = Field(default=None, gt=0)
     concurrency: int = Field(default=16, ge=1, le=4096)
     rps: float | None = Field(default=None, gt=0)  # requests per second to the target
+    # Requests per second to the attacker and to the judge model (``--attacker-rps``,
+    # ``--judge-rps``): each role has its own limiter, apart from the target's.
+    attacker_rps: float | None = Field(default=None, gt=0)
+    judge_rps: float | None = Field(default=None, gt=0)
     timeout: float = Field(default=60.0, gt=0)  # per request, seconds
     retries: int = Field(default=3, ge=0, le=50)
     backoff_base: float = Field(default=0.5, ge=0)
@@ -88,6 +92,14 @@ class RunConfig(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _role_limits_need_roles(self) -> RunConfig:
+        if self.attacker_rps is not None and not self.attacker:
+            raise ValueError("attacker_rps (--attacker-rps) needs an attacker model (--attacker)")
+        if self.judge_rps is not None and self.judge_role() is None:
+            raise ValueError("judge_rps (--judge-rps) needs a judge model (--judge)")
+        return self
+
     def transform_names(self) -> list[str]:
         names = list(self.transforms)
         if self.baseline and "none" not in names:
@@ -106,7 +118,8 @@ class RunConfig(BaseModel):
         """The config as stored and reported: URLs without credentials or query string (they
         may hold keys), and ``redacted`` naming the URLs that lost something. The episode fields
         (issue 14) are left out while they hold their defaults, so a single-turn scan's stored
-        config, its hash and its report are what they were before them."""
+        config, its hash and its report are what they were before them (and so are the role
+        rate limits, issue 19)."""
         data = self.model_dump(mode="json")
         redacted = set(self.redacted)
         if self.base_url is not None and BaseUrl.parse(self.base_url).redacted:
@@ -146,5 +159,7 @@ _EPISODE_FIELDS = (
     "max_steps",
     "max_episode_tokens",
     "max_episode_seconds",
+    "attacker_rps",
+    "judge_rps",
 )
 _DEFAULTS: dict[str, Any] = RunConfig().model_dump(mode="json")

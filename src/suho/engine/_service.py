@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +105,22 @@ def build_roles(cfg: RunConfig) -> dict[str, RoleModel]:
         def open_target(name: str = name, opts: TargetOptions = opts) -> Target:
             return create_target(name, opts)
 
-        roles[role] = RoleModel(role, name, open_target, RateLimiter(None), policy, cfg.timeout)
+        rps = cfg.attacker_rps if role == "attacker" else cfg.judge_rps
+        roles[role] = RoleModel(role, name, open_target, RateLimiter(rps), policy, cfg.timeout)
     return roles
+
+
+def share_judge_limiter(detectors: Sequence[Detector], roles: Mapping[str, RoleModel]) -> None:
+    """Send the judge detector's calls through the judge role's limiter: they go to the same
+    model, so ``--judge-rps`` bounds both together (a detector without ``use_limiter``, or a run
+    without a judge role, is left alone)."""
+    judge = roles.get("judge")
+    if judge is None:
+        return
+    for d in detectors:
+        use = getattr(d, "use_limiter", None)
+        if callable(use):
+            use(judge.limiter.acquire)
 
 
 def check_needs(cfg: RunConfig, target: Target) -> None:
@@ -197,6 +211,7 @@ async def start_run(
         check_needs(cfg, target)
         environments = environments or build_environments(cfg)
         roles = build_roles(cfg)
+        share_judge_limiter(detectors, roles)
         await target.preflight()
         await preflight_roles(cfg, roles)
         run_id = new_run_id()
@@ -263,14 +278,24 @@ async def resume_run(
     """Finish the pending attempts of ``run_id``; a done attempt is never sent again, and an
     episode that was checkpointed continues from its last checkpoint (see ``_context``).
 
-    ``overrides`` may change how the run executes (concurrency, timeout, retries, rps, base_url,
-    judge_base_url) but never what it sends. A URL stored without its credentials or query
+    ``overrides`` may change how the run executes (concurrency, timeout, retries, rps,
+    attacker_rps, judge_rps, base_url, judge_base_url) but never what it sends; what is not
+    overridden (the role rate limits included) comes from the stored config. A URL stored without its credentials or query
     string (``RunConfig.redacted``) must be given again.
     """
     run = store.get_run(run_id)
     run_id = run["id"]
     cfg = RunConfig.model_validate(run["config"])
-    allowed = {"concurrency", "timeout", "retries", "rps", "base_url", "judge_base_url"}
+    allowed = {
+        "concurrency",
+        "timeout",
+        "retries",
+        "rps",
+        "attacker_rps",
+        "judge_rps",
+        "base_url",
+        "judge_base_url",
+    }
     extra = set(overrides or {}) - allowed
     if extra:
         raise SuhoInputError(f"cannot override {sorted(extra)} on resume")
@@ -283,6 +308,12 @@ async def resume_run(
         has_base_url="base_url" in given,
         needed=bool(t.pending or (retry_errors and t.errors)),
     )
+    for key, flag, has in (
+        ("attacker_rps", "--attacker-rps", bool(cfg.attacker)),
+        ("judge_rps", "--judge-rps", cfg.judge_role() is not None),
+    ):
+        if key in given and not has:
+            raise SuhoInputError(f"run {run_id} has no {key.split('_')[0]} model ({flag})")
     if given:
         cfg = cfg.model_copy(update=given)
     if run["status"] == "planning":
@@ -300,6 +331,7 @@ async def resume_run(
         check_needs(cfg, target)
         environments = environments or build_environments(cfg)
         roles = build_roles(cfg)
+        share_judge_limiter(detectors, roles)
         if store.totals(run_id).pending:
             await target.preflight()
             await preflight_roles(cfg, roles)
