@@ -110,8 +110,10 @@ def test_suho_crescendo_over_http_for_all_three_roles(tmp_path: Path) -> None:
     finally:
         srv.close()
     assert row.successes == 3 and row.turns == [3, 3, 3] and row.backtracks == 3
-    # Per conversation: 4 target queries (one refused), 4 attacker prompts, 3 judge ratings.
-    assert row.queries == {"target": 12, "attacker": 12, "judge": 9}
+    # Per conversation: 4 target queries (one refused), 4 attacker prompts, 3 judge ratings,
+    # and the judge detector's grade of the final answer (the rule stage's calibrated confidence
+    # in the scripted compliance is below the cascade threshold, so the judge is asked).
+    assert row.queries == {"target": 12, "attacker": 12, "judge": 12}
     assert row.proc.rc == 0 and row.proc.cpu > 0 and row.proc.rss_mb > 0
     assert row.proc.samples  # RSS sampled while it ran
 

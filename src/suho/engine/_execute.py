@@ -490,7 +490,9 @@ class Executor:
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
         work: asyncio.Queue[Attempt | None] = asyncio.Queue(maxsize=2 * n)
-        results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=4 * n)
+        # Finished attempts wait here for the store's writer, which takes them 256 at a time:
+        # more than that only holds whole conversations in memory while the writer is behind.
+        results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=min(4 * n, 256))
         writer = asyncio.create_task(self._write(results), name="suho-writer")
         beat = asyncio.create_task(self._heartbeat(), name="suho-heartbeat")
         producer = asyncio.create_task(self._produce(work, n), name="suho-producer")
