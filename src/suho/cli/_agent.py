@@ -10,9 +10,7 @@ import typer
 
 from suho.cli._common import (
     DbOpt,
-    RichProgress,
     err,
-    run_async,
     split_csv,
     store_source,
 )
@@ -124,8 +122,8 @@ def scan(
     """
     from suho.agents import AgentPlan, plan_agent_attempts, sample_agent_tasks
     from suho.cli._i18n import t as t_
-    from suho.cli._scan import finish
-    from suho.engine import RunConfig, start_run
+    from suho.cli._scan import finish, run_planned
+    from suho.engine import RunConfig
     from suho.targets import DEFAULT_TARGET, TargetSpec
 
     langs = split_csv(lang)
@@ -181,19 +179,13 @@ def scan(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {cfg.suite}")
 
-    with RichProgress(enabled=not quiet) as bar:
-        summary = run_async(
-            lambda stop: start_run(
-                source,
-                cfg,
-                [],
-                progress=bar,
-                stop=stop,
-                on_planned=on_planned,
-                plan=lambda rid: plan_agent_attempts(rid, plan),
-            )
-        )
-    store = source() if callable(source) else source
+    store, summary = run_planned(
+        source,
+        cfg,
+        lambda rid: plan_agent_attempts(rid, plan),
+        quiet=quiet,
+        on_planned=on_planned,
+    )
     _print_totals(store, summary.run_id)
     finish(store, summary, out, fail_on)
 

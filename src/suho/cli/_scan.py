@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -510,6 +511,27 @@ def resume(
             )
         )
     finish(store, summary, out, fail_on, max_error_rate)
+
+
+def run_planned(
+    source: Any,
+    cfg: Any,
+    plan: Callable[[str], Iterable[Any]],
+    *,
+    quiet: bool,
+    on_planned: Callable[[str], None],
+) -> tuple[Any, Any]:
+    """Run attempts planned outside the probe library (agent episodes, cyber challenges) through
+    the engine with a progress bar; the store and the run's summary, for ``finish``."""
+    from suho.engine import start_run
+
+    with RichProgress(enabled=not quiet) as bar:
+        summary = run_async(
+            lambda stop: start_run(
+                source, cfg, [], progress=bar, stop=stop, on_planned=on_planned, plan=plan
+            )
+        )
+    return (source() if callable(source) else source), summary
 
 
 def finish(

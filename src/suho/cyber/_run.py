@@ -89,9 +89,9 @@ def run_range(
     quiet: bool,
 ) -> None:
     """The command: plan, run through the engine, write the reports, print the balance."""
-    from suho.cli._common import RichProgress, err, run_async, store_source
-    from suho.cli._scan import finish
-    from suho.engine import RunConfig, start_run
+    from suho.cli._common import err, store_source
+    from suho.cli._scan import finish, run_planned
+    from suho.engine import RunConfig
     from suho.targets import DEFAULT_TARGET
 
     from ._sandbox import require_sandbox
@@ -135,19 +135,13 @@ def run_range(
         if not quiet:
             err(f"run {run_id}: {cfg.target} · {len(chosen)} challenges · {', '.join(modes)}")
 
-    with RichProgress(enabled=not quiet) as bar:
-        summary = run_async(
-            lambda stop: start_run(
-                source,
-                cfg,
-                [],
-                progress=bar,
-                stop=stop,
-                on_planned=on_planned,
-                plan=lambda rid: plan_cyber(rid, chosen, modes, langs, repeats, directory),
-            )
-        )
-    store = source() if callable(source) else source
+    store, summary = run_planned(
+        source,
+        cfg,
+        lambda rid: plan_cyber(rid, chosen, modes, langs, repeats, directory),
+        quiet=quiet,
+        on_planned=on_planned,
+    )
     print_balance(store, summary.run_id)
     finish(store, summary, out, None)
 
