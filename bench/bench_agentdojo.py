@@ -35,6 +35,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._proc import start_port_server  # noqa: E402
+
 MODEL = "gpt-4o-2024-05-13"
 SUITE = "banking"
 VERSION = "v1.2.2"
@@ -113,7 +116,8 @@ def table() -> dict[str, Any]:
 
 
 def start_server(table_path: Path, latency: float) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
+    return start_port_server(
+        "fake server",
         [
             sys.executable,
             str(ROOT / "bench" / "_dojo_server.py"),
@@ -122,15 +126,7 @@ def start_server(table_path: Path, latency: float) -> tuple[subprocess.Popen[str
             "--latency",
             str(latency),
         ],
-        stdout=subprocess.PIPE,
-        text=True,
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise RuntimeError(f"fake server did not start: {line!r}")
-    return proc, int(line.split()[1])
 
 
 def agentdojo_python(arg: str | None) -> str:

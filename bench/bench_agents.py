@@ -50,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._proc import start_port_server  # noqa: E402
 from bench._report import update_section  # noqa: E402
 
 GOAL_MS = 2.0
@@ -277,18 +278,12 @@ def _cpu_s(pid: int) -> float:
 
 
 def _fake_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
+    proc, port = start_port_server(
+        "the fake server",
         [sys.executable, str(ROOT / "tests" / "fake_server.py"), "--policy", "tool-agent"],
-        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        text=True,
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("PORT "):
-        proc.kill()
-        raise RuntimeError(f"the fake server did not start: {line!r}")
-    return proc, f"http://127.0.0.1:{line.split()[1]}/v1"
+    return proc, f"http://127.0.0.1:{port}/v1"
 
 
 def _done(db: Path) -> int:

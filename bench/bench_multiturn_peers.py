@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._proc import rss_mb, start_port_server
 from bench._report import update_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,16 +85,6 @@ class Proc:
     samples: list[tuple[float, float, int]] = field(default_factory=list)
 
 
-def _rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 @dataclass
 class Row:
     tool: str
@@ -124,7 +115,7 @@ def run_measured(
         next_sample = t0
         while True:
             if requests is not None and time.perf_counter() >= next_sample:
-                rss = _rss_mb(p.pid)
+                rss = rss_mb(p.pid)
                 if rss is not None:
                     samples.append((time.perf_counter() - t0, rss, requests()))
                 next_sample += 0.25
@@ -151,17 +142,11 @@ def run_measured(
 
 class Server:
     def __init__(self, tmp: Path) -> None:
-        self.proc = subprocess.Popen(
+        self.proc, self.port = start_port_server(
+            "roleplay server",
             [sys.executable, str(SERVER), "--port", "0"],
-            stdout=subprocess.PIPE,
             stderr=(tmp / "server.err").open("w"),
-            text=True,
         )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"roleplay server did not start: {line!r}")
-        self.port = int(line.split()[1])
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
 
     def total(self) -> int:

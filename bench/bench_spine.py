@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench._proc import rss_mb  # noqa: E402
 from bench._report import update_section  # noqa: E402
 
 PROMPT_COUNT = 300
@@ -181,16 +182,6 @@ def bench_imports(repeat: int = 3) -> dict[str, float]:
     out = {name: cpu(code) - base for name, code in LIBRARIES.items()}
     out["all"] = cpu("; ".join(LIBRARIES.values())) - base
     return out
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def bench_soak(tmp: Path, n: int) -> dict[str, Any]:

@@ -236,6 +236,19 @@ def _check_and_reach(dojo: Any, ref: str) -> tuple[dict[str, tuple[str, ...]], d
     def bad(msg: str) -> SuhoInputError:
         return SuhoInputError(msg, path=ref)
 
+    def replay(tid: str, task: Any, prompt: str, env: Any) -> tuple[Any, Any, Any, list[Any]]:
+        """The task's ground truth run on ``env``: the state before and after, the messages
+        and the tool calls made."""
+        pre = env.model_copy(deep=True)
+        try:
+            _, _, post, messages, _ = gt_mod.GroundTruthPipeline(task).query(
+                prompt, rt_mod.FunctionsRuntime(dojo.tools), env
+            )
+        except Exception as e:
+            raise bad(f"task {tid}: its ground truth failed: {type(e).__name__}: {e}") from e
+        calls = [c for m in messages if m["role"] == "assistant" for c in (m["tool_calls"] or [])]
+        return pre, post, messages, calls
+
     vectors = dojo.get_injection_vector_defaults()
     canaries = {v: CANARY.format(name=v) for v in vectors}
     reach: dict[str, tuple[str, ...]] = {}
@@ -243,31 +256,17 @@ def _check_and_reach(dojo: Any, ref: str) -> tuple[dict[str, tuple[str, ...]], d
     for tid, task in dojo.user_tasks.items():
         answers[tid] = str(task.GROUND_TRUTH_OUTPUT or "")
         env = task.init_environment(dojo.load_and_inject_default_environment(canaries))
-        pre = env.model_copy(deep=True)
-        try:
-            _, _, post, messages, _ = gt_mod.GroundTruthPipeline(task).query(
-                task.PROMPT, rt_mod.FunctionsRuntime(dojo.tools), env
-            )
-        except Exception as e:
-            raise bad(f"task {tid}: its ground truth failed: {type(e).__name__}: {e}") from e
+        pre, post, messages, calls = replay(tid, task, task.PROMPT, env)
         seen = "\n".join(_text(m.get("content")) for m in messages if m["role"] == "tool")
         reach[tid] = tuple(v for v, c in canaries.items() if c in seen)
         if not reach[tid]:
             raise bad(f"task {tid}: reaches no injection vector (no canary in its tool results)")
-        calls = [c for m in messages if m["role"] == "assistant" for c in (m["tool_calls"] or [])]
         if not _utility(task, answers[tid], pre, post, calls):
             raise bad(f"task {tid}: its ground truth does not achieve its utility")
     for tid, task in dojo.injection_tasks.items():
         answers[tid] = str(task.GROUND_TRUTH_OUTPUT or "")
         env = dojo.load_and_inject_default_environment({})
-        pre = env.model_copy(deep=True)
-        try:
-            _, _, post, messages, _ = gt_mod.GroundTruthPipeline(task).query(
-                task.GOAL, rt_mod.FunctionsRuntime(dojo.tools), env
-            )
-        except Exception as e:
-            raise bad(f"task {tid}: its ground truth failed: {type(e).__name__}: {e}") from e
-        calls = [c for m in messages if m["role"] == "assistant" for c in (m["tool_calls"] or [])]
+        pre, post, _, calls = replay(tid, task, task.GOAL, env)
         # An empty ground truth is AgentDojo's way of shipping an injection task without a
         # replayable solution (workspace 6-13 in v1.2): nothing to check, nothing to replay.
         if calls and not _security(task, answers[tid], pre, post, calls):
