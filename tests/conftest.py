@@ -139,3 +139,20 @@ def write_probes(
                 obj["lang"] = lang
             f.write(json.dumps(obj, ensure_ascii=False) + "\n")
     return path
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The ``atk:`` scripted models registered for the CLI (and this process)."""
+    from attacks_testkit import install
+    from suho import _registry
+
+    where = install(tmp_path / "plugins")
+    sys.path.insert(0, str(where))
+    _registry._all_groups.cache_clear()
+    path = os.pathsep.join([str(where), str(TESTS), os.environ.get("PYTHONPATH", "")])
+    try:
+        yield {"PYTHONPATH": path}
+    finally:
+        sys.path.remove(str(where))
+        _registry._all_groups.cache_clear()

@@ -11,34 +11,15 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import TESTS, run_cli, suho_cmd, write_probes
-from suho import _registry
+from conftest import run_cli, suho_cmd, write_probes
 from suho.errors import SuhoInputError
-
-
-@pytest.fixture
-def kit(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The ``atk:`` scripted models registered for the CLI (and this process)."""
-    from attacks_testkit import install
-
-    where = install(tmp_path / "plugins")
-    sys.path.insert(0, str(where))
-    _registry._all_groups.cache_clear()
-    path = os.pathsep.join([str(where), str(TESTS), os.environ.get("PYTHONPATH", "")])
-    try:
-        yield {"PYTHONPATH": path}
-    finally:
-        sys.path.remove(str(where))
-        _registry._all_groups.cache_clear()
 
 
 def _probes(tmp_path: Path) -> Path:

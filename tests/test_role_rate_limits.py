@@ -11,20 +11,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import random
 import selectors
-import sys
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from attacks_testkit import ScriptedTarget
-from conftest import TESTS, run_cli
-from suho import _registry
+from conftest import run_cli
 from suho.attacks import get_attack
 from suho.detectors import get_detector
 from suho.engine import RunConfig, resume_run, start_run
@@ -93,22 +90,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[float]]:
 
     monkeypatch.setattr(ScriptedTarget, "chat", timed)
     return seen
-
-
-@pytest.fixture
-def kit(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The ``atk:`` scripted models registered for the CLI (and this process)."""
-    from attacks_testkit import install
-
-    where = install(tmp_path / "plugins")
-    sys.path.insert(0, str(where))
-    _registry._all_groups.cache_clear()
-    path = os.pathsep.join([str(where), str(TESTS), os.environ.get("PYTHONPATH", "")])
-    try:
-        yield {"PYTHONPATH": path}
-    finally:
-        sys.path.remove(str(where))
-        _registry._all_groups.cache_clear()
 
 
 def _cfg(**kw: Any) -> RunConfig:
