@@ -170,3 +170,45 @@ def test_a_sampled_task_runs_under_the_attacks_that_reach_it() -> None:
         by_task.setdefault(key, set()).add(a.extra["injection_attack"])
     assert set(by_task) == chosen  # every sampled task runs, under at least one attack
     assert all("mcp-poison" in attacks for (_, _, inj), attacks in by_task.items() if inj)
+
+
+def test_user_and_injection_task_filters_plan_only_those_tasks() -> None:
+    suite = load_suite("banking-ko")
+    ut = [t.id for t in suite.user_tasks][:2]
+    it = [t.id for t in suite.injection_tasks][:1]
+    plan = _plan(names=["banking-ko"], user_tasks=frozenset(ut), injection_tasks=frozenset(it))
+    got = {
+        (a.extra["user_task"], a.extra["injection_task"]) for a in plan_agent_attempts("r", plan)
+    }
+    assert {u for u, _ in got} == set(ut)
+    assert {i for _, i in got} <= {None, *it}
+    assert all((u, None) in got for u in ut)  # the benign runs of the chosen user tasks stay
+    full = _plan(names=["banking-ko"])
+    want = {
+        (a.extra["user_task"], a.extra["injection_task"])
+        for a in plan_agent_attempts("r", full)
+        if a.extra["user_task"] in ut and a.extra["injection_task"] in (None, *it)
+    }
+    assert got == want  # exactly the full plan's episodes for those tasks, no more
+    assert set(agent_tasks(plan)) == {("banking-ko", u, i) for u, i in got}
+
+
+def test_unknown_task_ids_are_a_clear_input_error(tmp_path: Path) -> None:
+    for opt, bad in (("--user-tasks", "no_such_task"), ("--injection-tasks", "nope")):
+        r = run_cli(
+            "agent",
+            "scan",
+            "--target",
+            "script:refuse",
+            "--suite",
+            "banking-en",
+            opt,
+            bad,
+            "--db",
+            str(tmp_path / "x.db"),
+            "--out",
+            str(tmp_path / "r"),
+            "-q",
+        )
+        assert r.returncode == 2, r.stderr
+        assert bad in r.stderr and "banking-en" in r.stderr and "Traceback" not in r.stderr

@@ -54,6 +54,15 @@ class AgentPlan:
     model_name: str = ""
     limit: int | None = None  # at most this many tasks (see ``sample_agent_tasks``)
     seed: int = 0  # the seed of the --limit sample
+    # Only these user / injection task ids (``--user-tasks``, ``--injection-tasks``); None: all.
+    user_tasks: frozenset[str] | None = None
+    injection_tasks: frozenset[str] | None = None
+
+    def wants_user(self, task_id: str) -> bool:
+        return self.user_tasks is None or task_id in self.user_tasks
+
+    def wants_injection(self, task_id: str) -> bool:
+        return self.injection_tasks is None or task_id in self.injection_tasks
 
 
 # One task of a scan: (suite name, user task id, injection task id or None for the benign run).
@@ -93,6 +102,7 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
     del attacks
     for d in plan.defenses:
         get_defense(d)
+    check_task_filters(plan)
     chosen = sample_agent_tasks(plan).chosen
     seq = 0
     for suite in plan.suites:
@@ -107,8 +117,15 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
                 )
         for defense in plan.defenses:
             for ut in suite.user_tasks:
+                if not plan.wants_user(ut.id):
+                    continue
                 cases: list[tuple[str, str | None]] = [(BENIGN, None)]
-                cases += [(a, it.id) for a in suite_attacks for it in suite.injection_tasks]
+                cases += [
+                    (a, it.id)
+                    for a in suite_attacks
+                    for it in suite.injection_tasks
+                    if plan.wants_injection(it.id)
+                ]
                 for attack, inj_id in cases:
                     it = suite.injection_task(inj_id) if inj_id else None
                     channel = mcp_channel(attack) if it else None
@@ -182,6 +199,30 @@ def plan_agent_attempts(run_id: str, plan: AgentPlan) -> Iterator[Attempt]:
         raise SuhoInputError("no agent episodes planned (check --suite and --lang)")
 
 
+def check_task_filters(plan: AgentPlan) -> None:
+    """``SuhoInputError`` when ``--user-tasks`` / ``--injection-tasks`` name a task that no
+    planned suite has (a typo would otherwise plan nothing, or silently less)."""
+    for wanted, kind in (
+        (plan.user_tasks, "user"),
+        (plan.injection_tasks, "injection"),
+    ):
+        if wanted is None:
+            continue
+        known = {
+            t.id
+            for s in plan.suites
+            for t in (s.user_tasks if kind == "user" else s.injection_tasks)
+        }
+        unknown = sorted(wanted - known)
+        if unknown:
+            names = ", ".join(s.name for s in plan.suites)
+            sample = ", ".join(sorted(known)[:6]) + (", ..." if len(known) > 6 else "")
+            raise SuhoInputError(
+                f"unknown {kind} task {', '.join(unknown)} in suite {names} "
+                f"(it has: {sample}; see `suho agent tasks SUITE`)"
+            )
+
+
 def agent_tasks(plan: AgentPlan) -> list[Task]:
     """Every task of the plan in plan order: each user task's benign run, then each injection
     task that reaches it under at least one of the plan's attacks."""
@@ -189,8 +230,12 @@ def agent_tasks(plan: AgentPlan) -> list[Task]:
     out: list[Task] = []
     for suite in plan.suites:
         for ut in suite.user_tasks:
+            if not plan.wants_user(ut.id):
+                continue
             out.append((suite.name, ut.id, None))
             for it in suite.injection_tasks:
+                if not plan.wants_injection(it.id):
+                    continue
                 if any(channels) or suite.pair_vectors(ut, it):
                     out.append((suite.name, ut.id, it.id))
     return out

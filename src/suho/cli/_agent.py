@@ -95,6 +95,21 @@ def scan(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the --limit sample.")] = 0,
+    user_tasks: Annotated[
+        str | None,
+        typer.Option(
+            "--user-tasks",
+            help="Only these user tasks, comma-separated ids (see `suho agent tasks SUITE`).",
+        ),
+    ] = None,
+    injection_tasks: Annotated[
+        str | None,
+        typer.Option(
+            "--injection-tasks",
+            help="Only these injection tasks, comma-separated ids (benign runs of the chosen "
+            "user tasks still run).",
+        ),
+    ] = None,
     concurrency: Annotated[int | None, typer.Option("--concurrency", "-c", min=1)] = None,
     max_steps: Annotated[
         int, typer.Option("--max-steps", min=1, help="Model calls per episode, at most.")
@@ -138,6 +153,8 @@ def scan(
         model_name=TargetSpec.parse(target_spec).model,
         limit=limit,
         seed=seed,
+        user_tasks=frozenset(split_csv(user_tasks)) if user_tasks else None,
+        injection_tasks=frozenset(split_csv(injection_tasks)) if injection_tasks else None,
     )
     try:
         cfg = RunConfig(
