@@ -135,6 +135,60 @@ def test_cancelled_generation_stops_and_frees_its_slot() -> None:
     asyncio.run(main())
 
 
+def test_a_conversation_reuses_the_prompt_already_in_the_cache() -> None:
+    """Step 2 of a conversation repeats step 1's prompt: the engine feeds only the new tokens,
+    and the answer is the one a fresh engine gives to the whole prompt (greedy)."""
+    system = "You are a bank's assistant. " + " ".join(
+        f"Rule {i}: answer briefly and politely, in the user's language." for i in range(30)
+    )
+    first = [Message("system", system), Message("user", "What is 2 + 3? Answer with a number.")]
+    params = GenParams(max_tokens=12)
+
+    async def main() -> tuple[str, int, int, str, str]:
+        t = _target(parallel=2)
+        try:
+            a = await t.chat(first, params)
+            engine = t._engine
+            assert engine is not None and engine.prompt_tokens_reused == 0
+            fed_before = engine.prompt_tokens_fed
+            second = [
+                *first,
+                Message("assistant", a.text),
+                Message("user", "And 10 + 20? Answer with a number."),
+            ]
+            b = await t.chat(second, params)
+            assert b.prompt_tokens is not None
+            return (
+                b.text,
+                engine.prompt_tokens_reused,
+                engine.prompt_tokens_fed - fed_before,
+                str(b.prompt_tokens),
+                a.text,
+            )
+        finally:
+            await t.aclose()
+
+    async def fresh(answer: str) -> tuple[str, int]:
+        t = _target(parallel=1)  # a new engine: nothing in its cache, the prompt read whole
+        try:
+            second = [
+                *first,
+                Message("assistant", answer),
+                Message("user", "And 10 + 20? Answer with a number."),
+            ]
+            b = await t.chat(second, params)
+            assert t._engine is not None
+            return b.text, t._engine.prompt_tokens_reused
+        finally:
+            await t.aclose()
+
+    text, reused, fed, prompt_tokens, answer = asyncio.run(main())
+    assert reused > 300, (reused, fed)  # the long system prompt was not read again
+    assert fed + reused == int(prompt_tokens) and fed < 60
+    assert "30" in text, text
+    assert asyncio.run(fresh(answer)) == (text, 0)
+
+
 def test_one_model_copy_per_process_and_released_after_close() -> None:
     from suho.targets import _llama
 

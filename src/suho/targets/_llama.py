@@ -12,6 +12,12 @@ engine's per-request timeout, Ctrl-C) is dropped at the next step, its cells are
 the KV cache and its slot goes to the next request. Prompts are fed in slices of at most
 ``PREFILL_SLICE`` tokens so that a step never takes long.
 
+Prefix reuse: a finished sequence stays in the KV cache with its slot until the room is needed.
+A new request goes to the free slot whose kept prompt shares the longest prefix with its own
+and only the rest of its prompt is fed. An agent's step k+1 repeats step k's prompt (system
+prompt, tool schemas, the conversation so far) and every episode of a suite shares the system
+prompt, so on a CPU most prompt tokens are read once instead of at every step.
+
 Engines are shared per model file within a process (``acquire`` / ``release``): a target and a
 judge on the same file use one copy of the weights and one decode thread.
 
@@ -36,6 +42,7 @@ from typing import Any
 from suho.targets._base import ErrorKind, TargetError
 
 PREFILL_SLICE = 256  # prompt tokens fed per step, per step budget
+MIN_REUSE = 16  # a shorter common prefix is not worth keeping a slot's cells for
 N_BATCH = 512
 MAX_NEW_DEFAULT = 512  # when a request sets no max_tokens
 RANDOM_SEED = 0xFFFFFFFF  # llama.cpp: pick a random seed
@@ -106,6 +113,14 @@ class Request:
         return len(self.tokens) + self.max_new
 
 
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
 def _resolve(fut: asyncio.Future[Output], value: Output | BaseException) -> None:
     if fut.done():
         return
@@ -137,9 +152,12 @@ class LlamaEngine:
         self._formatter: Any = None
         self._eog_cache: dict[int, bool] = {}
         self._closed = False
-        # Read by tests and benchmarks: tokens sampled so far, sequences in the context now.
+        # Read by tests and benchmarks: tokens sampled so far, sequences in the context now,
+        # prompt tokens fed and prompt tokens found already in the cache (prefix reuse).
         self.tokens_generated = 0
         self.n_active = 0
+        self.prompt_tokens_fed = 0
+        self.prompt_tokens_reused = 0
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -306,10 +324,17 @@ class LlamaEngine:
             L.llama_sampler_chain_add(chain, L.llama_sampler_init_dist(r.seed))
         return chain
 
-    def _forget(self, r: Request, free: list[int]) -> None:
-        """Remove a sequence from the KV cache and give its slot back."""
+    def _forget(
+        self, r: Request, free: list[int], kept: dict[int, list[int]] | None = None
+    ) -> None:
+        """Give a sequence's slot back. With ``kept``, a finished sequence's cells stay in the
+        KV cache and ``kept[seq]`` says which prompt they hold (see ``_assign``); otherwise
+        they are removed."""
         if r.seq >= 0:
-            self._L.llama_memory_seq_rm(self._L.llama_get_memory(self._ctx), r.seq, -1, -1)
+            if kept is not None and r.fed >= MIN_REUSE:
+                kept[r.seq] = r.tokens[: r.fed]
+            else:
+                self._L.llama_memory_seq_rm(self._L.llama_get_memory(self._ctx), r.seq, -1, -1)
             free.append(r.seq)
             r.seq = -1
         if r.sampler is not None:
@@ -339,6 +364,7 @@ class LlamaEngine:
     def _run(self) -> None:
         L = self._L
         free = list(range(self.settings.n_parallel - 1, -1, -1))
+        kept: dict[int, list[int]] = {}  # free slot -> the prompt its cells still hold
         active: dict[int, Request] = {}
         waiting: deque[Request] = deque()
         reserved = 0
@@ -356,6 +382,7 @@ class LlamaEngine:
             except queue.Empty:
                 pass
             if stopping:
+                kept.clear()
                 gone = TargetError(ErrorKind.CONNECTION, "the local model was closed")
                 for r in [*active.values(), *waiting]:
                     self._forget(r, free)
@@ -367,14 +394,19 @@ class LlamaEngine:
                     reserved -= r.reserve
                     self._forget(r, free)
             waiting = deque(r for r in waiting if not r.cancelled.is_set())
-            while waiting and free and reserved + waiting[0].reserve <= self.n_ctx:
+            while waiting and free:
+                # Kept cells give way (oldest first) when a request needs their room.
+                while kept and reserved + self._kept_cells(kept) + waiting[0].reserve > self.n_ctx:
+                    self._drop_kept(kept, next(iter(kept)))
+                if reserved + waiting[0].reserve > self.n_ctx:
+                    break
                 r = waiting.popleft()
                 try:
                     r.sampler = self._make_sampler(r)
                 except TargetError as e:
                     self._finish(r, e)
                     continue
-                r.seq = free.pop()
+                self._assign(r, free, kept)
                 r.started = time.perf_counter()
                 active[r.seq] = r
                 reserved += r.reserve
@@ -382,7 +414,7 @@ class LlamaEngine:
             if not active:
                 continue
             try:
-                reserved -= self._step(active, free)
+                reserved -= self._step(active, free, kept)
             except Exception as e:  # never let the thread die: fail what is in flight, go on
                 err = TargetError(
                     ErrorKind.INTERNAL, f"llama.cpp step failed: {type(e).__name__}: {e}"
@@ -392,10 +424,47 @@ class LlamaEngine:
                     reserved -= r.reserve
                     self._forget(r, free)
                     self._finish(r, err)
+                kept.clear()
                 L.llama_memory_clear(L.llama_get_memory(self._ctx), True)
             self.n_active = len(active)
 
-    def _step(self, active: dict[int, Request], free: list[int]) -> int:
+    def _kept_cells(self, kept: dict[int, list[int]]) -> int:
+        return sum(len(t) for t in kept.values())
+
+    def _drop_kept(self, kept: dict[int, list[int]], seq: int) -> None:
+        del kept[seq]
+        self._L.llama_memory_seq_rm(self._L.llama_get_memory(self._ctx), seq, -1, -1)
+
+    def _assign(self, r: Request, free: list[int], kept: dict[int, list[int]]) -> None:
+        """Give ``r`` the free slot whose kept prompt shares the longest prefix with its own
+        (cells past the prefix removed, the prefix not fed again), else a slot holding
+        nothing, else the slot with the oldest kept cells (emptied)."""
+        best, best_len = -1, 0
+        for seq in free:
+            held = kept.get(seq)
+            if held is not None:
+                n = _common_prefix(held, r.tokens)
+                if n > best_len:
+                    best, best_len = seq, n
+        # At least the prompt's last token is fed: its logits give the first new token.
+        best_len = min(best_len, len(r.tokens) - 1)
+        mem = self._L.llama_get_memory(self._ctx)
+        if best >= 0 and best_len >= MIN_REUSE:
+            free.remove(best)
+            del kept[best]
+            self._L.llama_memory_seq_rm(mem, best, best_len, -1)
+            r.seq, r.fed, r.n_past = best, best_len, best_len
+            self.prompt_tokens_reused += best_len
+        else:
+            empty = [s for s in free if s not in kept]
+            seq = empty[-1] if empty else next(s for s in kept if s in free)
+            free.remove(seq)
+            if seq in kept:
+                self._drop_kept(kept, seq)
+            r.seq = seq
+        self.prompt_tokens_fed += len(r.tokens) - r.fed
+
+    def _step(self, active: dict[int, Request], free: list[int], kept: dict[int, list[int]]) -> int:
         """Decode one batch and sample; returns the KV reservation released by finished requests."""
         L = self._L
         b = self._batch
@@ -466,7 +535,7 @@ class LlamaEngine:
             if reason is not None:
                 del active[r.seq]
                 released += r.reserve
-                self._forget(r, free)
+                self._forget(r, free, kept)
                 self._finish(r, self._output(r, reason))
         return released
 
