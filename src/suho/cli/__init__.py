@@ -88,12 +88,13 @@ app.command()(_probes.suites)
 app.add_typer(_import.import_app, name="import")
 
 models_app = typer.Typer(
-    help="Embedded local models: install and list them.",
+    help="Embedded local models: install, list and serve them.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 models_app.command(name="install")(_models.install)
 models_app.command(name="list")(_models.list_models)
+models_app.command(name="serve")(_models.serve)
 app.add_typer(models_app, name="models")
 app.add_typer(_agent.agent_app, name="agent")
 

@@ -352,7 +352,7 @@ HELP: dict[str, dict[str, str]] = {
         "KEY_ID": "키 ID (`keys list`에서 보이는 것). 키 자체가 아닙니다.",
         "--db": _DB,
     },
-    "models": {"": "내장 로컬 모델: 설치하고 나열합니다."},
+    "models": {"": "내장 로컬 모델: 설치하고 나열하고 서비스합니다."},
     "models install": {
         "": "모델을 내려받아 조립하고 검증해 모델 폴더($SUHO_HOME/models 또는 "
         "~/.cache/suho/models)에 둡니다.\n\n"
@@ -367,6 +367,19 @@ HELP: dict[str, dict[str, str]] = {
         "": "알려진 모델을 보여 줍니다: 설치 여부, 크기, 출처, sha256, 경로.",
         "--format": "table 또는 json.",
         "--verify": "설치된 파일을 다시 해시합니다 (느림: 모든 바이트를 읽음).",
+    },
+    "models serve": {
+        "": "대상(기본: 내장 로컬 모델)을 OpenAI 호환 채팅 API(도구 호출 포함)로 서비스합니다. "
+        "다른 도구가 suho가 검사하는 바로 그 모델을 만나게 합니다.\n\n"
+        "듣기 시작하면 표준 출력에 `PORT n`을 찍고, Ctrl-C로 멈춥니다. 프롬프트와 답은 기록하지 "
+        "않습니다.",
+        "TARGET": "서비스할 대상: PROVIDER:MODEL (기본: 내장 로컬 모델).",
+        "--host": "들을 주소 (따로 말하지 않으면 루프백).",
+        "--port": "포트 (0: 아무 빈 포트).",
+        "--name": "API가 알리는 모델 이름 (기본: 대상의 모델).",
+        "--parallel": "모델이 함께 디코딩하는 대화 수.",
+        "--base-url": "OpenAI 호환(또는 Anthropic) API의 기본 URL.",
+        "--api-key-env": "API 키가 든 환경 변수.",
     },
 }
 

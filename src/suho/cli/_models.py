@@ -149,3 +149,66 @@ class _ByteBar:
             self.progress.start()
             self.task = self.progress.add_task(self.label, total=total)
         self.progress.update(self.task, completed=done, total=total)
+
+
+def serve(
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TARGET",
+            help="What to serve: PROVIDER:MODEL (default: the embedded local model).",
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback unless you say so).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port (0: any free port).")
+    ] = 8000,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Model name the API reports (default: the target's model)."),
+    ] = None,
+    parallel: Annotated[
+        int,
+        typer.Option("--parallel", min=1, max=64, help="Conversations the model decodes together."),
+    ] = 4,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
+    ] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option("--api-key-env", help="Environment variable with the API key.")
+    ] = None,
+) -> None:
+    """Serve a target, by default the embedded local model, as an OpenAI-compatible chat API
+    (tool calling included), so other tools can meet exactly the model suho scans.
+
+    Prints `PORT n` on stdout once listening; stops on Ctrl-C. No prompt or answer is logged.
+    """
+    import asyncio
+    import contextlib
+
+    from suho.models._serve import serve as run_server
+    from suho.targets import DEFAULT_TARGET, TargetOptions, TargetSpec, create_target
+
+    spec = target or DEFAULT_TARGET
+    tgt = create_target(
+        spec,
+        TargetOptions(
+            base_url=base_url, api_key_env=api_key_env, max_connections=parallel, timeout=600.0
+        ),
+    )
+    model = name or TargetSpec.parse(spec).model
+
+    def ready(url: str, bound: int) -> None:
+        sys.stdout.write(f"PORT {bound}\n")
+        sys.stdout.flush()
+        err(f"serving {spec} as {model} at {url} (Ctrl-C stops)")
+
+    async def main() -> None:
+        await tgt.preflight()  # load the model (and fail on a bad spec) before listening
+        await run_server(tgt, model, host, port, on_ready=ready)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
