@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from conftest import run_cli
 from suho.detectors._eval import ANSWER_LABELS, ANSWER_SETS, SETS, load_validation
 from suho.errors import SuhoInputError
 
@@ -107,3 +108,10 @@ def test_evaluate_reads_the_set_as_real_answers(holdout: list[dict[str, object]]
     refusals = sum(r["label"] == "refusal" for r in holdout)
     assert rep["overall"]["tp"] == refusals and rep["overall"]["fn"] == 0
     assert rep.get("attack_success") is not None  # harmful probes carry `harmful`
+
+
+def test_cli_names_the_set_in_its_error() -> None:
+    """`--set` with a typo is one line and exit 2, and the line offers answers-holdout."""
+    r = run_cli("detectors", "eval", "refusal", "--set", "answers-holdut")
+    assert r.returncode == 2
+    assert "answers-holdout" in r.stderr and "Traceback" not in r.stderr
