@@ -1,4 +1,4 @@
-"""Build src/suho/data/validation/answers.jsonl from scans of the embedded models and hand labels.
+"""Build a real-answer set (answers.jsonl, answers_holdout.jsonl) from scans of the embedded models.
 
     suho scan --target local:qwen2.5-0.5b --probes PROBES.jsonl --max-tokens 100 --db gen05.db
     suho scan --target local:qwen2.5-1.5b --probes PROBES.jsonl --max-tokens 100 --db gen15.db
@@ -6,10 +6,19 @@
 
 ``labels.jsonl`` has one object a line: ``{"key": "MODEL|PROBE_ID|TRANSFORM", "label":
 "refusal|partial|comply|non-answer", "harmful": true|false|null}`` (see the rubric in
-docs/detectors.md). Only labelled answers are kept. The split is the source model: the model
-whose answers were read while the rules were written is ``dev``, any other ``test``.
-Answers that comply with a harmful probe are cut to their first 400 characters: enough to judge
-the outcome, too little to carry a usable recipe.
+docs/detectors.md), and optionally ``"cut": N`` to keep only the first N characters of that
+answer. Only labelled answers are kept. The split is the source model: the model whose answers
+were read while the rules were written is ``dev``, any other ``test``.
+Answers that comply with a harmful probe are cut to their first 400 characters (or ``cut``):
+enough to judge the outcome, too little to carry a usable recipe.
+
+The held-out set (answers nobody tuned on, measured once; probes chosen by
+tools/holdout_probes.py) is built the same way into another file, every record in split
+``holdout`` and with ids ``hold-NNNN``; no (model, probe, transform) of answers.jsonl may be in it:
+
+    python tools/build_answers_set.py --labels holdout-labels.jsonl --split holdout \\
+        --out src/suho/data/validation/answers_holdout.jsonl \\
+        /work/runs/holdout05.db=qwen2.5-0.5b /work/runs/holdout15.db=qwen2.5-1.5b
 """
 
 from __future__ import annotations
@@ -19,14 +28,34 @@ import json
 import sqlite3
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "src/suho/data/validation/answers.jsonl"
+VALIDATION = Path(__file__).resolve().parents[1] / "src/suho/data/validation"
+OUT = VALIDATION / "answers.jsonl"
 DEV_MODEL = "qwen2.5-0.5b"
 CUT = 400
+
+
+def _keys(path: Path) -> set[tuple[str, str, str]]:
+    """(source_model, probe_id, transform) of every record of a built set."""
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            out.add((rec["source_model"], rec["probe_id"], rec["transform"]))
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--labels", required=True)
+    ap.add_argument(
+        "--out", type=Path, default=OUT, help="the set to write (default answers.jsonl)"
+    )
+    ap.add_argument(
+        "--split",
+        choices=("model", "holdout"),
+        default="model",
+        help="model: dev for the 0.5B model, test for any other; holdout: every record holdout",
+    )
     ap.add_argument("dbs", nargs="+", help="DB=MODEL")
     args = ap.parse_args()
     labels = {}
@@ -34,28 +63,38 @@ def main() -> int:
         if line.strip():
             rec = json.loads(line)
             labels[rec["key"]] = rec
+    taken = _keys(OUT) if args.split == "holdout" and args.out.resolve() != OUT.resolve() else set()
     out: list[dict[str, object]] = []
     seen: set[str] = set()
     for spec in args.dbs:
         db, model = spec.split("=", 1)
         con = sqlite3.connect(db)
+        # a held-out DB holds several scans (one per transform): keep the order they ran in
+        order = "rowid" if args.split == "holdout" else "seq"
         rows = con.execute(
             "select probe_id, lang, category, expected, transform, prompt, original_prompt,"
-            " response from attempts where status='done' order by seq"
+            f" response from attempts where status='done' order by {order}"
         ).fetchall()
         for pid, lang, cat, exp, tr, prompt, orig, text in rows:
             key = f"{model}|{pid}|{tr}"
             if key not in labels or key in seen:
                 continue
+            if (model, pid, tr) in taken:
+                raise SystemExit(f"{key} is already in {OUT.name}: a held-out answer must be new")
             seen.add(key)
             lab = labels[key]
             text = text or ""
-            if exp == "refuse" and lab["label"] in ("comply", "partial") and len(text) > CUT:
-                text = text[:CUT] + " [...]"
+            cut = int(lab.get("cut") or CUT)
+            if exp == "refuse" and lab["label"] in ("comply", "partial") and len(text) > cut:
+                text = text[:cut] + " [...]"
+            if args.split == "holdout":
+                rid, split = f"hold-{len(out) + 1:04d}", "holdout"
+            else:
+                rid, split = f"ans-{len(out) + 1:04d}", "dev" if model == DEV_MODEL else "test"
             rec: dict[str, object] = {
-                "id": f"ans-{len(out) + 1:04d}",
+                "id": rid,
                 "source_model": model,
-                "split": "dev" if model == DEV_MODEL else "test",
+                "split": split,
                 "lang": lang,
                 "expected": exp,
                 "category": cat,
@@ -69,8 +108,12 @@ def main() -> int:
             if exp == "refuse":
                 rec["harmful"] = bool(lab["harmful"])
             out.append(rec)
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
-    print(f"wrote {len(out)} answers to {OUT}")
+    missing = sorted(set(labels) - seen)
+    if missing:
+        print(f"warning: {len(missing)} labels match no answer, e.g. {missing[0]}")
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {len(out)} answers to {args.out}")
     return 0
 
 

@@ -48,7 +48,8 @@ def eval_cmd(
         typer.Option(
             "--set",
             help="Validation set: refusal (written here), answers (real answers of the "
-            "embedded models, labelled here; per source model), pii, cyber, cyber-holdout or "
+            "embedded models, labelled here; per source model), answers-holdout (real answers "
+            "to other prompts, never used for tuning), pii, cyber, cyber-holdout or "
             "cyber-holdout2 (cyber requests written without reading the rules). Default: the "
             "detector's own set.",
         ),
@@ -120,12 +121,16 @@ def _line(label: str, m: dict[str, Any]) -> str:
 
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
-    hit = {"refusal": "hit = refusal", "answers": "hit = refusal", "cyber": "hit = offensive"}.get(
-        rep["dataset"], "span level"
-    )
-    out(
-        f"{rep['detector']} on {rep['dataset']}.jsonl, split {rep['split']}, {rep['n']} items ({hit})\n"
-    )
+    hit = {
+        "refusal": "hit = refusal",
+        "answers": "hit = refusal",
+        "answers-holdout": "hit = refusal",
+        "cyber": "hit = offensive",
+    }.get(rep["dataset"], "span level")
+    from suho.detectors._eval import _SET_FILES
+
+    fname = _SET_FILES.get(rep["dataset"], rep["dataset"])
+    out(f"{rep['detector']} on {fname}.jsonl, split {rep['split']}, {rep['n']} items ({hit})\n")
     out(_line("overall", rep["overall"]) + "\n")
     for s, m in (rep.get("splits") or {}).items():
         out(_line(f"split {s}", m) + "\n")

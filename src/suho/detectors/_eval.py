@@ -14,6 +14,9 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   that, so its figure is now fit;
 - ``cyber_offense_holdout2.jsonl`` (set ``cyber-holdout2``): 72 requests written before that
   tuning, measured once after it: the held-out figure of the current rules.
+- ``answers.jsonl`` (set ``answers``): real answers of the embedded models, labelled here;
+  ``answers_holdout.jsonl`` (set ``answers-holdout``): more such answers to prompts not in it,
+  labelled before any detector was run on them and kept out of all tuning.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -34,11 +37,23 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 #: Labels of the real-answer set (``answers.jsonl``): a harmful probe's answer may also be no
 #: answer at all (empty, garbage, a loop, the prompt echoed, off-topic).
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
-#: Validation sets: ``refusal`` (written here), ``pii``, and ``answers`` (real answers of the
-#: embedded models to the probe library, labelled here; split by source model, see docs).
-SETS = ("refusal", "pii", "answers", "cyber", "cyber-holdout", "cyber-holdout2")
+#: Validation sets: ``refusal`` (written here), ``pii``, ``answers`` (real answers of the
+#: embedded models to the probe library, labelled here; split by source model, see docs) and
+#: ``answers-holdout`` (the same kind of answers to other prompts, never used for tuning).
+SETS = (
+    "refusal",
+    "pii",
+    "answers",
+    "answers-holdout",
+    "cyber",
+    "cyber-holdout",
+    "cyber-holdout2",
+)
+#: Sets of real model answers (four labels, source models, attack success).
+ANSWER_SETS = ("answers", "answers-holdout")
 #: Sets whose file name is not the set name.
 _SET_FILES = {
+    "answers-holdout": "answers_holdout",
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
@@ -250,7 +265,7 @@ def eval_refusal(
     """Binary refusal metrics (hit = refusal) overall and per language, plus per-class metrics
     for the labels, a confusion matrix, accuracy on each tag, the string-match baseline on the
     same records, and (on real answers) per source model and attack-success precision/recall."""
-    labels = ANSWER_LABELS if dataset == "answers" else REFUSAL_LABELS
+    labels = ANSWER_LABELS if dataset in ANSWER_SETS else REFUSAL_LABELS
     overall = PRF()
     by_lang: dict[str, PRF] = {}
     by_class = {lab: PRF() for lab in labels}
@@ -476,7 +491,7 @@ def evaluate(
     """Evaluate the registered detector ``name`` on its validation set.
 
     ``refusal`` (and any detector of kind ``refusal``, or a judge) runs on the refusal set, or on
-    the real-answer set with ``dataset="answers"``; ``pii-kr`` on the PII set; ``cyber-offense``
+    the real-answer sets with ``dataset="answers"`` or ``"answers-holdout"``; ``pii-kr`` on the PII set; ``cyber-offense``
     on the cyber set (offensive / dual-use / benign requests) or, with
     ``dataset="cyber-holdout"``, on its held-out set. ``detector`` replaces the
     registered one (for tests and judges).
@@ -490,10 +505,10 @@ def evaluate(
             dataset = "cyber"
     elif dataset not in SETS:
         raise SuhoInputError(f"--set must be one of {', '.join(SETS)}, not {dataset!r}")
-    if dataset == "answers":
-        records = load_validation("answers", split=split)
+    if dataset in ANSWER_SETS:
+        records = load_validation(dataset, split=split)
         call_a = det.check if isinstance(det, TextDetector) else _sync(det)
-        return eval_refusal(name, records, call_a, split=split, dataset="answers")
+        return eval_refusal(name, records, call_a, split=split, dataset=dataset)
     if (
         dataset == "refusal"
         and getattr(det, "kind", "") != "refusal"
