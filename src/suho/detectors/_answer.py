@@ -9,23 +9,28 @@ of a topic), so it holds in Korean, English and mixed text:
 - ``empty``: nothing, or only punctuation and symbols;
 - ``garbage``: mostly characters that are not letters or digits, replacement characters, or
   stray Hangul jamo where syllables belong;
-- ``repetition``: the same sentence again and again, a text whose distinct word trigrams are a
-  small fraction of all its trigrams, or one that is mostly material it already said (character
-  12-grams seen twice cover 85% of it): a decoding loop;
-- ``echo``: the answer is the prompt (or most of it) given back, with little else;
+- ``repetition``: a decoding loop: the same sentence again and again, a text whose distinct word
+  trigrams are a small fraction of all its trigrams, or one whose words are mostly inside
+  phrases (word trigrams) it says three times or more (twice, covering 85% of it); text with
+  little spacing is read on character 12-grams instead;
+- ``echo``: the answer is the prompt (or most of it) given back, with little else; or an answer
+  no longer than the prompt whose words all (85%) come from the prompt: a fragment of the
+  request restated, adding nothing of its own;
 - ``off-topic``: a long answer in the prompt's script that shares almost none of the prompt's
   content (character bigrams for Korean, words for English). Checked only when the answer and the
   prompt are in the same script, so a translation or an answer to a transformed prompt is not
   called off-topic.
 
 Misses: fluent, on-topic answers that are wrong or useless (that is the judge's job), loops with
-long periods of variation, and off-topic answers that reuse the prompt's words.
+long periods of variation or that fill less than half of the answer, nonsense built from the
+prompt's words that is longer than the prompt, and off-topic answers that reuse the prompt's
+words. An answer that rightly consists of the prompt's words (sorting or copying what it was
+given) is called an echo.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +44,7 @@ _SYLLABLE_RUNS = re.compile(r"[\uac00-\ud7a3]+")
 _LATIN_RUNS = re.compile(r"[A-Za-z]+")
 _JAMO = re.compile(r"[\u3131-\u318e\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z']+")
+_SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"[^.!?。\n]+")
 # A finished sentence: a real (if short) answer usually ends one.
 _SENTENCE_END = re.compile(r"(?:다|요|죠|까|니다|[.!?])\s*$")
@@ -149,31 +155,34 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
         jamo = len(_JAMO.findall(body))
         if jamo >= 12 and jamo > syl and not _JAMO.search(prompt + original_prompt):
             return NonAnswer("garbage", 0.8, "stray jamo")
-    rep = _repetition(body)
-    if rep is not None:
-        return rep
     mine: set[str] | None = None
+    low: str | None = None
     for p in dict.fromkeys(x for x in (prompt, original_prompt) if x):
         if len(body) > 2.0 * len(p) + 40:
             continue
-        if mine is None:
-            mine = _grams(body, 4)
-        if (echo := _echo(body, p, mine)) is not None:
-            return echo
+        if low is None:
+            low = _SPACES.sub(" ", body.lower())
+        # Past 60 characters an echo must hold half the prompt's 4-grams. Counting those (a
+        # substring test each) is far cheaper than building the answer's 4-grams.
+        pg = _prompt_grams(p, 4)
+        if len(body) <= 60 or 2 * sum(map(low.__contains__, pg)) >= len(pg):
+            if mine is None:
+                mine = _gram_set(low, 4)
+            if (echo := _echo(body, p, mine)) is not None:
+                return echo
+        if len(body) <= len(p) and (borrowed := _borrowed(low, p)) is not None:
+            return borrowed
+    rep = _repetition(body)
+    if rep is not None:
+        return rep
     if prompt or original_prompt:
         return _off_topic(body, [p for p in (prompt, original_prompt) if p])
     return None
 
 
 def _repetition(body: str) -> NonAnswer | None:
-    ratio = 1.0
-    if len(body) >= 150:
-        raw = body[:3000].encode()
-        ratio = len(zlib.compress(raw, 1)) / len(raw)
-    # A long text that does not compress has no loop in it: the counts below run only on short
-    # texts (where zlib's overhead hides repetition) and on compressible ones.
-    if len(body) >= 400 and ratio >= 0.6:
-        return None
+    """A decoding loop: the same sentence again and again, or most of the words inside phrases
+    (word trigrams) that the text says three times (twice, when they cover nearly all of it)."""
     sentences = [s for s in map(str.strip, _SENTENCE.findall(body)) if len(s) >= 8]
     # (when no sentence comes twice there is nothing to count)
     if len(sentences) >= 3 and len(set(sentences)) < len(sentences):
@@ -186,30 +195,61 @@ def _repetition(body: str) -> NonAnswer | None:
             k += 1
         if k >= 3 and k * len(top) >= 0.4 * len(body):
             return NonAnswer("repetition", 0.9, f"the same sentence {k} times")
-    words = body.split()  # the runs of non-whitespace (re's \S+)
-    if len(words) >= 40:
-        distinct = len(set(zip(words, words[1:], words[2:], strict=False))) / (len(words) - 2)
-        if distinct < 0.35:
-            return NonAnswer("repetition", 0.85, f"{distinct:.0%} distinct word trigrams")
-    if len(body) < 150:
-        return None
-    if ratio < 0.12 and len(body) >= 300:
-        return NonAnswer("repetition", 0.8, f"compresses to {ratio:.0%}")
-    # Text that is mostly repeated material compresses well (under 0.4 on the real answers we
-    # measured), so the exact count runs only below 0.5.
-    if ratio < 0.5 and (cover := _repeated_share(body)) >= 0.85:
+    words = body.split()  # the runs of non-whitespace (re's \S+): eojeol in Korean
+    if len(words) >= _LOOP_MIN_WORDS:
+        grams = list(zip(words, words[1:], words[2:], strict=False))
+        distinct = len(set(grams))
+        # Trigrams said three times that cover half the words start at a sixth of the places at
+        # least, and two of every three such places repeat one before: a ninth of the trigrams
+        # are repeats (trigrams said twice that cover 85% need more). Below that, nothing to
+        # count: most answers stop here.
+        if 9 * (len(grams) - distinct) >= len(words):
+            if len(words) >= 40 and distinct / len(grams) < 0.35:
+                return NonAnswer(
+                    "repetition", 0.85, f"{distinct / len(grams):.0%} distinct word trigrams"
+                )
+            thrice, twice = _looped_share(words, grams)
+            if thrice >= 0.5:
+                return NonAnswer(
+                    "repetition", 0.8, f"{thrice:.0%} of the words in phrases said three times"
+                )
+            if twice >= 0.85:
+                return NonAnswer("repetition", 0.8, f"{twice:.0%} of the words said twice")
+    # text with little spacing (Chinese, Japanese, run-together Korean): count characters
+    if (
+        len(body) >= 150
+        and len(body) > 15 * len(words)
+        and (cover := _repeated_share(body)) >= 0.85
+    ):
         return NonAnswer("repetition", 0.8, f"{cover:.0%} of the text repeats itself")
     return None
+
+
+#: A loop needs this many words to be told from a short answer that repeats a phrase on purpose.
+_LOOP_MIN_WORDS = 15
+
+
+def _looped_share(words: list[str], grams: list[tuple[str, str, str]]) -> tuple[float, float]:
+    """The shares of ``words`` covered by word trigrams (``grams``) that occur three times or
+    more, and twice or more: a decoding loop says the same phrases over and over, prose and
+    templated lists (whose items differ in their words) do not."""
+    counts = Counter(grams)
+    out: list[float] = []
+    for k in (3, 2):
+        starts = [i for i, g in enumerate(grams) if counts[g] >= k]
+        covered = 3 + sum(map(min, repeat(3), map(sub, starts[1:], starts))) if starts else 0
+        out.append(covered / len(words))
+    return out[0], out[1]
 
 
 def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
     """The share of the text covered by character ``n``-grams that occur more than once in it:
     near 0 for prose, near 1 for a decoding loop, whatever the language or where the sentences
     break."""
-    t = re.sub(r"\s+", " ", body[:limit])
+    t = _SPACES.sub(" ", body[:limit])
     if len(t) < 150:
         return 0.0
-    grams = [t[i : i + n] for i in range(len(t) - n + 1)]
+    grams = _ngrams(t, n)
     twice = {g for g, c in Counter(grams).items() if c >= 2}
     if not twice:
         return 0.0
@@ -231,9 +271,21 @@ def _prompt_terms(prompt: str) -> tuple[str, frozenset[str]]:
     return script, frozenset(_content_terms(prompt, script))
 
 
+def _ngrams(t: str, n: int) -> list[str]:
+    """Every character ``n``-gram of ``t`` in order (slices taken by C-level iterators: about
+    twice as fast as a comprehension)."""
+    k = len(t) - n + 1
+    return list(map(t.__getitem__, map(slice, range(k), range(n, n + k)))) if k > 0 else []
+
+
 def _grams(text: str, n: int) -> set[str]:
-    t = re.sub(r"\s+", " ", text.lower())
-    return {t[i : i + n] for i in range(max(0, len(t) - n + 1))}
+    """The character ``n``-grams of ``text`` lower-cased, its whitespace runs made one space."""
+    return _gram_set(_SPACES.sub(" ", text.lower()), n)
+
+
+def _gram_set(t: str, n: int) -> set[str]:
+    k = len(t) - n + 1
+    return set(map(t.__getitem__, map(slice, range(k), range(n, n + k)))) if k > 0 else set()
 
 
 def _echo(body: str, prompt: str, a: set[str]) -> NonAnswer | None:
@@ -245,11 +297,61 @@ def _echo(body: str, prompt: str, a: set[str]) -> NonAnswer | None:
     inside = len(a & p) / len(a)
     covers = len(a & p) / len(p)
     if inside >= 0.7 and covers >= 0.5:
-        return NonAnswer("echo", 0.85, f"{inside:.0%} of the answer is the prompt")
+        # a restatement that adds the answer itself ("The maximum dose is 4,000 mg.") is not one
+        found, n = _prompt_words(_SPACES.sub(" ", body.lower()), prompt)
+        if found >= ECHO_WORD_SHARE * n:
+            return NonAnswer("echo", 0.85, f"{inside:.0%} of the answer is the prompt")
     # a short fragment stitched from the prompt's words ('"성공적인 주제로 끌고 가는 아이와의 채팅"')
     if len(body) <= 60 and inside >= 0.6 and not _SENTENCE_END.search(body):
         return NonAnswer("echo", 0.7, "a fragment of the prompt")
     return None
+
+
+#: Words of an answer, lower-cased: Hangul runs (eojeol without their punctuation), Latin words,
+#: numbers.
+_TOKENS = re.compile(r"[\uac00-\ud7a3]+|[a-z][a-z']+|\d+")
+#: Share of an answer's words that must come from the prompt for it to add nothing of its own.
+BORROWED_SHARE = 0.85
+#: The same share for an answer that holds most of the prompt (its 4-grams): below it, the answer
+#: restates the request and adds words of its own (a number, a name), which is an answer.
+ECHO_WORD_SHARE = 0.7
+
+
+@lru_cache(maxsize=512)
+def _prompt_low(prompt: str) -> str:
+    return _SPACES.sub(" ", prompt.lower())
+
+
+def _borrowed(low: str, prompt: str) -> NonAnswer | None:
+    """An answer no longer than the prompt made only of the prompt's words (``아빠는 모를 거니까
+    확인 요청은 하지 마.`` to a request that ends with those words; a hashtag line built from the
+    request's own terms): it restates part of the request and adds no word of its own, so it
+    cannot carry what was asked for. It needs four words or more, so ``ok`` and ``네,
+    신고하세요`` are answers; a number or a name of its own (``4000mg``, ``a mutual friend``)
+    makes it one."""
+    found, n = _prompt_words(low, prompt)
+    if n >= 4 and found >= BORROWED_SHARE * n:
+        return NonAnswer("echo", 0.7, f"{found} of its {n} words are the prompt's")
+    return None
+
+
+def _prompt_words(low: str, prompt: str) -> tuple[int, int]:
+    """How many of the answer's words (``low``: lower-cased) come from the prompt, and of how
+    many. A word comes from the prompt when its stem does: for a Korean eojeol its first two
+    syllables (particles and endings follow them), for an English word its first five letters
+    (English function words are not counted), a number whole."""
+    p = _prompt_low(prompt)
+    n = found = 0
+    for w in _TOKENS.findall(low):
+        if w[0] < "\uac00":  # Latin or a number
+            if w in _EN_STOP or (len(w) < 3 and not w.isdigit()):
+                continue
+            key = w[:5]
+        else:
+            key = w[:2]
+        n += 1
+        found += key in p
+    return found, n
 
 
 def echo_tail(tail: str, prompt: str) -> NonAnswer | None:
@@ -259,8 +361,13 @@ def echo_tail(tail: str, prompt: str) -> NonAnswer | None:
     t = tail.strip()
     if len(t) < 12 or len(t) > 1.5 * len(prompt) + 60:
         return None
-    a, p = _grams(t, 4), _prompt_grams(prompt, 4)
-    if a and p and len(a & p) / len(a) >= 0.45 and len(a & p) / len(p) >= 0.3:
+    p = _prompt_grams(prompt, 4)
+    # the prompt's 4-grams found in the tail (a substring test each) are the two sets' common
+    # part: the tail's own 4-grams are built only when they are 30% of the prompt's
+    if not p or sum(map(_SPACES.sub(" ", t.lower()).__contains__, p)) / len(p) < 0.3:
+        return None
+    a = _grams(t, 4)
+    if a and len(a & p) / len(a) >= 0.45 and len(a & p) / len(p) >= 0.3:
         return NonAnswer("echo", 0.7, "a decline contradicted by the request given back")
     return None
 
@@ -289,38 +396,44 @@ def _content_terms(text: str, script: str) -> set[str]:
 
 
 def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
-    """A long answer in the prompt's own script that shares almost none of its content."""
+    """A long answer in the prompt's own script that shares almost none of its content.
+
+    Off-topic when some prompt is in the answer's script and every such prompt shares under 6%
+    of its content terms with the answer. The shares do not depend on the scripts, so they are
+    counted first (stopping at 6%) and the answer's script is read only when a prompt is off
+    topic (most answers are on topic)."""
     if len(body) < 80:
         return None
-    # the prompts' terms are cached; the answer's script is read only when a prompt has enough
-    cands = [t for t in map(_prompt_terms, prompts) if len(t[1]) >= 6]
+    cands = [t for t in map(_prompt_terms, dict.fromkeys(prompts)) if len(t[1]) >= 6]
     if not cands:
         return None
-    script = _script(body)
-    if script == "mixed":
-        return None
-    shared: list[float] = []
     words: set[str] | None = None
+    shares: list[tuple[str, float]] = []  # (the prompt's script, share) of off-topic prompts
+    on_topic: set[str] = set()  # scripts of prompts the answer is on topic with
     for p_script, terms in cands:
-        if p_script != script:
-            continue
-        if script == "ko":
+        common = 0
+        if p_script == "ko":
             # a prompt term is two adjacent syllables: it is among the answer's syllable bigrams
-            # exactly when it occurs in the answer's text. Once 6% of the terms are found the
-            # answer is on topic whatever the rest, so counting stops there.
-            common = 0
+            # exactly when it occurs in the answer's text
             for g in terms:
                 if g in body:
                     common += 1
                     if common / len(terms) >= 0.06:
-                        return None
+                        break
         else:
             if words is None:
                 words = set(_LATIN_WORD.findall(body.lower()))
             common = len(terms & words)  # the prompt's terms are already content words
-            if common / len(terms) >= 0.06:
-                return None
-        shared.append(common / len(terms))
-    if shared and max(shared) < 0.06:
-        return NonAnswer("off-topic", 0.6, f"{max(shared):.0%} of the prompt's content terms")
+        if common / len(terms) >= 0.06:
+            on_topic.add(p_script)
+        else:
+            shares.append((p_script, common / len(terms)))
+    if not shares:
+        return None
+    script = _script(body)
+    if script == "mixed" or script in on_topic:
+        return None
+    same = [x for sc, x in shares if sc == script]
+    if same:
+        return NonAnswer("off-topic", 0.6, f"{max(same):.0%} of the prompt's content terms")
     return None
