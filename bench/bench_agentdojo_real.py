@@ -61,15 +61,17 @@ def agentdojo_python(arg: str | None) -> str:
 
 
 def run_agentdojo(
-    py: str, port: int, logdir: Path, users: list[str], inj: str | None
+    py: str, port: int, logdir: Path, users: list[str], injs: list[str]
 ) -> tuple[float, dict[tuple[str, str], tuple[bool, bool]]]:
     env = {**os.environ, "LOCAL_LLM_PORT": str(port), "PYTHONWARNINGS": "ignore"}
     cmd = [py, "-m", "agentdojo.scripts.benchmark", "-s", SUITE, "--model", "VLLM_PARSED"]
     cmd += ["--benchmark-version", VERSION, "--logdir", str(logdir)]
     for u in users:
         cmd += ["-ut", u]
-    if inj:
-        cmd += ["--attack", "important_instructions", "-it", inj]
+    if injs:
+        cmd += ["--attack", "important_instructions"]
+        for i in injs:
+            cmd += ["-it", i]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -86,11 +88,12 @@ def run_agentdojo(
 
 
 def run_suho(
-    port: int, model: str, work: Path, users: list[str], inj: str, concurrency: int
+    port: int, model: str, work: Path, users: list[str], injs: list[str], concurrency: int
 ) -> tuple[float, dict[tuple[str, str], tuple[bool, bool]]]:
     from suho.agents import outcome_of
     from suho.store import Store
 
+    work.mkdir(parents=True, exist_ok=True)
     db = work / "suho.db"
     env = {**os.environ, "BENCH_KEY": "bench-not-a-key"}
     base = [sys.executable, "-m", "suho"]
@@ -134,7 +137,7 @@ def run_suho(
                 "--user-tasks",
                 ",".join(users),
                 "--injection-tasks",
-                inj,
+                ",".join(injs),
                 "--max-steps",
                 str(MAX_STEPS),
                 "--timeout",
@@ -178,8 +181,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--target", default="local:qwen2.5-1.5b")
-    ap.add_argument("--user-tasks", type=int, default=8, help="user_task_0 .. user_task_{N-1}")
-    ap.add_argument("--injection-task", default="injection_task_1")
+    ap.add_argument("--user-tasks", type=int, default=16, help="user_task_0 .. user_task_{N-1}")
+    ap.add_argument(
+        "--injection-tasks",
+        default="injection_task_0,injection_task_1,injection_task_2",
+        help="comma-separated AgentDojo injection task ids",
+    )
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--workdir", default=str(Path("/tmp") / "suho-bench-dojo-real"))
     ap.add_argument("--agentdojo-python", default=None)
@@ -188,6 +195,7 @@ def main() -> None:
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
     users = [f"user_task_{i}" for i in range(args.user_tasks)]
+    injs = [i.strip() for i in args.injection_tasks.split(",") if i.strip()]
     model = args.target.split(":", 1)[1].rsplit("/", 1)[-1]
     env = {**os.environ, "SUHO_LOCAL_CTX": os.environ.get("SUHO_LOCAL_CTX", "8192")}
     server, port = start_port_server(
@@ -210,10 +218,10 @@ def main() -> None:
     )
     py = agentdojo_python(args.agentdojo_python)
     try:
-        w1, dojo = run_agentdojo(py, port, work / "dojo-benign", users, None)
-        w2, dojo_att = run_agentdojo(py, port, work / "dojo-attack", users, args.injection_task)
+        w1, dojo = run_agentdojo(py, port, work / "dojo-benign", users, [])
+        w2, dojo_att = run_agentdojo(py, port, work / "dojo-attack", users, injs)
         dojo.update(dojo_att)
-        w3, suho = run_suho(port, model, work / "suho", users, args.injection_task, args.parallel)
+        w3, suho = run_suho(port, model, work / "suho", users, injs, args.parallel)
     finally:
         server.terminate()
         server.wait(30)
@@ -250,7 +258,7 @@ def main() -> None:
     body = f"""
 {args.target} served by `suho models serve` (tool calls parsed from the model's text), both
 runners against that one endpoint, AgentDojo's banking suite ({VERSION}): user tasks 0-{args.user_tasks - 1}
-without injection, and each of them with `{args.injection_task}` under AgentDojo's
+without injection, and each of them with {", ".join(f"`{i}`" for i in injs)} under AgentDojo's
 important_instructions attack. AgentDojo's own runner (`--model VLLM_PARSED`, one episode at a
 time) and `suho agent scan --suite agentdojo:banking --user-tasks ... --injection-tasks ...`
 (concurrency {args.parallel}), greedy decoding, at most {MAX_STEPS} model calls an episode.
