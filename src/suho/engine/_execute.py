@@ -437,6 +437,10 @@ class Executor:
                 continue
             self._watch_errors(res)
             await results.put(res)
+            # The finished conversation is the writer's now: holding it (all its events) while
+            # this worker runs its next attempt kept one finished conversation per worker in
+            # memory, as many as were in flight.
+            del res
 
     def _watch_errors(self, r: AttemptResult) -> None:
         """Stop a run whose target keeps failing, rather than record thousands of errors."""
@@ -452,32 +456,44 @@ class Executor:
             self.stop.set()
 
     async def _write(self, results: asyncio.Queue[AttemptResult | None]) -> None:
-        c = self.counters
         store = await asyncio.shield(self.ready)  # nothing is recorded before the plan is stored
-        while (first := await results.get()) is not None:
-            batch = [first]
-            closing = False
-            while len(batch) < 256:
-                try:
-                    nxt = results.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if nxt is None:
-                    closing = True
-                    break
-                batch.append(nxt)
-            written = await asyncio.to_thread(store.record_results, self.run_id, batch)
-            for r in written:
-                if r.status == "done":
-                    c.add_done(r.expected, r.success)
-                else:
-                    c.errors += 1
-                    kind = r.error_kind or "unknown"
-                    self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
-            if self.progress is not None:
-                self.progress.update(c)
-            if closing:
-                return
+        closing = False
+        while not closing:
+            # A batch lives only inside ``_write_batch``: this loop holds no finished
+            # conversation (up to 256 of them) while it waits for the next.
+            closing = await self._write_batch(store, results)
+
+    async def _write_batch(
+        self, store: Store, results: asyncio.Queue[AttemptResult | None]
+    ) -> bool:
+        """Record the finished attempts waiting (at least one, at most 256) in one transaction;
+        True once the queue is closed."""
+        first = await results.get()
+        if first is None:
+            return True
+        batch = [first]
+        closing = False
+        while len(batch) < 256:
+            try:
+                nxt = results.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if nxt is None:
+                closing = True
+                break
+            batch.append(nxt)
+        c = self.counters
+        written = await asyncio.to_thread(store.record_results, self.run_id, batch)
+        for r in written:
+            if r.status == "done":
+                c.add_done(r.expected, r.success)
+            else:
+                c.errors += 1
+                kind = r.error_kind or "unknown"
+                self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        if self.progress is not None:
+            self.progress.update(c)
+        return closing
 
     async def _heartbeat(self) -> None:
         if self.lease_owner is None:
