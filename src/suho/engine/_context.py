@@ -23,6 +23,7 @@ import hashlib
 import json
 import random
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -189,12 +190,17 @@ def _calls_data(calls: Sequence[ToolCall], secrets: Sequence[str]) -> list[dict[
 
 
 class EngineRole:
-    """A ``ModelRole`` of one episode (see ``suho.episode.ModelRole``)."""
+    """A ``ModelRole`` of one episode (see ``suho.episode.ModelRole``).
+
+    It refers to its context weakly: the context holds its roles, and a strong reference back
+    would make every finished episode (its events and messages) a reference cycle, freed only
+    when the cyclic garbage collector next ran a full collection. With 1,000 conversations at
+    once that kept hundreds of finished ones in memory (``tests/test_engine_memory.py``)."""
 
     __slots__ = ("_ctx", "_digest", "_model", "_seen", "calls", "role", "spec")
 
     def __init__(self, ctx: EngineContext, model: RoleModel) -> None:
-        self._ctx = ctx
+        self._ctx = weakref.ref(ctx)
         self._model = model
         self.role = model.role
         self.spec = model.spec
@@ -205,7 +211,9 @@ class EngineRole:
     async def generate(
         self, messages: Sequence[Message], params: GenParams | None = None
     ) -> ChatResult:
-        ctx = self._ctx
+        ctx = self._ctx()
+        if ctx is None:
+            raise RuntimeError(f"the {self.role} role was used after its episode's context ended")
         ep = ctx.episode
         params = params if params is not None else ctx.params
         is_target = self.role == "target"
@@ -378,7 +386,7 @@ def _verdict_from(d: Mapping[str, Any]) -> Verdict:
     )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class EngineContext:
     """An ``EpisodeContext`` (see ``suho.episode.EpisodeContext``) for one attempt."""
 

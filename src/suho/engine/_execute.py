@@ -149,6 +149,75 @@ async def teardown_safely(env: Environment, episode: Episode | None = None) -> N
         raise asyncio.CancelledError
 
 
+class CheckpointWriter:
+    """Group commit for the checkpoints of the conversations in flight.
+
+    Every live model call first stores what its episode recorded before it (``_context``). One
+    transaction per checkpoint made the store's writes most of the engine's own cost per turn
+    with many conversations at once; here the checkpoints that arrive while a write is under
+    way wait and go together in the next one. Each caller still returns only once its events
+    are committed, so what a resume relies on is unchanged. When a shared transaction fails,
+    each checkpoint of it is tried alone, so one attempt's failure is only its own.
+    """
+
+    def __init__(self, ready: asyncio.Future[Store], run_id: str) -> None:
+        self.ready = ready
+        self.run_id = run_id
+        self._waiting: list[tuple[str, list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def append(self, attempt_id: str, events: list[dict[str, Any]]) -> None:
+        """Store ``events`` of pending attempt ``attempt_id``; returns once they are committed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((attempt_id, events, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="suho-checkpoints")
+        await done
+
+    async def _flush(self) -> None:
+        batch: list[tuple[str, list[dict[str, Any]], asyncio.Future[None]]] = []
+        try:
+            store = await asyncio.shield(self.ready)
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await asyncio.to_thread(
+                        store.append_checkpoints, self.run_id, [(a, evs) for a, evs, _ in batch]
+                    )
+                except Exception:
+                    for a, evs, done in batch:
+                        try:
+                            await asyncio.to_thread(store.append_events, self.run_id, a, evs)
+                        except Exception as e:
+                            _settle(done, e)
+                        else:
+                            _settle(done, None)
+                else:
+                    for _a, _evs, done in batch:
+                        _settle(done, None)
+                batch = []
+        except BaseException as e:  # the store never opened, or this task was cancelled
+            for _a, _evs, done in [*batch, *self._waiting]:
+                _settle(done, e)
+            self._waiting = []
+            if not isinstance(e, Exception):
+                raise
+        finally:
+            self._flusher = None
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    """Tell one waiting caller how its checkpoint went."""
+    if done.done():  # its caller was cancelled meanwhile
+        return
+    if error is None:
+        done.set_result(None)
+    elif isinstance(error, Exception):
+        done.set_exception(error)
+    else:
+        done.cancel()
+
+
 class Executor:
     """Runs the pending attempts of one run against one target."""
 
@@ -209,6 +278,7 @@ class Executor:
         self.params = GenParams(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
         self.secrets = target.secrets()
         self._episode_aware = isinstance(target, EpisodeAware)
+        self.checkpoints = CheckpointWriter(self.ready, run_id)
         self.abort_reason: str | None = None
         self.error_kinds: dict[str, int] = {}
         self._consecutive_errors = 0
@@ -224,10 +294,7 @@ class Executor:
         return Attempt.from_row(row, self.cfg.attack_options.get(row["attack"], {}))
 
     async def _persist(self, attempt_id: str, events: list[Event]) -> None:
-        store = await asyncio.shield(self.ready)
-        await asyncio.to_thread(
-            store.append_events, self.run_id, attempt_id, [e.to_dict() for e in events]
-        )
+        await self.checkpoints.append(attempt_id, [e.to_dict() for e in events])
 
     async def _load_replay(self, attempt_id: str) -> Replay | None:
         if attempt_id not in self.checkpointed:
@@ -397,7 +464,7 @@ class Executor:
         for row in self.head:  # a new plan's first rows, sent while it is being stored
             if self.stop.is_set():
                 break
-            if work.full():  # every worker has a row: the first requests are going out
+            if work.full():  # the workers have rows and more wait: the first requests are out
                 self._sending()
             await work.put(self.attempt_of(row))
             after = row["seq"]
@@ -437,6 +504,10 @@ class Executor:
                 continue
             self._watch_errors(res)
             await results.put(res)
+            # The finished conversation is the writer's now: holding it (all its events) while
+            # this worker runs its next attempt kept one finished conversation per worker in
+            # memory, as many as were in flight.
+            del res
 
     def _watch_errors(self, r: AttemptResult) -> None:
         """Stop a run whose target keeps failing, rather than record thousands of errors."""
@@ -452,32 +523,44 @@ class Executor:
             self.stop.set()
 
     async def _write(self, results: asyncio.Queue[AttemptResult | None]) -> None:
-        c = self.counters
         store = await asyncio.shield(self.ready)  # nothing is recorded before the plan is stored
-        while (first := await results.get()) is not None:
-            batch = [first]
-            closing = False
-            while len(batch) < 256:
-                try:
-                    nxt = results.get_nowait()
-                except asyncio.QueueEmpty:
-                    break
-                if nxt is None:
-                    closing = True
-                    break
-                batch.append(nxt)
-            written = await asyncio.to_thread(store.record_results, self.run_id, batch)
-            for r in written:
-                if r.status == "done":
-                    c.add_done(r.expected, r.success)
-                else:
-                    c.errors += 1
-                    kind = r.error_kind or "unknown"
-                    self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
-            if self.progress is not None:
-                self.progress.update(c)
-            if closing:
-                return
+        closing = False
+        while not closing:
+            # A batch lives only inside ``_write_batch``: this loop holds no finished
+            # conversation (up to 256 of them) while it waits for the next.
+            closing = await self._write_batch(store, results)
+
+    async def _write_batch(
+        self, store: Store, results: asyncio.Queue[AttemptResult | None]
+    ) -> bool:
+        """Record the finished attempts waiting (at least one, at most 256) in one transaction;
+        True once the queue is closed."""
+        first = await results.get()
+        if first is None:
+            return True
+        batch = [first]
+        closing = False
+        while len(batch) < 256:
+            try:
+                nxt = results.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if nxt is None:
+                closing = True
+                break
+            batch.append(nxt)
+        c = self.counters
+        written = await asyncio.to_thread(store.record_results, self.run_id, batch)
+        for r in written:
+            if r.status == "done":
+                c.add_done(r.expected, r.success)
+            else:
+                c.errors += 1
+                kind = r.error_kind or "unknown"
+                self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+        if self.progress is not None:
+            self.progress.update(c)
+        return closing
 
     async def _heartbeat(self) -> None:
         if self.lease_owner is None:
@@ -489,7 +572,10 @@ class Executor:
 
     async def run(self) -> ExecutionResult:
         n = self.cfg.concurrency
-        work: asyncio.Queue[Attempt | None] = asyncio.Queue(maxsize=2 * n)
+        # Attempts wait here for a free worker. The queue only has to keep the workers fed
+        # while the producer reads the next page, so it is not sized by the concurrency: at
+        # 2 x 1,000 it held 2,000 planned attempts (about 2 KiB each) for all of a long run.
+        work: asyncio.Queue[Attempt | None] = asyncio.Queue(maxsize=min(2 * n, 256))
         # Finished attempts wait here for the store's writer, which takes them 256 at a time:
         # more than that only holds whole conversations in memory while the writer is behind.
         results: asyncio.Queue[AttemptResult | None] = asyncio.Queue(maxsize=min(4 * n, 256))

@@ -320,12 +320,26 @@ class Store:
     ) -> None:
         """Append a pending attempt's checkpointed events (keyed by their ``seq``: an event can
         never be stored twice)."""
-        if not events:
-            return
+        self.append_checkpoints(run_id, [(attempt_id, events)])
+
+    def append_checkpoints(
+        self, run_id: str, checkpoints: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """``append_events`` for several pending attempts in one transaction: all are stored or
+        none. The engine gathers the checkpoints of the conversations in flight this way (one
+        commit for many, instead of one each)."""
         rows = [
-            {"attempt_id": attempt_id, "seq": e["seq"], "run_id": run_id, "event": dict(e)}
+            {
+                "attempt_id": attempt_id,
+                "seq": e["seq"],
+                "run_id": run_id,
+                "event": e if isinstance(e, dict) else dict(e),
+            }
+            for attempt_id, events in checkpoints
             for e in events
         ]
+        if not rows:
+            return
         with self.engine.begin() as c:
             c.execute(attempt_events.insert(), rows)
 
