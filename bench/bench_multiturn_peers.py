@@ -381,7 +381,21 @@ def peers_section(rows: dict[str, tuple[Row, Row]], a: argparse.Namespace) -> st
     return "\n".join(lines)
 
 
-def memory_section(rows: list[tuple[int, int, Proc, dict[str, int]]]) -> str:
+def run_client_alone(srv: Server, tmp: Path, q: dict[str, int], concurrency: int) -> Proc:
+    """The same number of requests per role as a suho run made, through the HTTP client alone
+    (bench/_http_alone.py), measured the same way."""
+    cmd = [sys.executable, str(ROOT / "bench" / "_http_alone.py"), srv.base_url]
+    cmd += [str(q[r]) for r in ROLES] + [str(concurrency)]
+    p = run_measured(cmd, dict(os.environ), tmp, 900)
+    srv.stats()  # not part of the next suho run's counts
+    if p.rc != 0:
+        raise RuntimeError(f"client alone exited {p.rc}: {p.err[-2000:]}")
+    return p
+
+
+def memory_section(
+    rows: list[tuple[int, int, Proc, dict[str, int]]], alone: dict[int, Proc] | None = None
+) -> str:
     lines = [
         "`suho scan --attacks crescendo` through HTTP against the same scripted server (all three "
         "roles), SQLite store, the whole process measured (`wait4`). The machine was loaded.",
@@ -418,6 +432,26 @@ def memory_section(rows: list[tuple[int, int, Proc, dict[str, int]]]) -> str:
                     "with those in flight."
                 ),
             ]
+    if alone:
+        lines += [
+            "",
+            "suho's own share: the same requests per role (target, attacker and judge), sent "
+            "right after each run to the same server through the HTTP client suho uses "
+            "(`aiohttp`, one session, the same number in flight; `bench/_http_alone.py`), the "
+            "whole process measured the same way. What is left of suho's CPU is its own work "
+            "(planning, the attacks, checkpoints, verdicts, the store, reports, start-up):",
+            "",
+            "| conversations | in flight | suho, CPU per turn | HTTP client alone, per turn | "
+            "suho less the client, per turn |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        for n, c, p, q in rows:
+            if n in alone:
+                turns = max(1, q["target"])
+                own, client = p.cpu / turns * 1000, alone[n].cpu / turns * 1000
+                lines.append(
+                    f"| {n} | {c} | {own:.2f} ms | {client:.2f} ms | {own - client:.2f} ms |"
+                )
     lines += [
         "",
         "CPU per turn here is the whole process over its target requests (start-up, planning, "
@@ -495,13 +529,16 @@ def main() -> None:
             )
         if not a.no_memory:
             mem: list[tuple[int, int, Proc, dict[str, int]]] = []
+            alone: dict[int, Proc] = {}
             for spec in a.sizes.split(","):
                 n, c = (int(x) for x in spec.split(":"))
                 srv.stats()
                 row = run_suho(srv, tmp, intents(n), a, c, sample=True)
                 mem.append((n, c, row.proc, row.queries))
                 print(n, c, row.proc, row.queries, file=sys.stderr)
-            body = memory_section(mem)
+                if n >= 1000:
+                    alone[n] = run_client_alone(srv, tmp, row.queries, c)
+            body = memory_section(mem, alone)
             print(body)
             update_section(
                 "attacks-http",
