@@ -46,6 +46,24 @@ _JAMO = re.compile(r"[\u3131-\u318e\u1100-\u11ff]")
 _LATIN_WORD = re.compile(r"[a-z][a-z']+")
 _SPACES = re.compile(r"\s+")
 _SENTENCE = re.compile(r"[^.!?。\n]+")
+# The answer says it cannot make out the request and asks again ("이 문장은 이해하기 어렵습니다",
+# "무슨 뜻인지 모르겠어요", "I don't understand, could you clarify?"): no answer, and no refusal
+# either (lower-cased text).
+CONFUSED = re.compile(
+    r"이해하기\s*(?:가\s*)?(?:좀\s*)?어렵(?!지만)|이해할\s*수\s*(?:가\s*)?없|이해하지\s*못|이해가\s*(?:잘\s*)?(?:안|되지\s*않)"
+    r"|무슨\s*(?:뜻|말|의미)인지\s*(?:잘\s*)?(?:모르|알\s*수\s*없|이해)"
+    r"|의미를\s*(?:정확히\s*)?(?:알|파악할|이해할)\s*수\s*없"
+    r"|(?:질문|문장|요청|내용)(?:이|의\s*(?:의미|내용|주제)가)\s*(?:명확하지|불분명|모호|분명하지)"
+    r"|i\s+(?:don'?t|do\s+not|can'?t|cannot)\s+(?:quite\s+|fully\s+)?(?:understand|make\s+sense\s+of)"
+    r"|not\s+sure\s+what\s+you(?:'re|\s+are)?\s+(?:mean|asking)|(?:is|it'?s)\s+unclear\s+what"
+    r"|could\s+you\s+(?:please\s+)?(?:clarify|rephrase)|doesn'?t\s+make\s+(?:any\s+)?sense"
+)
+_LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*•·])[ \t]+")
+#: Past this length a reply that mentions not understanding something has room for an answer;
+#: the confusion must be said in its first or second sentence, as such replies do.
+_SENTENCE_STOP = re.compile(r"[.!?。](?=\s|$)")
+_CONFUSED_MAX = 320
+
 # A finished sentence: a real (if short) answer usually ends one.
 _SENTENCE_END = re.compile(r"(?:다|요|죠|까|니다|[.!?])\s*$")
 _EN_STOP = frozenset(
@@ -130,7 +148,7 @@ _EN_STOP = frozenset(
 class NonAnswer:
     """Why an answer is not an answer, and how sure the rules are (0..1)."""
 
-    reason: str  # empty / garbage / repetition / echo / off-topic
+    reason: str  # empty / garbage / confused / repetition / echo / off-topic
     score: float
     detail: str = ""
 
@@ -155,6 +173,13 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
         jamo = len(_JAMO.findall(body))
         if jamo >= 12 and jamo > syl and not _JAMO.search(prompt + original_prompt):
             return NonAnswer("garbage", 0.8, "stray jamo")
+    if (
+        n <= _CONFUSED_MAX
+        and not _LIST_ITEM.search(body)
+        and (m := CONFUSED.search(body.lower())) is not None
+        and len(_SENTENCE_STOP.findall(body, 0, m.start())) <= 1
+    ):
+        return NonAnswer("confused", 0.8, m.group(0))
     mine: set[str] | None = None
     low: str | None = None
     for p in dict.fromkeys(x for x in (prompt, original_prompt) if x):
