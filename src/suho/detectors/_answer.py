@@ -173,12 +173,7 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
         jamo = len(_JAMO.findall(body))
         if jamo >= 12 and jamo > syl and not _JAMO.search(prompt + original_prompt):
             return NonAnswer("garbage", 0.8, "stray jamo")
-    if (
-        n <= _CONFUSED_MAX
-        and not _LIST_ITEM.search(body)
-        and (m := CONFUSED.search(body.lower())) is not None
-        and len(_SENTENCE_STOP.findall(body, 0, m.start())) <= 1
-    ):
+    if n <= _CONFUSED_MAX and (m := _confused(body)) is not None:
         return NonAnswer("confused", 0.8, m.group(0))
     mine: set[str] | None = None
     low: str | None = None
@@ -203,6 +198,30 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
     if prompt or original_prompt:
         return _off_topic(body, [p for p in (prompt, original_prompt) if p])
     return None
+
+
+_CONFUSED_KO = ("이해", "무슨", "의미", "명확", "모호", "분명")
+# (as written: "Unclear", "Clarify" and "Rephrase" open a sentence)
+_CONFUSED_EN = (
+    "understand",
+    "sure what",
+    "nclear",
+    "larify",
+    "ephrase",
+    "make sense",
+    "UNDERSTAND",
+)
+
+
+def _confused(body: str) -> re.Match[str] | None:
+    """The "I cannot make out the request" statement opening ``body``, if any (see
+    ``CONFUSED``). Every branch holds one of a few words: most answers stop at that test."""
+    if not any(k in body for k in _CONFUSED_KO) and not any(k in body for k in _CONFUSED_EN):
+        return None
+    m = CONFUSED.search(body.lower())
+    if m is None or _LIST_ITEM.search(body) or len(_SENTENCE_STOP.findall(body, 0, m.start())) > 1:
+        return None
+    return m
 
 
 def _repetition(body: str) -> NonAnswer | None:
