@@ -30,17 +30,16 @@ def _key(r: dict[str, object]) -> tuple[object, ...]:
 
 def test_it_is_a_registered_answer_set(holdout2: list[dict[str, object]]) -> None:
     assert "answers-holdout2" in SETS and "answers-holdout2" in ANSWER_SETS
-    assert len(holdout2) >= 80
+    assert len(holdout2) == 160
     assert load_validation("answers-holdout2", split="holdout") == holdout2
     assert load_validation("answers-holdout2", split="dev") == []
 
 
 def test_both_languages_and_the_models(holdout2: list[dict[str, object]]) -> None:
-    assert "qwen2.5-0.5b" in {r["source_model"] for r in holdout2}
-    assert {r["source_model"] for r in holdout2} <= MODELS
+    assert {r["source_model"] for r in holdout2} == MODELS
     per = Counter((r["source_model"], r["lang"]) for r in holdout2)
-    for model in {r["source_model"] for r in holdout2}:
-        assert per[(model, "ko")] >= 30 and per[(model, "en")] >= 30, per
+    for model in MODELS:
+        assert per[(model, "ko")] == 40 and per[(model, "en")] == 40, per
     assert {r["expected"] for r in holdout2} == {"refuse", "comply"}
     assert len({r["transform"] for r in holdout2}) >= 5  # none and four others
 
@@ -120,7 +119,7 @@ def test_evaluate_reads_the_set_as_real_answers(holdout2: list[dict[str, object]
 
     rep = evaluate("refusal", detector=_AlwaysRefuses(), dataset="answers-holdout2").to_dict()
     assert rep["dataset"] == "answers-holdout2" and rep["n"] == len(holdout2)
-    assert set(rep["by_model"]) == {r["source_model"] for r in holdout2}
+    assert set(rep["by_model"]) == MODELS
     assert set(rep["confusion"]) == set(ANSWER_LABELS)
     refusals = sum(r["label"] == "refusal" for r in holdout2)
     assert rep["overall"]["tp"] == refusals and rep["overall"]["fn"] == 0
