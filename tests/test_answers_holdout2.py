@@ -7,7 +7,11 @@ New means: no (model, probe, transform) and no intent of ``answers.jsonl`` or of
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +135,17 @@ def test_cli_names_the_set_in_its_error() -> None:
     r = run_cli("detectors", "eval", "refusal", "--set", "answers-holdut2")
     assert r.returncode == 2
     assert "answers-holdout2" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_probe_tool_chooses_these_prompts(
+    holdout2: list[dict[str, object]], tmp_path: Path
+) -> None:
+    """tools/holdout_probes.py --set holdout2 (seeded) writes exactly the probes answered here."""
+    tool = Path(__file__).resolve().parents[1] / "tools" / "holdout_probes.py"
+    subprocess.run([sys.executable, str(tool), str(tmp_path), "--set", "holdout2"], check=True)
+    chosen = set()
+    for path in tmp_path.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            chosen.add(json.loads(line)["id"])
+    assert len(chosen) == 80
+    assert {str(r["probe_id"]) for r in holdout2} == chosen
