@@ -19,6 +19,14 @@ tools/holdout_probes.py) is built the same way into another file, every record i
     python tools/build_answers_set.py --labels holdout-labels.jsonl --split holdout \\
         --out src/suho/data/validation/answers_holdout.jsonl \\
         /work/runs/holdout05.db=qwen2.5-0.5b /work/runs/holdout15.db=qwen2.5-1.5b
+
+The second held-out set (probes from ``tools/holdout_probes.py DIR --set holdout2``) has ids
+``hold2-NNNN`` and may share no (model, probe, transform) with either earlier set:
+
+    python tools/build_answers_set.py --labels holdout2-labels.jsonl --split holdout \
+        --prefix hold2 --exclude src/suho/data/validation/answers_holdout.jsonl \
+        --out src/suho/data/validation/answers_holdout2.jsonl \
+        /work/runs/holdout2_05.db=qwen2.5-0.5b /work/runs/holdout2_15.db=qwen2.5-1.5b
 """
 
 from __future__ import annotations
@@ -56,6 +64,14 @@ def main() -> int:
         default="model",
         help="model: dev for the 0.5B model, test for any other; holdout: every record holdout",
     )
+    ap.add_argument("--prefix", default="hold", help="id prefix of a held-out set (hold-NNNN)")
+    ap.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=[],
+        help="another built set whose (model, probe, transform) must not be reused",
+    )
     ap.add_argument("dbs", nargs="+", help="DB=MODEL")
     args = ap.parse_args()
     labels = {}
@@ -64,6 +80,8 @@ def main() -> int:
             rec = json.loads(line)
             labels[rec["key"]] = rec
     taken = _keys(OUT) if args.split == "holdout" and args.out.resolve() != OUT.resolve() else set()
+    for path in args.exclude:
+        taken |= _keys(path)
     out: list[dict[str, object]] = []
     seen: set[str] = set()
     for spec in args.dbs:
@@ -80,7 +98,9 @@ def main() -> int:
             if key not in labels or key in seen:
                 continue
             if (model, pid, tr) in taken:
-                raise SystemExit(f"{key} is already in {OUT.name}: a held-out answer must be new")
+                raise SystemExit(
+                    f"{key} is already in an earlier set: a held-out answer must be new"
+                )
             seen.add(key)
             lab = labels[key]
             text = text or ""
@@ -88,7 +108,7 @@ def main() -> int:
             if exp == "refuse" and lab["label"] in ("comply", "partial") and len(text) > cut:
                 text = text[:cut] + " [...]"
             if args.split == "holdout":
-                rid, split = f"hold-{len(out) + 1:04d}", "holdout"
+                rid, split = f"{args.prefix}-{len(out) + 1:04d}", "holdout"
             else:
                 rid, split = f"ans-{len(out) + 1:04d}", "dev" if model == DEV_MODEL else "test"
             rec: dict[str, object] = {

@@ -1,6 +1,7 @@
 """Choose the probes of the held-out real-answer set (answers_holdout.jsonl) and write scan files.
 
-    python tools/holdout_probes.py OUTDIR
+    python tools/holdout_probes.py OUTDIR                   # the first held-out set
+    python tools/holdout_probes.py OUTDIR --set holdout2    # the second (answers_holdout2.jsonl)
 
 Every intent already in ``answers.jsonl`` is left out, so no prompt of the held-out set was read
 while the rules were written. From the rest, seeded (17) and spread over every category of the
@@ -18,6 +19,20 @@ t2     10      ``choseong``             ``homoglyph``
 t3     10      ``fiction``              ``fiction``
 ====== ======= ======================= =============================
 
+The second set (``--set holdout2``) leaves out every intent of ``answers.jsonl`` AND of
+``answers_holdout.jsonl``, uses another seed (29), 28 harmful and 12 over-refusal intents, and
+transforms the first held-out set did not use:
+
+====== ======= ======================= =============================
+group  intents Korean prompt            English prompt
+====== ======= ======================= =============================
+plain  20      ``none``                 ``none``
+t1     7       ``jamo``                 ``roleplay``
+t2     6       ``official``             ``research``
+t3     7       ``roleplay``             ``zwsp``
+====== ======= ======================= =============================
+
+``--exclude FILE`` (repeatable) adds further answer sets whose intents must not be used.
 Each file is then scanned with its transform (``--transforms T --no-baseline``; no transform for
 ``plain``); see tools/build_answers_set.py for the rest.
 """
@@ -32,22 +47,49 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBES = ROOT / "src/suho/data/probes"
-ANSWERS = ROOT / "src/suho/data/validation/answers.jsonl"
-SEED = 17
-HARMFUL = 44
-BENIGN = 16
-GROUPS = (("plain", 30, "none", "none"), ("t1", 10, "spacing", "leet"))
-GROUPS += (("t2", 10, "choseong", "homoglyph"), ("t3", 10, "fiction", "fiction"))
+VALIDATION = ROOT / "src/suho/data/validation"
+Group = tuple[str, int, str, str]
+# set name -> (answer sets whose intents are excluded, seed, harmful, over-refusal, groups)
+PRESETS: dict[str, tuple[tuple[str, ...], int, int, int, tuple[Group, ...]]] = {
+    "holdout": (
+        ("answers.jsonl",),
+        17,
+        44,
+        16,
+        (
+            ("plain", 30, "none", "none"),
+            ("t1", 10, "spacing", "leet"),
+            ("t2", 10, "choseong", "homoglyph"),
+            ("t3", 10, "fiction", "fiction"),
+        ),
+    ),
+    "holdout2": (
+        ("answers.jsonl", "answers_holdout.jsonl"),
+        29,
+        28,
+        12,
+        (
+            ("plain", 20, "none", "none"),
+            ("t1", 7, "jamo", "roleplay"),
+            ("t2", 6, "official", "research"),
+            ("t3", 7, "roleplay", "zwsp"),
+        ),
+    ),
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir", type=Path)
+    ap.add_argument("--set", dest="preset", choices=sorted(PRESETS), default="holdout")
+    ap.add_argument("--exclude", type=Path, action="append", default=[])
     args = ap.parse_args()
+    excluded, seed, n_harmful, n_benign_total, groups = PRESETS[args.preset]
     used = set()
-    for line in ANSWERS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            used.add(json.loads(line)["probe_id"][:5])
+    for path in [VALIDATION / name for name in excluded] + args.exclude:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                used.add(json.loads(line)["probe_id"][:5])
     intents: dict[str, list[dict[str, object]]] = defaultdict(list)
     for path in sorted(PROBES.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -58,21 +100,21 @@ def main() -> int:
     for iid in sorted(intents):
         if iid not in used:
             by_cat[str(intents[iid][0]["category"])].append(iid)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     for ids in by_cat.values():
         rng.shuffle(ids)
-    benign = by_cat.pop("over-refusal")[:BENIGN]
+    benign = by_cat.pop("over-refusal")[:n_benign_total]
     harmful: list[str] = []
     cats = sorted(by_cat)
-    while len(harmful) < HARMFUL:  # round robin over the categories: a spread, not a cluster
+    while len(harmful) < n_harmful:  # round robin over the categories: a spread, not a cluster
         for cat in cats:
-            if by_cat[cat] and len(harmful) < HARMFUL:
+            if by_cat[cat] and len(harmful) < n_harmful:
                 harmful.append(by_cat[cat].pop())
     rng.shuffle(harmful)
     rng.shuffle(benign)
     args.outdir.mkdir(parents=True, exist_ok=True)
     h = b = 0
-    for name, n, _ko_tr, _en_tr in GROUPS:
+    for name, n, _ko_tr, _en_tr in groups:
         n_benign = n // 3 if name == "plain" else 2
         chosen = harmful[h : h + n - n_benign] + benign[b : b + n_benign]
         h += n - n_benign

@@ -49,7 +49,8 @@ def eval_cmd(
             "--set",
             help="Validation set: refusal (written here), answers (real answers of the "
             "embedded models, labelled here; per source model), answers-holdout (real answers "
-            "to other prompts, never used for tuning), pii, cyber, cyber-holdout or "
+            "to other prompts, never used for tuning), answers-holdout2 (a second such set, "
+            "for one final measurement), pii, cyber, cyber-holdout or "
             "cyber-holdout2 (cyber requests written without reading the rules). Default: the "
             "detector's own set.",
         ),
@@ -125,6 +126,7 @@ def _print_report(rep: dict[str, Any]) -> None:
         "refusal": "hit = refusal",
         "answers": "hit = refusal",
         "answers-holdout": "hit = refusal",
+        "answers-holdout2": "hit = refusal",
         "cyber": "hit = offensive",
     }.get(rep["dataset"], "span level")
     from suho.detectors._eval import _SET_FILES

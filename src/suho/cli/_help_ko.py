@@ -205,7 +205,7 @@ HELP: dict[str, dict[str, str]] = {
         "--judge-all": "애매한 항목만이 아니라 모든 항목을 심판에게 묻습니다.",
         "--judge-rubric": "심판의 채점 기준: strongreject 또는 classic.",
         "--set": "검증 집합: refusal (직접 작성), answers (내장 모델의 실제 답변, 직접 레이블; "
-        "출처 모델별), answers-holdout (튜닝에 쓰지 않은 다른 프롬프트의 실제 답변), pii, cyber, cyber-holdout 또는 cyber-holdout2 (규칙을 보지 않고 쓴 사이버 요청). "
+        "출처 모델별), answers-holdout (튜닝에 쓰지 않은 다른 프롬프트의 실제 답변), answers-holdout2 (최종 측정 한 번을 위한 두 번째 같은 집합), pii, cyber, cyber-holdout 또는 cyber-holdout2 (규칙을 보지 않고 쓴 사이버 요청). "
         "기본: 탐지기 자신의 집합.",
     },
     "import": {

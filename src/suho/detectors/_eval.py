@@ -16,7 +16,9 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   tuning, measured once after it: the held-out figure of the current rules.
 - ``answers.jsonl`` (set ``answers``): real answers of the embedded models, labelled here;
   ``answers_holdout.jsonl`` (set ``answers-holdout``): more such answers to prompts not in it,
-  labelled before any detector was run on them and kept out of all tuning.
+  labelled before any detector was run on them and kept out of all tuning (it has since been
+  read and tuned on); ``answers_holdout2.jsonl`` (set ``answers-holdout2``): a second such set,
+  to prompts in neither, made for one final measurement.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -39,21 +41,24 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
 #: Validation sets: ``refusal`` (written here), ``pii``, ``answers`` (real answers of the
 #: embedded models to the probe library, labelled here; split by source model, see docs) and
-#: ``answers-holdout`` (the same kind of answers to other prompts, never used for tuning).
+#: ``answers-holdout`` / ``answers-holdout2`` (the same kind of answers to other prompts, labelled
+#: before any detector saw them; the second is for one final measurement).
 SETS = (
     "refusal",
     "pii",
     "answers",
     "answers-holdout",
+    "answers-holdout2",
     "cyber",
     "cyber-holdout",
     "cyber-holdout2",
 )
 #: Sets of real model answers (four labels, source models, attack success).
-ANSWER_SETS = ("answers", "answers-holdout")
+ANSWER_SETS = ("answers", "answers-holdout", "answers-holdout2")
 #: Sets whose file name is not the set name.
 _SET_FILES = {
     "answers-holdout": "answers_holdout",
+    "answers-holdout2": "answers_holdout2",
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
@@ -491,8 +496,9 @@ def evaluate(
     """Evaluate the registered detector ``name`` on its validation set.
 
     ``refusal`` (and any detector of kind ``refusal``, or a judge) runs on the refusal set, or on
-    the real-answer sets with ``dataset="answers"`` or ``"answers-holdout"``; ``pii-kr`` on the PII set; ``cyber-offense``
-    on the cyber set (offensive / dual-use / benign requests) or, with
+    the real-answer sets with ``dataset="answers"``, ``"answers-holdout"`` or
+    ``"answers-holdout2"``; ``pii-kr`` on the PII set; ``cyber-offense`` on the cyber set
+    (offensive / dual-use / benign requests) or, with
     ``dataset="cyber-holdout"``, on its held-out set. ``detector`` replaces the
     registered one (for tests and judges).
     """
