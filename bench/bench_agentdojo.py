@@ -165,13 +165,33 @@ def run_agentdojo(py: str, port: int, work: Path) -> tuple[Measured, dict[tuple[
         # click >= 8.2 takes an enum choice by its member name (GPT_4O_2024_05_13)
         cmd[cmd.index(MODEL)] = MODEL.upper().replace("-", "_")
         m = measure(cmd, env, work)
-    m = traffic(port, m)
-    results: dict[tuple[str, str], Any] = {}
+    return traffic(port, m), dojo_outcomes(logdir)
+
+
+Outcomes = dict[tuple[str, str], tuple[bool, bool]]  # (user task, injection or "none") -> (u, s)
+
+
+def dojo_outcomes(logdir: Path) -> Outcomes:
+    """Utility and security per episode, from the JSON logs AgentDojo's runner wrote."""
+    results: Outcomes = {}
     for p in logdir.rglob("*.json"):
         d = json.loads(p.read_text(encoding="utf-8"))
         key = (str(d["user_task_id"]), str(d.get("injection_task_id") or "none"))
         results[key] = (bool(d.get("utility")), bool(d.get("security")))
-    return m, results
+    return results
+
+
+def suho_outcomes(db: Path, run_id: str) -> Outcomes:
+    """Utility and security per episode of a suho agent run, from its store."""
+    from suho.agents import outcome_of
+    from suho.store import Store
+
+    results: Outcomes = {}
+    for row in Store.open(f"sqlite:///{db}").iter_attempts(run_id):
+        o = outcome_of(row)
+        if o is not None:
+            results[(o.user_task, o.injection_task or "none")] = (o.utility, o.security)
+    return results
 
 
 def run_suho(
@@ -203,18 +223,8 @@ def run_suho(
         "-q",
     ]
     m = traffic(port, measure(cmd, env, work))
-    from suho.agents import outcome_of
-    from suho.store import Store
-
     run_id = next((x.split()[1] for x in m.stdout.splitlines() if x.startswith("run ")), "")
-    results: dict[tuple[str, str], Any] = {}
-    if run_id:
-        store = Store.open(f"sqlite:///{db}")
-        for row in store.iter_attempts(run_id):
-            o = outcome_of(row)
-            if o is not None:
-                results[(o.user_task, o.injection_task or "none")] = (o.utility, o.security)
-    return m, results
+    return m, suho_outcomes(db, run_id) if run_id else {}
 
 
 def rates(results: dict[tuple[str, str], Any]) -> tuple[int, float, float]:

@@ -35,34 +35,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._proc import start_port_server  # noqa: E402
+from bench.bench_agentdojo import (  # noqa: E402
+    SUITE,
+    VERSION,
+    Outcomes,
+    agentdojo_python,
+    dojo_outcomes,
+    suho_outcomes,
+)
 
-SUITE = "banking"
-VERSION = "v1.2.2"
 MAX_STEPS = 15  # AgentDojo's ToolsExecutionLoop default
-
-
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / den
-    return (max(0.0, mid - half), min(1.0, mid + half))
-
-
-def agentdojo_python(arg: str | None) -> str:
-    if arg:
-        return arg
-    for peer in (ROOT / "bench" / ".peers" / "agentdojo", Path("/work/peers/agentdojo")):
-        if (peer / "bin" / "python").exists():
-            return str(peer / "bin" / "python")
-    return sys.executable
 
 
 def run_agentdojo(
     py: str, port: int, logdir: Path, users: list[str], injs: list[str]
-) -> tuple[float, dict[tuple[str, str], tuple[bool, bool]]]:
+) -> tuple[float, Outcomes]:
     env = {**os.environ, "LOCAL_LLM_PORT": str(port), "PYTHONWARNINGS": "ignore"}
     cmd = [py, "-m", "agentdojo.scripts.benchmark", "-s", SUITE, "--model", "VLLM_PARSED"]
     cmd += ["--benchmark-version", VERSION, "--logdir", str(logdir)]
@@ -77,20 +64,13 @@ def run_agentdojo(
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"AgentDojo failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
-    out: dict[tuple[str, str], tuple[bool, bool]] = {}
-    for p in logdir.rglob("*.json"):
-        d = json.loads(p.read_text(encoding="utf-8"))
-        if str(d.get("user_task_id")) not in users:
-            continue  # AgentDojo also runs each injection task alone under an attack
-        key = (str(d["user_task_id"]), str(d.get("injection_task_id") or "none"))
-        out[key] = (bool(d.get("utility")), bool(d.get("security")))
-    return wall, out
+    # AgentDojo also runs each injection task alone under an attack: not an episode of ours
+    return wall, {k: v for k, v in dojo_outcomes(logdir).items() if k[0] in users}
 
 
 def run_suho(
     port: int, model: str, work: Path, users: list[str], injs: list[str], concurrency: int
-) -> tuple[float, dict[tuple[str, str], tuple[bool, bool]]]:
-    from suho.agents import outcome_of
+) -> tuple[float, Outcomes]:
     from suho.store import Store
 
     work.mkdir(parents=True, exist_ok=True)
@@ -158,15 +138,18 @@ def run_suho(
     wall = time.perf_counter() - t0
     if proc.returncode != 0 or not run_id:
         raise SystemExit(f"suho failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
-    out: dict[tuple[str, str], tuple[bool, bool]] = {}
-    for row in Store.open(f"sqlite:///{db}").iter_attempts(run_id):
-        o = outcome_of(row)
-        if o is not None:
-            out[(o.user_task, o.injection_task or "none")] = (o.utility, o.security)
-    return wall, out
+    return wall, suho_outcomes(db, run_id)
 
 
-def rates(res: dict[tuple[str, str], tuple[bool, bool]]) -> dict[str, tuple[int, int]]:
+def _interval(k: int, n: int) -> tuple[float, float]:
+    """The Wilson 95% interval of k/n (suho's own), [0, 1] when there were no episodes."""
+    from suho.stats import wilson
+
+    r = wilson(k, n)
+    return (0.0 if r.low is None else r.low, 1.0 if r.high is None else r.high)
+
+
+def rates(res: Outcomes) -> dict[str, tuple[int, int]]:
     benign = [v for (u, i), v in res.items() if i == "none"]
     pairs = [v for (u, i), v in res.items() if i != "none"]
     return {
@@ -240,8 +223,8 @@ def main() -> None:
     agree_all = True
     for metric in rd:
         (kd, nd), (ks, ns) = rd[metric], rs[metric]
-        ld, hd = wilson(kd, nd)
-        ls, hs = wilson(ks, ns)
+        ld, hd = _interval(kd, nd)
+        ls, hs = _interval(ks, ns)
         overlap = ld <= hs and ls <= hd
         inside = ld <= (ks / max(ns, 1)) <= hd and ls <= (kd / max(nd, 1)) <= hs
         agree_all = agree_all and overlap
