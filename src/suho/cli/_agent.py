@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from suho.cli._common import (
+    ApiKeyEnvOpt,
+    BaseUrlOpt,
     DbOpt,
     err,
     split_csv,
@@ -54,13 +56,8 @@ def scan(
             help="PROVIDER:MODEL (openai:..., anthropic:..., local:qwen2.5-1.5b, script:ground-truth). Default: the embedded local model.",
         ),
     ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option("--api-key-env", help="Environment variable with the API key.")
-    ] = None,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
     suite: Annotated[
         str | None,
         typer.Option(

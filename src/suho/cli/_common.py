@@ -26,6 +26,13 @@ DbOpt = Annotated[
     str | None,
     typer.Option("--db", envvar="SUHO_DB", help="Store URL or SQLite path (default ./suho.db)."),
 ]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
+]
+ApiKeyEnvOpt = Annotated[
+    str | None, typer.Option("--api-key-env", help="Environment variable with the API key.")
+]
 
 
 # Stores this process opened; ``close_stores`` closes them before a fast exit (see cli.entry).

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from suho.cli._common import err
+from suho.cli._common import ApiKeyEnvOpt, BaseUrlOpt, err
 
 
 def install(
@@ -173,13 +173,8 @@ def serve(
         int,
         typer.Option("--parallel", min=1, max=64, help="Conversations the model decodes together."),
     ] = 4,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
-    ] = None,
-    api_key_env: Annotated[
-        str | None, typer.Option("--api-key-env", help="Environment variable with the API key.")
-    ] = None,
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
 ) -> None:
     """Serve a target, by default the embedded local model, as an OpenAI-compatible chat API
     (tool calling included), so other tools can meet exactly the model suho scans.

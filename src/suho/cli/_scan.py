@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from suho.cli._common import (
+    BaseUrlOpt,
     DbOpt,
     RichProgress,
     err,
@@ -67,10 +68,7 @@ def scan(
             help="PROVIDER:MODEL, e.g. openai:gpt-4o, anthropic:claude-sonnet-4-5, local:qwen2.5-1.5b. Default: the embedded local model.",
         ),
     ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Base URL of an OpenAI-compatible (or Anthropic) API."),
-    ] = None,
+    base_url: BaseUrlOpt = None,
     suite: Annotated[
         str | None, typer.Option("--suite", "-s", help="A shipped suite (see `suho suites`).")
     ] = None,
