@@ -18,7 +18,7 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,7 +252,7 @@ async def serve(
     host: str,
     port: int,
     *,
-    on_ready: Any = None,
+    on_ready: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve until cancelled; ``on_ready(url)`` is called once the socket listens."""
     app = make_app(target, model)
@@ -261,9 +261,7 @@ async def serve(
     site = web.TCPSite(runner, host, port)
     await site.start()
     try:
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        bound = sockets[0].getsockname()[1] if sockets else port
+        bound = int(runner.addresses[0][1]) if runner.addresses else port
         if on_ready is not None:
             on_ready(f"http://{host}:{bound}/v1", bound)
         await asyncio.Event().wait()
