@@ -256,18 +256,22 @@ def rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 )
             yield no, obj
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="," if fmt == "csv" else "\t")
+    # strict: an unclosed quote is an error, not an answer that swallows the rest of the file
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter="," if fmt == "csv" else "\t", strict=True
+    )
     try:
         if not reader.fieldnames:
             raise SuhoInputError("no header row", path=where, line=1)
+        end = reader.line_num
         for row in reader:
             values = [v for k, v in row.items() if k is not None and isinstance(v, str)]
-            start = reader.line_num - sum(v.count("\n") for v in values)
+            # the record's first line: after the last one, past any blank lines it skipped
+            start = max(end + 1, reader.line_num - sum(v.count("\n") for v in values))
+            end = reader.line_num
             yield start, {k: v for k, v in row.items() if k is not None and v is not None}
     except csv.Error as e:
-        raise SuhoInputError(
-            f"not valid {fmt.upper()} ({e})", path=where, line=reader.line_num
-        ) from e
+        raise SuhoInputError(f"not valid {fmt.upper()} ({e})", path=where, line=end + 1) from e
 
 
 def _pick(
