@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# ko / en / mixed from the share of Hangul syllables and Latin letters: the refusal rules' own
+# reading of an answer's script, so a file without languages is split the way the rules see it
+from suho.detectors._answer import _script
 from suho.errors import SuhoInputError
 
 #: Where the answer's text is looked for, in this order, unless ``--text-field`` names it.
@@ -166,8 +169,6 @@ class LabelledAnswer:
 
     def record(self) -> dict[str, Any]:
         """The answer in the shape :func:`suho.detectors._eval.eval_refusal` reads."""
-        from suho.detectors._answer import _script
-
         rec: dict[str, Any] = {
             "id": self.id,
             "line": self.line,
@@ -344,91 +345,70 @@ class _Raw:
     model: str
 
 
+#: role -> (its FileFields attribute, default names, option, what it is when required)
+_ROLES: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
+    ("text", TEXT_FIELDS, "--text-field", "answer text"),
+    ("label", LABEL_FIELDS, "--label-field", "label"),
+    ("lang", LANG_FIELDS, "--lang-field", ""),
+    ("prompt", PROMPT_FIELDS, "--prompt-field", ""),
+    ("model", MODEL_FIELDS, "--model-field", ""),
+)
+
+
+def _read_row(
+    row: Mapping[str, Any], at: tuple[str, int], fields: FileFields
+) -> tuple[_Raw, dict[str, str]]:
+    """One row's answer with its raw label, and the field found for each role."""
+    names: dict[str, str] = {}
+    for role, defaults, option, what in _ROLES:
+        name = _pick(
+            row,
+            getattr(fields, role),
+            defaults,
+            option=option,
+            what=what,
+            required=bool(what),
+            where=at,
+        )
+        if name is not None:
+            names[role] = name
+    lf = names["label"]
+    label_value = row.get(lf)
+    if label_value is None or (isinstance(label_value, str) and not label_value.strip()):
+        raise SuhoInputError(f"empty label in field {lf!r}", path=at[0], line=at[1])
+    if isinstance(label_value, (dict, list)):
+        raise SuhoInputError(f"label in field {lf!r} must be one value", path=at[0], line=at[1])
+    value = {role: row.get(name) for role, name in names.items()}
+    raw = _Raw(
+        at[1],
+        str(row.get("id") or f"line {at[1]}"),
+        _text(row, names["text"], at),
+        label_key(label_value),
+        str(label_value).strip(),
+        _lang(value["lang"]) if value.get("lang") not in (None, "") else None,
+        _text(row, names["prompt"], at) if value.get("prompt") is not None else "",
+        str(value["model"]).strip() if value.get("model") not in (None, "") else "",
+    )
+    return raw, names
+
+
 def read_labelled(
     path: Path, *, fields: FileFields | None = None, labels: LabelMap | None = None
 ) -> LabelledFile:
     """Read and label every answer of ``path`` (see the module's docstring); answers whose label
     maps to ``skip`` are counted and left out. An unknown label value is an error that names
     its line and lists every value in the file, so one run shows the whole mapping to give."""
-    from suho.detectors._answer import _script
-
     fields = fields or FileFields()
     labels = labels or LabelMap()
     table = labels.table()
     where = str(path)
     raws: list[_Raw] = []
-    used: dict[str, dict[str, None]] = {}
+    used: dict[str, dict[str, None]] = {}  # role -> field names used, in order of first use
     for no, row in rows(path):
-        at = (where, no)
-        tf = _pick(
-            row,
-            fields.text,
-            TEXT_FIELDS,
-            option="--text-field",
-            what="answer text",
-            required=True,
-            where=at,
-        )
-        lf = _pick(
-            row,
-            fields.label,
-            LABEL_FIELDS,
-            option="--label-field",
-            what="label",
-            required=True,
-            where=at,
-        )
-        assert tf is not None and lf is not None
-        gf = _pick(
-            row, fields.lang, LANG_FIELDS, option="--lang-field", what="", required=False, where=at
-        )
-        pf = _pick(
-            row,
-            fields.prompt,
-            PROMPT_FIELDS,
-            option="--prompt-field",
-            what="",
-            required=False,
-            where=at,
-        )
-        mf = _pick(
-            row,
-            fields.model,
-            MODEL_FIELDS,
-            option="--model-field",
-            what="",
-            required=False,
-            where=at,
-        )
-        for role, name in (
-            ("text", tf),
-            ("label", lf),
-            ("lang", gf),
-            ("prompt", pf),
-            ("model", mf),
-        ):
-            if name is not None:
-                used.setdefault(role, {})[name] = None
-        label_value = row.get(lf)
-        if label_value is None or (isinstance(label_value, str) and not label_value.strip()):
-            raise SuhoInputError(f"empty label in field {lf!r}", path=where, line=no)
-        if isinstance(label_value, (dict, list)):
-            raise SuhoInputError(f"label in field {lf!r} must be one value", path=where, line=no)
-        lang_value = row.get(gf) if gf else None
-        prompt_value = row.get(pf) if pf else None
-        model_value = row.get(mf) if mf else None
-        raws.append(
-            _Raw(
-                no,
-                str(row.get("id") or f"line {no}"),
-                _text(row, tf, at),
-                label_key(label_value),
-                str(label_value).strip(),
-                _lang(lang_value) if lang_value not in (None, "") else None,
-                _text(row, pf, at) if pf and prompt_value is not None else "",
-                str(model_value).strip() if model_value not in (None, "") else "",
-            )
-        )
+        raw, names = _read_row(row, (where, no), fields)
+        raws.append(raw)
+        for role, name in names.items():
+            used.setdefault(role, {})[name] = None
     if not raws:
         raise SuhoInputError("no answers in the file", path=where)
     counts: dict[str, int] = {}
@@ -439,22 +419,24 @@ def read_labelled(
         cls = labels.classify(r.key, table)
         if cls is None:
             raise SuhoInputError(
-                _unknown(r, counts, lf_names=list(used.get("label", {}))), path=where, line=r.line
+                _unknown(r, counts, lf_names=list(used["label"])), path=where, line=r.line
             )
         classes[r.raw] = cls
-    answers: list[LabelledAnswer] = []
-    detected = 0
-    for r in raws:
-        cls = classes[r.raw]
-        if cls == "skip":
-            continue
-        lang = r.lang or _script(r.text)
-        detected += r.lang is None
-        answers.append(
-            LabelledAnswer(
-                r.line, r.id, r.text, cls, r.raw, lang, r.lang is None, r.prompt, r.model
-            )
+    answers = [
+        LabelledAnswer(
+            r.line,
+            r.id,
+            r.text,
+            classes[r.raw],
+            r.raw,
+            r.lang or _script(r.text),
+            r.lang is None,
+            r.prompt,
+            r.model,
         )
+        for r in raws
+        if classes[r.raw] != "skip"
+    ]
     if not answers:
         raise SuhoInputError("every answer in the file was skipped by its label", path=where)
     return LabelledFile(
@@ -464,7 +446,7 @@ def read_labelled(
         classes,
         counts,
         len(raws) - len(answers),
-        detected,
+        sum(a.lang_detected for a in answers),
         {k: list(v) for k, v in used.items()},
     )
 
