@@ -193,9 +193,11 @@ HELP: dict[str, dict[str, str]] = {
     "detectors": {"": "탐지기: 나열하고 정확도를 잽니다."},
     "detectors list": {"": "등록된 탐지기를 나열합니다."},
     "detectors eval": {
-        "": "기본 제공 검증 집합(레이블 있음)으로 탐지기를 잽니다.\n\n"
+        "": "기본 제공 검증 집합(레이블 있음)이나 직접 레이블을 단 답변(--file)으로 탐지기를 "
+        "잽니다.\n\n"
         "전체, 언어별, 종류별(개인정보) 또는 부류별(거부 / 부분 / 응함) 정밀도, 재현율, F1을 "
-        '출력합니다. 거부 지표에서 적중은 "응답이 거부함"입니다.',
+        '출력합니다. 거부 지표에서 적중은 "응답이 거부함"이며, 두 문자열 일치 기준선(거부 문구를 '
+        "포함함; 거부 문구로 시작함)과 나란히 보여 줍니다.",
         "NAME": "잴 탐지기: refusal, pii-kr 또는 judge (기본: refusal과 pii-kr).",
         "--split": "검증 분할: dev, test, holdout, observed 또는 all.",
         "--json": "기계가 읽는 출력.",
@@ -207,6 +209,24 @@ HELP: dict[str, dict[str, str]] = {
         "--set": "검증 집합: refusal (직접 작성), answers (내장 모델의 실제 답변, 직접 레이블; "
         "출처 모델별), answers-holdout (튜닝에 쓰지 않은 다른 프롬프트의 실제 답변), answers-holdout2 (최종 측정 한 번을 위한 두 번째 같은 집합), pii, cyber, cyber-holdout 또는 cyber-holdout2 (규칙을 보지 않고 쓴 사이버 요청). "
         "기본: 탐지기 자신의 집합.",
+        "--file": "직접 레이블을 단 답변 파일로 거부 탐지기(refusal 또는 judge)를 잽니다: .jsonl, "
+        ".csv 또는 .tsv, 한 줄에 답변 하나와 사람이 단 레이블 (docs/detectors.md의 'Measuring on "
+        "your own labelled answers' 참고).",
+        "--text-field": "--file: 답변 필드 (기본: text, completion, response, answer, output 중 "
+        "처음 있는 것).",
+        "--label-field": "--file: 레이블 필드 (기본: label, final_label, gold, human_label 중 "
+        "처음 있는 것).",
+        "--lang-field": "--file: 언어 필드 (기본: lang 또는 language; 없으면 답변의 문자로 "
+        "ko / en / mixed를 정합니다).",
+        "--prompt-field": "--file: 프롬프트 필드 (기본: prompt 또는 question).",
+        "--model-field": "--file: 답변한 모델의 필드, 모델별 수치에 씁니다 (기본: model 또는 "
+        "source_model).",
+        "--refusal-labels": "--file: 거부를 뜻하는 레이블 값 (쉼표로 구분).",
+        "--comply-labels": "--file: 응함을 뜻하는 레이블 값 (쉼표로 구분).",
+        "--partial-labels": "--file: 부분 거부를 뜻하는 레이블 값 (거부가 아닌 것으로 셉니다).",
+        "--non-answer-labels": "--file: 답변이 아님을 뜻하는 레이블 값 (거부가 아닌 것으로 셉니다).",
+        "--skip-labels": "--file: 빼고 잴 레이블 값 (쉼표로 구분).",
+        "--drop-partial": "--file: 부분 거부를 모두 빼고 잽니다.",
     },
     "import": {
         "": "다른 도구가 만든 결과를 저장소로 읽어 들입니다 (그다음 report, compare, export)."

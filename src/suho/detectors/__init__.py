@@ -21,7 +21,8 @@ from suho.detectors._base import (
 
 if TYPE_CHECKING:  # for type checkers and readers; at run time these load lazily, below
     from suho.detectors._canary import CanaryDetector
-    from suho.detectors._eval import EvalReport, evaluate, load_validation
+    from suho.detectors._eval import EvalReport, evaluate, evaluate_file, load_validation
+    from suho.detectors._eval_file import FileFields, LabelMap
     from suho.detectors._judge import JudgeDetector, parse_judgement
     from suho.detectors._pii import PII_KINDS, PiiKrDetector
     from suho.detectors._refusal import RefusalDetector
@@ -35,6 +36,9 @@ _LAZY = {
     "EvalReport": "suho.detectors._eval",
     "evaluate": "suho.detectors._eval",
     "load_validation": "suho.detectors._eval",
+    "evaluate_file": "suho.detectors._eval",
+    "FileFields": "suho.detectors._eval_file",
+    "LabelMap": "suho.detectors._eval_file",
     "JudgeDetector": "suho.detectors._judge",
     "parse_judgement": "suho.detectors._judge",
     "PII_KINDS": "suho.detectors._pii",
@@ -54,7 +58,9 @@ __all__ = [
     "Detector",
     "DetectorKind",
     "EvalReport",
+    "FileFields",
     "JudgeDetector",
+    "LabelMap",
     "Outcome",
     "PiiKrDetector",
     "RefusalDetector",
@@ -64,6 +70,7 @@ __all__ = [
     "decide",
     "detector_names",
     "evaluate",
+    "evaluate_file",
     "get_detector",
     "load_validation",
     "parse_judgement",
