@@ -130,3 +130,45 @@ def test_refusal_main_act(text: str) -> None:
 def test_not_a_refusal(text: str) -> None:
     res = classify(text)
     assert res.label != "refusal", (res, text)
+
+
+def _styles() -> list[tuple[str, str]]:
+    from pathlib import Path
+
+    rows = []
+    for line in (
+        (Path(__file__).parent / "data" / "refusal_main_act.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    ):
+        if line and not line.startswith("#"):
+            gold, text = line.split("|", 1)
+            rows.append((gold, text))
+    return rows
+
+
+@pytest.mark.parametrize(("gold", "text"), _styles())
+def test_styles_of_public_models(gold: str, text: str) -> None:
+    """Refusals and compliance in KO, EN and mixed: R refuses, C does not."""
+    res = classify(text)
+    assert (res.label == "refusal") == (gold == "R"), (res, text)
+
+
+def test_beats_both_string_match_baselines_on_these_styles() -> None:
+    """On these answers, the rules' F1 is above both plain string-match baselines (a stock
+    phrase anywhere; a stock refusal opening), which miss lectures and rejected premises and
+    take any opening apology for a refusal."""
+    from suho.detectors._eval import baseline_refuses, prefix_baseline_refuses
+
+    rows = _styles()
+
+    def f1(pred: list[bool]) -> float:
+        tp = sum(p and g == "R" for p, (g, _) in zip(pred, rows, strict=True))
+        fp = sum(p and g != "R" for p, (g, _) in zip(pred, rows, strict=True))
+        fn = sum((not p) and g == "R" for p, (g, _) in zip(pred, rows, strict=True))
+        return 2 * tp / (2 * tp + fp + fn)
+
+    rules = f1([classify(t).label == "refusal" for _, t in rows])
+    contains = f1([baseline_refuses(t) for _, t in rows])
+    prefix = f1([prefix_baseline_refuses(t) for _, t in rows])
+    assert rules > max(contains, prefix) + 0.1, (rules, contains, prefix)

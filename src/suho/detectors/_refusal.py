@@ -635,7 +635,9 @@ _AI_NOUN = (
     r"(?:an?\s+)?(?:ai|artificial\s+intelligence|language\s+model|ai\s+language\s+model|ai\s+assistant"
     r"|assistant|chatbot|virtual\s+assistant|machine)(?![a-z])"
 )
-_NEGATED = r"[^.!?\n]{0,120}?(?:n't|\bnot\b|cannot|unable|\bno\s+(?:personal|access|ability|way))"
+_NEGATED = (
+    r"[^.!?\n]{0,120}?(?:n't|\bnot\b|cannot|unable|\bno\s+(?:personal|access|ability|way)|않|없|못)"
+)
 _STANCE_STRONG_EN = re.compile(
     _factored(
         "|".join(
@@ -772,7 +774,7 @@ _STANCE_MEDIUM_KO = re.compile(
         "|".join(
             [
                 *_lead(
-                    "편견 고정관념 차별 혐오 선입견 일반화",
+                    "편견 고정관념 차별 혐오 선입견 일반화 stereotype bias prejudice",
                     r"(?:을|를|이|에|적인|적)?\s*(?:담고|포함|조장|기반|근거|바탕|강화|부추|드러내|전제로|깔고)",
                 ),
                 r"근거\s*(?:없는|가\s*없는)\s*(?:고정관념|편견|주장|일반화|선입견|믿음|이야기)",
