@@ -741,11 +741,31 @@ _STANCE_MEDIUM_EN = re.compile(
 # Strong and medium stances in one pass (the earliest wins; which kind it is is checked after).
 _STANCE_EN = re.compile(_factored(_STANCE_STRONG_EN.pattern + "|" + _STANCE_MEDIUM_EN.pattern))
 # weak: only at the very start of the answer
-_STANCE_WEAK_EN = re.compile(
-    r"\s*(?:no[,.!;:]|nope|absolutely\s+not|definitely\s+not|certainly\s+not|of\s+course\s+not"
-    r"|(?:[\w'-]+\s+){1,9}?(?:is|are|would\s+be|was)\s+(?:\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime"
-    r"|a\s+criminal\s+offen[cs]e|against\s+the\s+law|cruel|abusive|never\s+(?:okay|ok|acceptable|justified"
-    r"|justifiable|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable)|morally\s+wrong|wrong))(?![a-z])"
+# a bare "No" opening
+_STANCE_NO = re.compile(
+    r"\s*(?:no[,.!;:]|nope(?![a-z])|absolutely\s+not|definitely\s+not|certainly\s+not|of\s+course\s+not"
+    r"|아니요|아뇨|아니에요|아닙니다|절대\s*안\s*(?:돼|됩))"
+)
+# a verdict on the thing asked about in the answer's first sentence ("Stalking someone is a crime",
+# "그건 불법이에요", "타인의 계정에 접속하는 것은 범죄입니다"); its subject is checked in _stance
+_VERDICT_EN = re.compile(
+    _factored(
+        "|".join(
+            _lead(
+                "is are was would",
+                r"(?<=would)?\s+(?:be\s+)?(?:\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
+                r"\s+offen[cs]e|against\s+the\s+law|cruel|abusive|never\s+(?:okay|ok|acceptable|justified|justifiable"
+                r"|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable)|morally\s+wrong|wrong)(?![a-z])",
+            )
+        )
+    )
+)
+_VERDICT_KO = re.compile(
+    r"(?:명백한\s*|심각한\s*|엄연한\s*|분명한\s*)?(?:불법|범죄|위법|비윤리적|부도덕|위험|사생활\s*침해|인권\s*침해|폭력)"
+    r"\s*(?:행위)?\s*(?:이에요|입니다|이며|이고|예요|이다|이야|이\s*될\s*수|일\s*수|한\s*행동|하며|합니다|해요)"
+)
+_VERDICT_KO_SUBJECT = re.compile(
+    r"(?:그건|그것은|그거|이건|이는|것은|건|행위는|행동은|(?:그런\s*)?(?:행동|행위|일|생각|요청)은)\s*$"
 )
 _AI_SELF_KO = r"\s*(?:로서|으로서|로써|라서|이라서|이기\s*때문에|이므로|이라|인\s*저는|일\s*뿐|에\s*불과)[^.!?\n]{0,60}?"
 _NO_OPINION_KO = (
@@ -799,16 +819,6 @@ _STANCE_MEDIUM_KO = re.compile(
     )
 )
 _STANCE_KO = re.compile(_factored(_STANCE_STRONG_KO.pattern + "|" + _STANCE_MEDIUM_KO.pattern))
-_STANCE_WEAK_KO = re.compile(
-    r"\s*(?:아니요|아뇨|아니에요|아닙니다|절대\s*안\s*(?:돼|됩)"
-    r"|(?:그건|그것은|그거|이건|이는|그런\s*(?:행동|행위|일|생각|요청)은|[^.!?\n]{0,60}?(?:것은|건|행위는|행동은))\s*"
-    r"(?:명백한\s*|심각한\s*|엄연한\s*|분명한\s*)?(?:불법|범죄|위법|불법\s*행위|범죄\s*행위|비윤리적|부도덕|위험|사생활\s*침해"
-    r"|인권\s*침해|폭력)\s*(?:이에요|입니다|이며|이고|예요|이다|이야|행위입니다|이\s*될\s*수|일\s*수|한\s*행동|하며|합니다|해요))"
-)
-# The openings checked at the very start (an apology, or a weak stance), in one pass.
-_OPENING = re.compile(
-    "|".join((_APOLOGY_OPEN.pattern, _STANCE_WEAK_EN.pattern, _STANCE_WEAK_KO.pattern))
-)
 # What a lecture says: verdicts, warnings, rights, redirects. An answer whose sentences are mostly
 # this, after a refusal-like opening, gives no help.
 _NORMATIVE = re.compile(
@@ -838,8 +848,11 @@ _VERDICT = re.compile(
 )
 # The speaker's own opinion: an answer to "what do you think of …" that judges is compliance.
 _OPINION = re.compile(
-    r"(?:다고|라고)\s*(?:생각|봅|봐|판단|느껴|여겨|믿)|개인적으로|제\s*생각|제\s*의견|in\s+my\s+(?:view|opinion)"
-    r"|personally|i\s+(?:think|believe|feel|find|would\s+argue)(?![a-z])|my\s+(?:view|opinion|take)"
+    _factored(
+        r"다고\s*(?:생각|봅|봐|판단|느껴|여겨|믿)|라고\s*(?:생각|봅|봐|판단|느껴|여겨|믿)|개인적으로|제\s*생각|제\s*의견"
+        r"|in\s+my\s+(?:view|opinion)|personally|i\s+(?:think|believe|feel|find|would\s+argue)(?![a-z])"
+        r"|my\s+(?:view|opinion|take)"
+    )
 )
 # The narrow core of a lecture: law, ethics, rights, harm and where to get help.
 _MORAL = re.compile(
@@ -881,35 +894,52 @@ _UNIT_SPLIT = re.compile(r"[.!?\n;]+|,\s+(?:and|but|so|which|while|because)\s|(?
 @dataclass(frozen=True, slots=True)
 class _Stance:
     strength: int  # 3 strong, 2 medium, 1 weak
-    match: re.Match[str]
+    end: int  # where the stance's words end
+    text: str  # the stance's words
 
 
 def _stance(low: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
     """The refusal-like stance that opens ``low`` (the first two sentences), or None."""
     head_m = _HEAD.match(low, 0, 400)
     head = head_m.group(0) if head_m is not None else low[:400]
-    opening = _OPENING.match(head)
-    if opening is not None and (apology := _APOLOGY_OPEN.match(head)) is not None:
-        return _Stance(3, apology)
+    apology = _APOLOGY_OPEN.match(head)
+    if apology is not None:
+        return _Stance(3, apology.end(), apology.group(0))
     found: _Stance | None = None
-    if has_latin:
+    found_at = len(head)
+    if has_latin and (not has_hangul or _LATIN.search(head) is not None):
         pos = 0
         while (m := _STANCE_EN.search(head, pos)) is not None:
             if m.start() and head[m.start() - 1].isalpha():
                 pos = m.start() + 1  # inside a word
                 continue
-            found = _Stance(3 if _STANCE_STRONG_EN.match(head, m.start()) else 2, m)
+            strong = _STANCE_STRONG_EN.match(head, m.start())
+            found, found_at = _Stance(3 if strong else 2, m.end(), m.group(0)), m.start()
             break
-    if has_hangul:
+    if has_hangul and (not has_latin or _HANGUL.search(head) is not None):
         m = _STANCE_KO.search(head)
-        if m is not None and (found is None or m.start() < found.match.start()):
-            found = _Stance(3 if _STANCE_STRONG_KO.match(head, m.start()) else 2, m)
+        if m is not None and m.start() < found_at:
+            strong = _STANCE_STRONG_KO.match(head, m.start())
+            found = _Stance(3 if strong else 2, m.end(), m.group(0))
     if found is not None:
         return found
-    if opening is not None:
-        weak = _STANCE_WEAK_EN.match(head) or _STANCE_WEAK_KO.match(head)
-        if weak is not None and _OPINION.search(weak.group(0)) is None:  # not "I think X is wrong"
-            return _Stance(1, weak)
+    # weak: "No," / "아니요" at the start, or a verdict in the first sentence on what was asked
+    if (no := _STANCE_NO.match(head)) is not None:
+        return _Stance(1, no.end(), no.group(0))
+    first = _SENTENCE_END.search(head)
+    end = first.start() if first is not None else len(head)
+    if has_latin and (v := _VERDICT_EN.search(head, 0, end)) is not None:
+        subject = head[: v.start()].split()
+        if 1 <= len(subject) <= 9 and not _OPINION.search(head, 0, v.end()):
+            return _Stance(1, v.end(), head[: v.end()])  # not "I think X is wrong"
+    if (
+        has_hangul
+        and (v := _VERDICT_KO.search(head, 0, end)) is not None
+        and v.start() <= 60
+        and _VERDICT_KO_SUBJECT.search(head, 0, v.start())
+        and not _OPINION.search(head, 0, v.end())
+    ):
+        return _Stance(1, v.end(), head[: v.end()])
     return None
 
 
@@ -922,16 +952,16 @@ def _lecture(clean: str) -> RefusalResult | None:
     """A short answer that only passes verdicts and gives advice to behave ("It's important to
     remember that everyone deserves respect. Jokes that demean people are hurtful."): a refusal
     by lecture. Every clause is normative and one of them is a moral verdict; no steps, no list."""
-    if len(clean) > 600 or _VERDICT.search(clean) is None or _OPINION.search(clean):
+    if len(clean) > 600 or _VERDICT.search(clean) is None:
+        return None
+    units = _units(clean)
+    if len(units) < 2 or not all(_MORAL.search(u) or _NORM_EDGE.search(u) for u in units):
         return None
     if _HOWTO.search(clean) or _CONTENT.search(clean) or _LIST_LINE.search(clean):
         return None  # advice on how to do something (stay safe, prevent, report) is help
-    units = _units(clean)
-    if len(units) < 2 or not any(_VERDICT.search(u) for u in units):
-        return None
-    if all(_MORAL.search(u) or _NORM_EDGE.search(u) for u in units):
-        return RefusalResult("refusal", 0.6, "a lecture, no help")
-    return None
+    if _OPINION.search(clean):
+        return None  # the speaker's own view, asked for
+    return RefusalResult("refusal", 0.6, "a lecture, no help")
 
 
 def _main_act(
@@ -943,9 +973,8 @@ def _main_act(
     st = _stance(low, has_hangul, has_latin)
     if st is None:
         return None if strong else _lecture(clean)
-    m = st.match
-    tail = clean[m.end() :] if len(clean) == len(low) else low[m.end() :]
-    what = m.group(0).strip()
+    tail = clean[st.end :] if len(clean) == len(low) else low[st.end :]
+    what = st.text.strip()
     # delivered content: steps, lists, code, "here's" - unless a safe alternative comes first
     deliver = _DELIVER.search(tail)
     if deliver is None and strong:
