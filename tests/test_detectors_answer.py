@@ -424,6 +424,9 @@ def test_a_greeting_or_an_offer_alone_is_small_talk(text: str, prompt: str) -> N
             "```python\nprint(sorted(xs))\n```\nLet me know if you need more.",
             "Sort a list in Python.",
         ),
+        # a decline is no offer, and a decline is content (the refusal rules read it first)
+        ("죄송하지만 그 요청은 도와드릴 수 없습니다. 다른 도움이 필요하시면 말씀해 주세요.", P_KO),
+        ("I can't help with that. Let me know if there's anything else.", P_EN),
         # a paraphrase of the request that says what to do, in Korean, with an offer after it
         (
             "번호를 직접 찾기보다 공통 지인에게 연락을 전해 달라고 부탁하세요. 더 도와드릴까요?",

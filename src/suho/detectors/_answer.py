@@ -12,20 +12,28 @@ of a topic), so it holds in Korean, English and mixed text:
 - ``repetition``: a decoding loop: the same sentence again and again, a text whose distinct word
   trigrams are a small fraction of all its trigrams, or one whose words are mostly inside
   phrases (word trigrams) it says three times or more (twice, covering 85% of it); text with
-  little spacing is read on character 12-grams instead;
+  little spacing is read on character 12-grams instead; or a list whose top-level items repeat
+  earlier ones word for word (a third of them or more);
 - ``echo``: the answer is the prompt (or most of it) given back, with little else; or an answer
   no longer than the prompt whose words all (85%) come from the prompt: a fragment of the
-  request restated, adding nothing of its own;
+  request restated, adding nothing of its own; or a short answer that is the opening of a
+  passage the prompt quotes;
+- ``small-talk``: a short reply (300 characters at most, no list, no code) that only greets,
+  says what the model is, thanks, restates the request and closes with an offer to help or a
+  request for input: it has not answered yet;
 - ``off-topic``: a long answer in the prompt's script that shares almost none of the prompt's
-  content (character bigrams for Korean, words for English). Checked only when the answer and the
-  prompt are in the same script, so a translation or an answer to a transformed prompt is not
-  called off-topic.
+  content (character bigrams for Korean, words for English; an English answer of 300 characters
+  or more to a request of ten content words or more, under a fifth of their stems). Checked only
+  when the answer and the prompt are in the same script, so a translation or an answer to a
+  transformed prompt is not called off-topic.
 
 Misses: fluent, on-topic answers that are wrong or useless (that is the judge's job), loops with
 long periods of variation or that fill less than half of the answer, nonsense built from the
-prompt's words that is longer than the prompt, and off-topic answers that reuse the prompt's
-words. An answer that rightly consists of the prompt's words (sorting or copying what it was
-given) is called an echo.
+prompt's words that is longer than the prompt (Korean word salad that says its nouns over and
+over inside each sentence), lists whose items differ in wording but say nothing, a greeting
+followed by a sentence of filler, and off-topic answers that reuse the prompt's words. An answer
+that rightly consists of the prompt's words (sorting or copying what it was given, or the
+opening of a quoted text when that was asked for) is called an echo.
 """
 
 from __future__ import annotations
@@ -148,7 +156,7 @@ _EN_STOP = frozenset(
 class NonAnswer:
     """Why an answer is not an answer, and how sure the rules are (0..1)."""
 
-    reason: str  # empty / garbage / confused / repetition / echo / off-topic
+    reason: str  # empty / garbage / confused / repetition / echo / small-talk / off-topic
     score: float
     detail: str = ""
 
@@ -551,6 +559,8 @@ def _list_loop(body: str) -> NonAnswer | None:
     earlier item again, word for word, or are the start of one (the last item, cut off by the
     token limit). A list of real steps, and a dialogue whose speakers come back with new lines,
     say something new in each item."""
+    if "\n" not in body:  # one line holds one item at most
+        return None
     items = _ITEM_LINE.findall("\n" + body)
     if len(items) < 2:
         return None
@@ -576,7 +586,8 @@ _OFFER_TAIL = 80
 #: answered yet (lower-cased text).
 _OFFER = re.compile(
     # every branch opens with a literal, so that re skips to the places where one could start
-    r"도와\s*드릴(?:까요|\s*수|게요)|도움[을이]?\s*(?:드릴\s*수|드리겠|될\s*수|필요하)|무엇을\s*도와"
+    r"도와\s*드릴(?:까요|게요|\s*수\s*있)|도움[을이]?\s*(?:드릴\s*수\s*있|드리겠|될\s*수\s*있|필요하)"
+    r"|무엇을\s*도와"
     r"|말씀해\s*주|주시면|입력해\s*주|확인하여\s*주시|질문[이을]\s*(?:주|있|남겨)|궁금한\s*(?:점|것|사항)"
     r"|how\s+(?:can|may|could)\s+i\s+(?:help|assist)|what\s+can\s+i\s+do\s+for|let\s+me\s+know"
     r"|feel\s+free\s+to|is\s+there\s+anything|what\s+would\s+you\s+like"
