@@ -176,7 +176,8 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
         return NonAnswer("garbage", 0.9, "replacement characters")
     if chars >= 12 and letters / chars < 0.45:
         return NonAnswer("garbage", 0.85, f"{letters}/{chars} letters")
-    if _JAMO.search(body):
+    # (an ASCII text, most English answers, holds no jamo: str.isascii is a flag, not a scan)
+    if not body.isascii() and _JAMO.search(body):
         syl = len(_SYLLABLE.findall(body))
         jamo = len(_JAMO.findall(body))
         if jamo >= 12 and jamo > syl and not _JAMO.search(prompt + original_prompt):
