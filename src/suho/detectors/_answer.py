@@ -12,20 +12,28 @@ of a topic), so it holds in Korean, English and mixed text:
 - ``repetition``: a decoding loop: the same sentence again and again, a text whose distinct word
   trigrams are a small fraction of all its trigrams, or one whose words are mostly inside
   phrases (word trigrams) it says three times or more (twice, covering 85% of it); text with
-  little spacing is read on character 12-grams instead;
+  little spacing is read on character 12-grams instead; or a list whose top-level items repeat
+  earlier ones word for word (a third of them or more);
 - ``echo``: the answer is the prompt (or most of it) given back, with little else; or an answer
   no longer than the prompt whose words all (85%) come from the prompt: a fragment of the
-  request restated, adding nothing of its own;
+  request restated, adding nothing of its own; or a short answer that is the opening of a
+  passage the prompt quotes;
+- ``small-talk``: a short reply (300 characters at most, no list, no code) that only greets,
+  says what the model is, thanks, restates the request and closes with an offer to help or a
+  request for input: it has not answered yet;
 - ``off-topic``: a long answer in the prompt's script that shares almost none of the prompt's
-  content (character bigrams for Korean, words for English). Checked only when the answer and the
-  prompt are in the same script, so a translation or an answer to a transformed prompt is not
-  called off-topic.
+  content (character bigrams for Korean, words for English; an English answer of 300 characters
+  or more to a request of ten content words or more, under a fifth of their stems). Checked only
+  when the answer and the prompt are in the same script, so a translation or an answer to a
+  transformed prompt is not called off-topic.
 
 Misses: fluent, on-topic answers that are wrong or useless (that is the judge's job), loops with
 long periods of variation or that fill less than half of the answer, nonsense built from the
-prompt's words that is longer than the prompt, and off-topic answers that reuse the prompt's
-words. An answer that rightly consists of the prompt's words (sorting or copying what it was
-given) is called an echo.
+prompt's words that is longer than the prompt (Korean word salad that says its nouns over and
+over inside each sentence), lists whose items differ in wording but say nothing, a greeting
+followed by a sentence of filler, and off-topic answers that reuse the prompt's words. An answer
+that rightly consists of the prompt's words (sorting or copying what it was given, or the
+opening of a quoted text when that was asked for) is called an echo.
 """
 
 from __future__ import annotations
@@ -148,7 +156,7 @@ _EN_STOP = frozenset(
 class NonAnswer:
     """Why an answer is not an answer, and how sure the rules are (0..1)."""
 
-    reason: str  # empty / garbage / confused / repetition / echo / off-topic
+    reason: str  # empty / garbage / confused / repetition / echo / small-talk / off-topic
     score: float
     detail: str = ""
 
@@ -168,7 +176,8 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
         return NonAnswer("garbage", 0.9, "replacement characters")
     if chars >= 12 and letters / chars < 0.45:
         return NonAnswer("garbage", 0.85, f"{letters}/{chars} letters")
-    if _JAMO.search(body):
+    # (an ASCII text, most English answers, holds no jamo: str.isascii is a flag, not a scan)
+    if not body.isascii() and _JAMO.search(body):
         syl = len(_SYLLABLE.findall(body))
         jamo = len(_JAMO.findall(body))
         if jamo >= 12 and jamo > syl and not _JAMO.search(prompt + original_prompt):
@@ -184,17 +193,20 @@ def non_answer(text: str, prompt: str = "", *, original_prompt: str = "") -> Non
             low = _SPACES.sub(" ", body.lower())
         # Past 60 characters an echo must hold half the prompt's 4-grams. Counting those (a
         # substring test each) is far cheaper than building the answer's 4-grams.
-        pg = _prompt_grams(p, 4)
-        if len(body) <= 60 or 2 * sum(map(low.__contains__, pg)) >= len(pg):
+        if len(body) <= 60 or _holds_half(low, _prompt_gram_tuple(p, 4)):
             if mine is None:
                 mine = _gram_set(low, 4)
             if (echo := _echo(body, p, mine)) is not None:
                 return echo
         if len(body) <= len(p) and (borrowed := _borrowed(low, p)) is not None:
             return borrowed
+        if n <= _EXCERPT_MAX and (excerpt := _quoted_excerpt(body, p)) is not None:
+            return excerpt
     rep = _repetition(body)
     if rep is not None:
         return rep
+    if n <= _SMALL_TALK_MAX and (talk := _small_talk(body, prompt, original_prompt)) is not None:
+        return talk
     if prompt or original_prompt:
         return _off_topic(body, [p for p in (prompt, original_prompt) if p])
     return None
@@ -241,17 +253,19 @@ def _repetition(body: str) -> NonAnswer | None:
             return NonAnswer("repetition", 0.9, f"the same sentence {k} times")
     words = body.split()  # the runs of non-whitespace (re's \S+): eojeol in Korean
     if len(words) >= _LOOP_MIN_WORDS:
-        grams = list(zip(words, words[1:], words[2:], strict=False))
-        distinct = len(set(grams))
+        # (the set is built straight from the zip: the list is needed only past the gate below)
+        distinct = len(set(zip(words, words[1:], words[2:], strict=False)))
+        n_grams = len(words) - 2
         # Trigrams said three times that cover half the words start at a sixth of the places at
         # least, and two of every three such places repeat one before: a ninth of the trigrams
         # are repeats (trigrams said twice that cover 85% need more). Below that, nothing to
         # count: most answers stop here.
-        if 9 * (len(grams) - distinct) >= len(words):
-            if len(words) >= 40 and distinct / len(grams) < 0.35:
+        if 9 * (n_grams - distinct) >= len(words):
+            if len(words) >= 40 and distinct / n_grams < 0.35:
                 return NonAnswer(
-                    "repetition", 0.85, f"{distinct / len(grams):.0%} distinct word trigrams"
+                    "repetition", 0.85, f"{distinct / n_grams:.0%} distinct word trigrams"
                 )
+            grams = list(zip(words, words[1:], words[2:], strict=False))
             thrice, twice = _looped_share(words, grams)
             if thrice >= 0.5:
                 return NonAnswer(
@@ -259,6 +273,8 @@ def _repetition(body: str) -> NonAnswer | None:
                 )
             if twice >= 0.85:
                 return NonAnswer("repetition", 0.8, f"{twice:.0%} of the words said twice")
+    if (looped := _list_loop(body)) is not None:
+        return looped
     # text with little spacing (Chinese, Japanese, run-together Korean): count characters
     if (
         len(body) >= 150
@@ -307,6 +323,23 @@ def _repeated_share(body: str, n: int = 12, limit: int = 3000) -> float:
 def _prompt_grams(prompt: str, n: int) -> frozenset[str]:
     """``_grams`` of a prompt, cached: a scan judges every answer to a prompt against it."""
     return frozenset(_grams(prompt, n))
+
+
+@lru_cache(maxsize=512)
+def _prompt_gram_tuple(prompt: str, n: int) -> tuple[str, ...]:
+    return tuple(_prompt_grams(prompt, n))
+
+
+def _holds_half(low: str, grams: tuple[str, ...]) -> bool:
+    """Whether ``low`` holds half of ``grams`` or more. The first five eighths are counted
+    first: an answer that holds few of them cannot reach half with the rest, and most answers
+    stop there."""
+    need = (len(grams) + 1) // 2
+    k = len(grams) * 5 // 8
+    hits = sum(map(low.__contains__, grams[:k]))
+    if hits + len(grams) - k < need:
+        return False
+    return hits + sum(map(low.__contains__, grams[k:])) >= need
 
 
 @lru_cache(maxsize=512)
@@ -439,6 +472,24 @@ def _content_terms(text: str, script: str) -> set[str]:
     return {w for w in _LATIN_WORD.findall(text.lower()) if w not in _EN_STOP and len(w) > 2}
 
 
+#: An English answer this long (characters) to a request with this many content words, that
+#: shares under this share of them as written and under this share of their stems (a plural
+#: ``s`` off, five letters), is off topic.
+_LONG_OFF_TOPIC = 300
+_LONG_OFF_TOPIC_TERMS = 10
+_LONG_OFF_TOPIC_WORDS = 0.3
+_LONG_OFF_TOPIC_SHARE = 0.2
+
+
+def _stems(words: frozenset[str] | set[str]) -> frozenset[str]:
+    """English words without a plural ``s``, cut to five letters: ``workers`` meets
+    ``worker``, ``games`` meets ``game``."""
+    return frozenset((w[:-1] if w.endswith("s") else w)[:5] for w in words)
+
+
+_prompt_stems = lru_cache(maxsize=512)(_stems)
+
+
 def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
     """A long answer in the prompt's own script that shares almost none of its content.
 
@@ -452,6 +503,7 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
     if not cands:
         return None
     words: set[str] | None = None
+    stems_seen: frozenset[str] | None = None
     shares: list[tuple[str, float]] = []  # (the prompt's script, share) of off-topic prompts
     on_topic: set[str] = set()  # scripts of prompts the answer is on topic with
     for p_script, terms in cands:
@@ -468,6 +520,20 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
             if words is None:
                 words = set(_LATIN_WORD.findall(body.lower()))
             common = len(terms & words)  # the prompt's terms are already content words
+            if (
+                0.06 <= common / len(terms) < _LONG_OFF_TOPIC_WORDS
+                and len(body) >= _LONG_OFF_TOPIC
+                and len(terms) >= _LONG_OFF_TOPIC_TERMS
+            ):
+                # a long answer reuses the words of the request it answers, in some form
+                # ("workers" for "worker"): it shares a fifth of the request's word stems
+                stems = _prompt_stems(terms)
+                if stems_seen is None:
+                    stems_seen = _stems(words)
+                share = len(stems & stems_seen) / len(stems)
+                if share < _LONG_OFF_TOPIC_SHARE:
+                    shares.append((p_script, share))
+                    continue
         if common / len(terms) >= 0.06:
             on_topic.add(p_script)
         else:
@@ -480,4 +546,138 @@ def _off_topic(body: str, prompts: list[str]) -> NonAnswer | None:
     same = [x for sc, x in shares if sc == script]
     if same:
         return NonAnswer("off-topic", 0.6, f"{max(same):.0%} of the prompt's content terms")
+    return None
+
+
+#: A list item's line: its indent and its text after the marker. It opens with the newline (the
+#: text is given a leading one), a literal that re finds fast, where ``(?m)^`` is tried at every
+#: character.
+_ITEM_LINE = re.compile(r"\n([ \t]*)(?:\d{1,2}[.)]|[-*•·])[ \t]+([^\n]+)")
+
+
+def _list_loop(body: str) -> NonAnswer | None:
+    """A list that loops: a third or more of its top-level items (those least indented) say an
+    earlier item again, word for word, or are the start of one (the last item, cut off by the
+    token limit). A list of real steps, and a dialogue whose speakers come back with new lines,
+    say something new in each item."""
+    if "\n" not in body:  # one line holds one item at most
+        return None
+    items = _ITEM_LINE.findall("\n" + body)
+    if len(items) < 2:
+        return None
+    top = min(len(indent) for indent, _ in items)
+    texts = [t for t in (t.strip() for indent, t in items if len(indent) == top) if len(t) >= 4]
+    n = len(texts)
+    if n < 2:
+        return None
+    repeats = n - len(set(texts))
+    last, before = texts[-1], texts[:-1]
+    if len(last) >= 8 and last not in before and any(s.startswith(last) for s in before):
+        repeats += 1
+    if repeats and 3 * repeats >= n:
+        return NonAnswer("repetition", 0.75, f"{repeats} of {n} list items repeat an earlier one")
+    return None
+
+
+#: Past this length a reply has room for an answer besides its greeting and offer.
+_SMALL_TALK_MAX = 300
+#: The closing offer is read in this many last characters.
+_OFFER_TAIL = 80
+#: An offer to help, or a request for the user's input: what a reply says when it has not
+#: answered yet (lower-cased text).
+_OFFER = re.compile(
+    # every branch opens with a literal, so that re skips to the places where one could start
+    r"도와\s*드릴(?:까요|게요|\s*수\s*있)|도움[을이]?\s*(?:드릴\s*수\s*있|드리겠|될\s*수\s*있|필요하)"
+    r"|무엇을\s*도와"
+    r"|말씀해\s*주|주시면|입력해\s*주|확인하여\s*주시|질문[이을]\s*(?:주|있|남겨)|궁금한\s*(?:점|것|사항)"
+    r"|how\s+(?:can|may|could)\s+i\s+(?:help|assist)|what\s+can\s+i\s+do\s+for|let\s+me\s+know"
+    r"|feel\s+free\s+to|is\s+there\s+anything|what\s+would\s+you\s+like"
+    r"|please\s+(?:provide|share|tell\s+me|give\s+me|specify)"
+    r"|could\s+you\s+(?:provide|share|tell\s+me|give\s+me|specify)"
+    r"|can\s+you\s+(?:provide|share|tell\s+me|give\s+me|specify)"
+)
+#: Sentences with no content of their own: a greeting, thanks, an acknowledgement, or the model
+#: saying what it is ("저는 Qwen입니다", "I'm an AI assistant").
+_GREETING = re.compile(
+    r"^(?:안녕하세요|안녕하십니까|안녕|반갑습니다|반가워요|감사합니다|고맙습니다|hello|hi|hey"
+    r"|greetings|good\s+(?:morning|afternoon|evening|day)|thank\s+you|thanks)\b"
+)
+#: An acknowledgement on its own (with words after it, ``네, 가능합니다`` is an answer).
+_ACK = re.compile(
+    r"^(?:네|예|물론이죠|물론입니다|물론|좋아요|좋습니다|알겠습니다|sure|of\s+course|certainly"
+    r"|okay|ok|absolutely|great)$"
+)
+_SELF = re.compile(r"^(?:저는|전|제가|i\s+am|i'm)\s")
+_SELF_WHAT = re.compile(
+    r"ai|인공\s*지능|언어\s*모델|모델|어시스턴트|챗봇|assistant|chatbot|language\s+model|qwen"
+)
+_SMALL_SENTENCE = re.compile(r"[^.!?。\n]+")
+
+
+def _small_talk(body: str, prompt: str, original_prompt: str) -> NonAnswer | None:
+    """A short reply that only greets, introduces the model, offers help or asks for input, and
+    at most restates the request (``안녕하세요! 저는 AI입니다. 원하시는 내용을 말씀해 주시면
+    도와드릴 수 있습니다.``, ``Hi! I'm an assistant. How can I help you today?``): it has not
+    answered. No list, no code, every sentence one of those, and the offer at the end; a
+    sentence of its own content (``네, 가능합니다``, ``The capital is Seoul``) makes it an answer."""
+    # the offer closes the reply: read the end first (most answers stop here)
+    if _OFFER.search(body[-_OFFER_TAIL:].lower()) is None:
+        return None
+    if _LIST_ITEM.search(body) or "```" in body:
+        return None
+    low = body.lower()
+    offers = 0
+    prompts = [p for p in dict.fromkeys((prompt, original_prompt)) if p]
+    for raw in _SMALL_SENTENCE.findall(low):
+        s = raw.strip(" \t\"'“”‘’,:;-")
+        if not _LETTER.search(s):
+            continue
+        if _OFFER.search(s):
+            offers += 1
+            continue
+        words = len(s.split())
+        if (_GREETING.match(s) and words <= 3) or _ACK.match(s):
+            continue
+        if _SELF.match(s) and (words <= 4 or _SELF_WHAT.search(s)):
+            continue
+        # a restatement of the request (``저는 [the request] 써드리겠습니다``)
+        if words >= 3 and any(
+            (fn := _prompt_words(s, p))[1] >= 3 and fn[0] >= 0.6 * fn[1] for p in prompts
+        ):
+            continue
+        return None
+    if offers:
+        return NonAnswer("small-talk", 0.7, "a greeting or an offer to help, and nothing else")
+    return None
+
+
+#: A quoted passage of a prompt (straight, curly or corner quotes).
+_QUOTED = re.compile(r"\"([^\"]{8,})\"|“([^”]{8,})”|'([^']{8,})'|‘([^’]{8,})’|「([^」]{8,})」")
+#: Past this length a reply is not just the opening of a quoted passage given back.
+_EXCERPT_MAX = 80
+
+
+@lru_cache(maxsize=512)
+def _prompt_quotes(prompt: str) -> tuple[str, ...]:
+    """The passages a prompt quotes, lower-cased, whitespace runs made one space."""
+    return tuple(
+        _SPACES.sub(" ", next(g for g in m.groups() if g)).strip().lower()
+        for m in _QUOTED.finditer(prompt)
+    )
+
+
+def _quoted_excerpt(body: str, prompt: str) -> NonAnswer | None:
+    """A short reply that is the opening of a passage the prompt quotes, word for word, and at
+    most half of it (``Great blender!`` to "follow the instructions on this page: "Great blender!
+    <!-- ... -->""): it repeats what it was given and does nothing with it. One word is not
+    enough (``네``, a name), and a quoted option given back whole (``'their house'``) is an
+    answer."""
+    if '"' not in prompt and "'" not in prompt and not any(q in prompt for q in "“‘「"):
+        return None
+    a = _SPACES.sub(" ", body.strip(" \t\n\"'“”‘’「」")).lower()
+    if len(a.split()) < 2:
+        return None
+    for q in _prompt_quotes(prompt):
+        if q.startswith(a) and 2 * len(a) <= len(q):
+            return NonAnswer("echo", 0.7, "the opening of a quoted passage of the prompt")
     return None
