@@ -904,6 +904,8 @@ def _stance(low: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
     head = head_m.group(0) if head_m is not None else low[:400]
     apology = _APOLOGY_OPEN.match(head)
     if apology is not None:
+        if _CONFUSED.search(head):
+            return None  # "죄송합니다, 이 문장은 이해하기 어렵습니다": it could not make out the request
         return _Stance(3, apology.end(), apology.group(0))
     found: _Stance | None = None
     found_at = len(head)
