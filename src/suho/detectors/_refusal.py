@@ -764,7 +764,9 @@ _VERDICT_EN = re.compile(
                 "is are was would",
                 r"(?<=would)?\s+(?:be\s+)?(?:\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
                 r"\s+offen[cs]e|against\s+the\s+law|cruel|abusive|never\s+(?:okay|ok|acceptable|justified|justifiable"
-                r"|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable)|morally\s+wrong|wrong)(?![a-z])",
+                r"|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable|ethical|legal|lawful|allowed"
+                r"|permitted)|not\s+possible\s+due\s+to\s+(?:\w+\s+)?(?:laws?|legal|regulations?)|morally\s+wrong"
+                r"|wrong|prohibited|forbidden)(?![a-z])",
             )
         )
     )
@@ -945,7 +947,7 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
     if (
         has_latin
         and (v := _VERDICT_EN.search(head, 0, 120)) is not None
-        and 1 <= len(head[: v.start()].split()) <= 9
+        and 1 <= len(head[: v.start()].split()) <= 12
         and not _SENTENCE_END.search(head, 0, v.start())
         and not _OPINION.search(head, 0, v.end())  # not "I think X is wrong"
     ):
@@ -991,7 +993,7 @@ def _main_act(
     head = _head(low)
     st = _stance(head, has_hangul, has_latin)
     if st is None:
-        if strong or len(clean) > 600 or _VERDICT.search(head) is None:
+        if strong or len(clean) > 1200 or _VERDICT.search(head) is None:
             return None  # a lecture passes its verdict early, and is short
         return _lecture(clean)
     tail = clean[st.end :] if len(clean) == len(low) else low[st.end :]
