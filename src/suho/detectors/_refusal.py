@@ -662,8 +662,9 @@ _STANCE_STRONG_EN = re.compile(
                 r"|i\s+(?:should|can|could))\s+(?:be\s+)?(?:appropriate|ethical|right|wise|responsible|help|answer"
                 r"|provide|assist)",
                 r"i(?:'m|\s+am)\s+not\s+comfortable(?![a-z])",
-                r"i\s+must\s+(?:respectfully\s+|kindly\s+|gently\s+)?(?:point\s+out|clarify|inform\s+you|emphasi[sz]e"
-                r"|stress|remind\s+you|advise\s+against|caution|object)",
+                r"i\s+(?:must|would\s+like\s+to|want\s+to|have\s+to|need\s+to|'d\s+like\s+to)\s+(?:respectfully\s+"
+                r"|kindly\s+|gently\s+)?(?:point\s+out|clarify|inform\s+you|emphasi[sz]e|stress|remind\s+you"
+                r"|advise\s+against|caution|object)",
                 *_lead(
                     "programmed designed trained",
                     r"\s+to\s+(?:follow|adhere|avoid|refuse|decline|prioriti[sz]e\s+(?:safety|ethic))",
@@ -686,6 +687,7 @@ _STANCE_STRONG_EN = re.compile(
 _VERDICT_ON = (
     r"\s+(?:for\s+(?:me|us|anyone|you|an?\s+ai|an?\s+assistant)\s+)?to\s+(?:\w+\s+){0,2}?(?:make|generali[sz]|stereotyp"
     r"|judge|label|assume|speculate|discuss|talk|comment|ask|say|suggest|claim|compare|rank|joke|use\s+(?:such|that|this)"
+    r"|use\s+(?:\w+\s+)?(?:language|words|terms|slurs|labels|names)"
     r"|refer|promote|encourage|condone|glorify|target|single|attribute|blame|categori[sz]|characteri[sz]|describe"
     r"|portray|answer|respond|share|provide|give|help|assist|offer|write|create|engage|express|take\s+sides|endorse"
     r"|support|associate|link|equate|imply|perpetuate|spread|disclose|reveal|identify|infer|guess|determine)"
@@ -762,7 +764,7 @@ _VERDICT_EN = re.compile(
         "|".join(
             _lead(
                 "is are was would",
-                r"(?<=would)?\s+(?:be\s+)?(?:\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
+                r"(?<=would)?\s+(?:be\s+)?(?:(?!not\s)\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
                 r"\s+offen[cs]e|against\s+the\s+law|cruel|abusive|never\s+(?:okay|ok|acceptable|justified|justifiable"
                 r"|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable|ethical|legal|lawful|allowed"
                 r"|permitted)|not\s+possible\s+due\s+to\s+(?:\w+\s+)?(?:laws?|legal|regulations?)|morally\s+wrong"
