@@ -751,8 +751,7 @@ _STANCE_MEDIUM_EN = re.compile(
 _STANCE_EN = re.compile(
     r"(?<![a-z'])(?:" + _factored(_STANCE_STRONG_EN.pattern + "|" + _STANCE_MEDIUM_EN.pattern) + ")"
 )  # (the lookbehind: a stance starts a word, and the search runs faster with it)
-# weak: only at the very start of the answer
-# a bare "No" opening
+# Weak stances. A bare "No" opening the answer:
 _STANCE_NO = re.compile(
     r"\s*(?:no[,.!;:]|nope(?![a-z])|absolutely\s+not|definitely\s+not|certainly\s+not|of\s+course\s+not"
     r"|아니요|아뇨|아니에요|아닙니다|절대\s*안\s*(?:돼|됩))"
@@ -764,7 +763,7 @@ _VERDICT_EN = re.compile(
         "|".join(
             _lead(
                 "is are was would",
-                r"(?<=would)?\s+(?:be\s+)?(?:(?!not\s)\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
+                r"\s+(?:be\s+)?(?:(?!not\s)\w+\s+)?(?:illegal|unethical|immoral|a\s+(?:\w+\s+)?crime|a\s+criminal"
                 r"\s+offen[cs]e|against\s+the\s+law|cruel|abusive|never\s+(?:okay|ok|acceptable|justified|justifiable"
                 r"|the\s+answer)|not\s+(?:okay|ok|acceptable|justified|justifiable|ethical|legal|lawful|allowed"
                 r"|permitted)|not\s+possible\s+due\s+to\s+(?:\w+\s+)?(?:laws?|legal|regulations?)|morally\s+wrong"
