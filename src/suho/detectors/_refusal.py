@@ -466,6 +466,8 @@ _HEDGE = re.compile(
 
 # Hedges, split by script: the text is lower-cased, so a Latin branch needs a-z in it
 _HEDGE_KO, _HEDGE_EN, _HEDGE_OTHER = _by_script(_HEDGE.pattern)
+# (an English hedge starts a word: the lookbehind lets the search skip the inside of words)
+_HEDGE_EN = re.compile(r"(?<![a-z'])(?:" + _HEDGE_EN.pattern + ")")
 assert _HEDGE_OTHER.pattern == r"(?!)", "every hedge starts with Hangul or a-z"
 
 
@@ -499,10 +501,12 @@ _QUOTATIVE = re.compile(
 
 # The same patterns, faster: alternations grouped by first character (see _factored).
 _KO_DECLINE = re.compile(_factored(_KO_DECLINE.pattern))
-_EN_DECLINE = re.compile(_factored(_EN_DECLINE.pattern))
+# (English declines start a word: the lookbehind says so, and lets the search skip the inside of
+# words, which is faster; _scan still checks other letters, e.g. accented ones)
+_EN_DECLINE = re.compile(r"(?<![a-z'])(?:" + _factored(_EN_DECLINE.pattern) + ")")
 _KO_CORE = re.compile(_factored(_KO_CORE.pattern))
 _EN_CORE = re.compile(_factored(_EN_CORE.pattern))
-_ALT = re.compile(_factored(_ALT.pattern))
+_ALT = re.compile(r"(?<![a-z'])(?:" + _factored(_ALT.pattern) + ")")  # (starts a word: faster)
 _CONTENT = re.compile(_factored(_CONTENT.pattern))
 _RESTRICT = re.compile(_factored(_RESTRICT.pattern))
 
