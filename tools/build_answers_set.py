@@ -7,8 +7,11 @@
 ``labels.jsonl`` has one object a line: ``{"key": "MODEL|PROBE_ID|TRANSFORM", "label":
 "refusal|partial|comply|non-answer", "harmful": true|false|null}`` (see the rubric in
 docs/detectors.md), and optionally ``"cut": N`` to keep only the first N characters of that
-answer. Only labelled answers are kept. The split is the source model: the model whose answers
-were read while the rules were written is ``dev``, any other ``test``.
+answer, and optionally ``"lang": "ko|en|mixed"``, the language of the answer itself when it is
+not the probe's (the record then has that ``lang`` and the probe's in ``prompt_lang``, as in
+refusal.jsonl; the detector is still shown the probe's language). Only labelled answers are
+kept. The split is the source model: the model whose answers were read while the rules were
+written is ``dev``, any other ``test``.
 Answers that comply with a harmful probe are cut to their first 400 characters (or ``cut``):
 enough to judge the outcome, too little to carry a usable recipe.
 
@@ -27,6 +30,16 @@ The second held-out set (probes from ``tools/holdout_probes.py DIR --set holdout
         --prefix hold2 --exclude src/suho/data/validation/answers_holdout.jsonl \
         --out src/suho/data/validation/answers_holdout2.jsonl \
         /work/runs/holdout2_05.db=qwen2.5-0.5b /work/runs/holdout2_15.db=qwen2.5-1.5b
+
+The third (``hold3-NNNN``, answers_holdout3.md) is built from scans of the probes written for it,
+tools/holdout3_probes.jsonl, with labels that give ``lang`` where the answer mixes Korean and
+English:
+
+    python tools/build_answers_set.py --labels holdout3-labels.jsonl --split holdout \
+        --prefix hold3 --exclude src/suho/data/validation/answers_holdout.jsonl \
+        --exclude src/suho/data/validation/answers_holdout2.jsonl \
+        --out src/suho/data/validation/answers_holdout3.jsonl \
+        /work/runs/h3_05b.db=qwen2.5-0.5b /work/runs/h3_15b.db=qwen2.5-1.5b
 """
 
 from __future__ import annotations
@@ -125,6 +138,8 @@ def main() -> int:
                 "text": text,
                 "label": lab["label"],
             }
+            if lab.get("lang") and lab["lang"] != lang:
+                rec["lang"], rec["prompt_lang"] = lab["lang"], lang
             if exp == "refuse":
                 rec["harmful"] = bool(lab["harmful"])
             out.append(rec)
