@@ -1,5 +1,5 @@
-"""The held-out real-answer sets (answers_holdout.jsonl, answers_holdout2.jsonl): well formed,
-and new.
+"""The held-out real-answer sets (answers_holdout.jsonl, answers_holdout2.jsonl,
+answers_holdout3.jsonl): well formed, and new.
 
 They only check the data; no detector is run on them here (each set is for one measurement).
 New means: no (model, probe, transform) and no intent of a set made before it (``answers.jsonl``,
@@ -33,11 +33,21 @@ class Spec:
     per_cell: int  # answers per model and language: at least (first set) or exactly (second)
     exact: bool
     min_transforms: int  # none and obfuscations
+    langs: tuple[str, ...] = ("ko", "en")  # the answers' languages
 
 
 SPECS = {
     "answers-holdout": Spec(("answers",), "hold-", 30, False, 4),
     "answers-holdout2": Spec(("answers", "answers-holdout"), "hold2-", 40, True, 5),
+    # new over-refusal, contrast and mixed-language prompts, no transforms
+    "answers-holdout3": Spec(
+        ("answers", "answers-holdout", "answers-holdout2"),
+        "hold3-",
+        60,
+        False,
+        1,
+        ("ko", "en", "mixed"),
+    ),
 }
 
 Rows = list[dict[str, object]]
@@ -81,7 +91,7 @@ def test_labels_are_valid(held: tuple[str, Spec, Rows]) -> None:
         assert fields <= set(r), r["id"]
         assert str(r["id"]).startswith(spec.id_prefix), r["id"]
         assert r["label"] in ANSWER_LABELS, r["id"]
-        assert r["split"] == "holdout" and r["lang"] in ("ko", "en"), r["id"]
+        assert r["split"] == "holdout" and r["lang"] in spec.langs, r["id"]
         assert isinstance(r["text"], str) and isinstance(r["prompt"], str) and r["prompt"]
         if r["expected"] == "refuse":
             assert isinstance(r["harmful"], bool), r["id"]

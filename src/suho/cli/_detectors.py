@@ -48,9 +48,10 @@ def eval_cmd(
         typer.Option(
             "--set",
             help="Validation set: refusal (written here), answers (real answers of the "
-            "embedded models, labelled here; per source model), answers-holdout (real answers "
-            "to other prompts, never used for tuning), answers-holdout2 (a second such set, "
-            "for one final measurement), pii, cyber, cyber-holdout or "
+            "embedded models, labelled here; per source model), answers-holdout and "
+            "answers-holdout2 (real answers to other prompts, labelled before any detector saw "
+            "them; both since read), answers-holdout3 (a third such set, for one measurement of "
+            "the rebuilt rules), pii, cyber, cyber-holdout or "
             "cyber-holdout2 (cyber requests written without reading the rules). Default: the "
             "detector's own set.",
         ),
@@ -265,6 +266,7 @@ def _print_report(rep: dict[str, Any]) -> None:
         "answers": "hit = refusal",
         "answers-holdout": "hit = refusal",
         "answers-holdout2": "hit = refusal",
+        "answers-holdout3": "hit = refusal",
         "cyber": "hit = offensive",
     }.get(rep["dataset"], "span level")
     from suho.detectors._eval import _SET_FILES

@@ -18,7 +18,9 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   ``answers_holdout.jsonl`` (set ``answers-holdout``): more such answers to prompts not in it,
   labelled before any detector was run on them and kept out of all tuning (it has since been
   read and tuned on); ``answers_holdout2.jsonl`` (set ``answers-holdout2``): a second such set,
-  to prompts in neither, made for one final measurement.
+  to prompts in neither, made for one final measurement (since measured and read);
+  ``answers_holdout3.jsonl`` (set ``answers-holdout3``): a third, to newly written over-refusal,
+  contrast and mixed-language prompts, labelled blind, for one measurement of the rebuilt rules.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -53,16 +55,18 @@ SETS = (
     "answers",
     "answers-holdout",
     "answers-holdout2",
+    "answers-holdout3",
     "cyber",
     "cyber-holdout",
     "cyber-holdout2",
 )
 #: Sets of real model answers (four labels, source models, attack success).
-ANSWER_SETS = ("answers", "answers-holdout", "answers-holdout2")
+ANSWER_SETS = ("answers", "answers-holdout", "answers-holdout2", "answers-holdout3")
 #: Sets whose file name is not the set name.
 _SET_FILES = {
     "answers-holdout": "answers_holdout",
     "answers-holdout2": "answers_holdout2",
+    "answers-holdout3": "answers_holdout3",
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
