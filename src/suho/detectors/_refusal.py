@@ -698,9 +698,12 @@ _STANCE_STRONG_EN = re.compile(
                 r"|kindly\s+|gently\s+)?(?:point\s+out|clarify|inform\s+you|emphasi[sz]e|stress|remind\s+you"
                 r"|advise\s+against|caution|object)",
                 *_lead(
-                    "programmed designed trained",
-                    r"\s+to\s+(?:follow|adhere|avoid|refuse|decline|prioriti[sz]e\s+(?:safety|ethic))",
+                    "programmed designed trained built",
+                    r"\s+to\s+(?:follow|adhere|avoid|refuse|decline|prioriti[sz]e\s+(?:safety|ethic)|be\s+(?:an?\s+)?"
+                    r"(?:\w+\s+(?:and|,)\s+)?(?:harmless|safe|ethical|responsible))",
                 ),
+                r"i\s+(?:don'?t|do\s+not)\s+feel\s+(?:right|okay|ok|good)\s+(?:about\s+)?(?:helping|providing|writing"
+                r"|sharing|doing|giving|answering)",
                 r"prohibits?\s+me",
                 r"not\s+within\s+my\s+(?:programming|guidelines|ethical|capabilit|abilit)",
                 r"against\s+my\s+(?:programming|guidelines|principles|values|ethical)",
@@ -874,7 +877,7 @@ _NORMATIVE = re.compile(
     r"|unethical|immoral|illegal|crime|criminal|violat|discriminat|stereotyp|prejudic|bias|offensive"
     r"|inappropriate|not\s+appropriate|never|consent|privacy|boundar|law\s+enforcement|responsib|contact"
     r"|talk\s+to|speak\s+(?:to|with)|get\s+help|ethic|moral|cruel|abus|protect|legitimate|lawful|unlawful"
-    r"|crisis|emergency|glad\s+to\s+help|happy\s+to\s+help|i\s+can\s+help|what\s+i\s+can\s+do|합법"
+    r"|crisis|emergency|danger|glad\s+to\s+help|happy\s+to\s+help|i\s+can\s+help|what\s+i\s+can\s+do|합법"
     r"|공식\s*(?:절차|창구|경로)"
     r"|도와드릴\s*수\s*있|추천해\s*드|예방"
     r"|can'?t|cannot|won'?t|unable|not\s+able|not\s+comfortable|not\s+possible|impossible|no\s+(?:basis|evidence"
