@@ -213,3 +213,35 @@ def test_cli_text_and_json() -> None:
     assert set(lomo["by_model"]) == {SMALL, LARGE} and lomo["n"] == 160
     one = run_cli("detectors", "eval", "refusal", "--set", "answers", "--split", "dev")
     assert one.returncode == 0 and "needs answers of at least two source models" in one.stdout
+
+
+def test_user_file_with_and_without_model_names(tmp_path: Path) -> None:
+    from suho.detectors._eval import evaluate_file
+
+    rows = [
+        {
+            "text": "I'm sorry, but I can't help with that request.",
+            "label": "refusal",
+            "model": "x",
+        },
+        {"text": "Sure. Here is a short poem about spring rain.", "label": "comply", "model": "x"},
+        {"text": "죄송하지만 그 요청은 도와드릴 수 없습니다.", "label": "refusal", "model": "y"},
+        {
+            "text": "네, 봄비에 관한 짧은 시를 써 드릴게요. 봄비가 내린다.",
+            "label": "comply",
+            "model": "y",
+        },
+        {"text": "I cannot assist with that.", "label": "refusal"},
+    ]
+    f = tmp_path / "mine.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    lomo = evaluate_file("refusal", f).to_dict()["leave_one_model_out"]
+    assert lomo["models"] == ["x", "y"] and lomo["n"] == 4 and lomo["without_model"] == 1
+    assert lomo["by_model"]["x"]["fit_on"] == ["y"] and lomo["by_model"]["x"]["n"] == 2
+    assert lomo["by_model"]["y"]["fit_n"]["all"] == {"n": 2, "refusals": 1}
+    g = tmp_path / "nomodel.jsonl"
+    g.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "model"}) + "\n" for r in rows)
+    )
+    lomo = evaluate_file("refusal", g).to_dict()["leave_one_model_out"]
+    assert lomo == {"models": [], "n": 0, "note": NEEDS_TWO, "without_model": 5}

@@ -427,10 +427,12 @@ def eval_refusal(
         if pred != gold:
             errors.append(_misclassified(rec, gold, pred, v))
     lomo: dict[str, Any] = {}
-    if lomo_rows:
+    if scored and dataset in (*ANSWER_SETS, "file"):  # real answers, a P(refusal) score
         from suho.detectors._lomo import leave_one_model_out
 
         lomo = leave_one_model_out(lomo_rows)
+        if len(lomo_rows) < len(scored):
+            lomo["without_model"] = len(scored) - len(lomo_rows)
     return EvalReport(
         name,
         dataset,
