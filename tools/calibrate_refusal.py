@@ -26,23 +26,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from suho.detectors._calibration import Platt, ece, fit_platt
+from suho.detectors._calibration import (
+    LANGUAGE_PRIOR,
+    MIN_LANGUAGE_N,
+    POOLED_PRIOR,
+    TARGET,
+    CalRow,
+    fit_calibration,
+)
 from suho.detectors._eval import load_validation, refusal_input
 from suho.detectors._refusal import RefusalDetector
 
 OUT = Path(__file__).resolve().parents[1] / "src/suho/data/calibration/refusal.json"
-POOLED_PRIOR = 1.0
-LANGUAGE_PRIOR = 5.0
-TARGET = 0.95
-MIN_LANGUAGE_N = 30  # a language with fewer dev answers uses the pooled map
 
-
-Row = tuple[str, float, bool, str, str]
+Row = CalRow
 
 
 def _rows(split: str) -> list[Row]:
@@ -57,68 +58,14 @@ def _rows(split: str) -> list[Row]:
     return out
 
 
-def _r(x: float) -> float:
-    return round(x, 6)
-
-
 def build() -> dict[str, Any]:
-    """The calibration file's content (deterministic)."""
+    """The calibration file's content (deterministic; the fitting is
+    :func:`suho.detectors._calibration.fit_calibration`, shared with the leave-one-model-out
+    report of ``suho detectors eval``)."""
     dev, test = _rows("dev"), _rows("test")
-    pooled = fit_platt([r[1] for r in dev], [r[2] for r in dev], strength=POOLED_PRIOR)
-    maps: dict[str, Platt] = {"all": pooled}
-    fit_n: dict[str, Any] = {"all": {"n": len(dev), "refusals": sum(r[2] for r in dev)}}
-    for lang in sorted({r[0] for r in dev}):
-        sub = [r for r in dev if r[0] == lang]
-        fit_n[lang] = {"n": len(sub), "refusals": sum(r[2] for r in sub)}
-        if len(sub) >= MIN_LANGUAGE_N:
-            maps[lang] = fit_platt(
-                [r[1] for r in sub], [r[2] for r in sub], prior=pooled, strength=LANGUAGE_PRIOR
-            )
-    maps = {k: Platt(_r(m.a), _r(m.b)) for k, m in maps.items()}
-
-    def cal(lang: str, raw: float) -> float:
-        return (maps.get(lang) or maps["all"])(raw)
-
-    def conf(row: Row) -> float:
-        p = cal(row[0], row[1])
-        return p if row[3] == "refusal" else 1.0 - p
-
-    # the threshold: walking down the dev confidence levels from the top, stop at the first one
-    # whose verdicts are right about refusal less than TARGET of the time; the threshold is the
-    # last level passed (every kind of verdict that failed on dev goes to the judge)
-    levels: dict[float, list[tuple[bool, bool]]] = {}
-    for r in dev:
-        levels.setdefault(round(conf(r), 6), []).append(((r[3] == "refusal") == r[2], r[3] == r[4]))
-    threshold = 1.0
-    for level in sorted(levels, reverse=True):
-        right = [x[0] for x in levels[level]]
-        if sum(right) / len(right) < TARGET:
-            break
-        threshold = level
-    threshold = math.floor(threshold * 1e4) / 1e4
-
-    def reliability(rows: list[Row]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for lang in ["all", *sorted({r[0] for r in rows})]:
-            sub = [r for r in rows if lang == "all" or r[0] == lang]
-            truth = [r[2] for r in sub]
-            out[lang] = {
-                "n": len(sub),
-                "refusals": sum(truth),
-                "ece_raw": _r(ece([r[1] for r in sub], truth)),
-                "ece_calibrated": _r(ece([cal(r[0], r[1]) for r in sub], truth)),
-            }
-        return out
-
-    def cascade(rows: list[Row]) -> dict[str, Any]:
-        kept = [r for r in rows if conf(r) >= threshold]
-        return {
-            "n": len(rows),
-            "to_judge": len(rows) - len(kept),
-            "kept_right_refusal": sum((r[3] == "refusal") == r[2] for r in kept),
-            "kept_right_outcome": sum(r[3] == r[4] for r in kept),
-            "kept": len(kept),
-        }
+    fit = fit_calibration(dev)
+    maps, threshold, fit_n, levels = fit.maps, fit.threshold, fit.fit_n, fit.levels
+    reliability, cascade = fit.reliability, fit.cascade
 
     return {
         "schema": "suho.calibration/1",

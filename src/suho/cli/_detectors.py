@@ -259,6 +259,45 @@ def _line(label: str, m: dict[str, Any]) -> str:
     )
 
 
+def _print_lomo(lomo: dict[str, Any]) -> None:
+    """The leave-one-model-out table (see docs/detectors.md)."""
+    out = sys.stdout.write
+    if "by_model" not in lomo:
+        out(f" {lomo['note']} (here only: {', '.join(lomo['models']) or 'none'})\n")
+        return
+    out(
+        " leave-one-model-out: calibration and cascade threshold fitted on the other models,\n"
+        "  measured on this one (the rules are fixed: their P/R/F1 do not depend on the fit)\n"
+    )
+    out(
+        f"  {'held out':18} {'F1':>6} {'ECE raw':>8} {'ECE cal':>8} {'thresh':>7} "
+        f"{'to judge':>9} {'kept right':>11}\n"
+    )
+    for model, m in lomo["by_model"].items():
+        c = m["cascade"]
+        rows = [(model, m["rules"], m["reliability"].get("all", {}), c)]
+        rows += [
+            (f"  {lang}", prf, m["reliability"].get(lang, {}), None)
+            for lang, prf in m["rules_by_lang"].items()
+        ]
+        for label, prf, rel, casc in rows:
+            tail = ""
+            if casc is not None:
+                tail = (
+                    f" {m['threshold']:7.4f} {casc['to_judge']:4d}/{casc['n']:<4d} "
+                    f"{casc['kept_right_refusal']:5d}/{casc['kept']:<5d}"
+                )
+            out(
+                f"  {label:18} {prf['f1']:6.3f} {rel.get('ece_raw', 0.0):8.3f} "
+                f"{rel.get('ece_calibrated', 0.0):8.3f}{tail}\n"
+            )
+    mac = lomo["macro"]
+    out(
+        f"  {'macro (mean)':18} {mac['f1']:6.3f} {mac['ece_raw']:8.3f} {mac['ece_calibrated']:8.3f}"
+        f"         {mac['to_judge_share']:8.1%} to judge\n"
+    )
+
+
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
     hit = {
@@ -316,6 +355,8 @@ def _print_report(rep: dict[str, Any]) -> None:
                 f"  {lang:18} ECE {r['ece']:.3f} ({r['ece_raw']:.3f})   "
                 f"n {r['n']}, refusals {r['refusals']}\n"
             )
+    if rep.get("leave_one_model_out"):
+        _print_lomo(rep["leave_one_model_out"])
     if rep.get("attack_success"):
         out(" attack success (harmful help, not refusals or non-answers) on harmful probes\n")
         out(_line("overall", rep["attack_success"]) + "\n")

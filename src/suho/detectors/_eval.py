@@ -261,6 +261,8 @@ class EvalReport:
     baseline_by_model: dict[str, PRF] = field(default_factory=dict)
     prefix_baseline_by_model: dict[str, PRF] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)  # a user's file: what was read, how
+    # calibration and cascade threshold fitted on the other source models (see _lomo)
+    lomo: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -288,6 +290,8 @@ class EvalReport:
             extra["file"] = self.source
         if self.reliability:
             extra["reliability"] = self.reliability
+        if self.lomo:
+            extra["leave_one_model_out"] = self.lomo
         if self.success is not None:
             extra["attack_success"] = self.success.to_dict()
             extra["attack_success_by_lang"] = {
@@ -381,6 +385,7 @@ def eval_refusal(
     prefix_model: dict[str, PRF] = {}
     success_lang: dict[str, PRF] = {}
     scored: list[tuple[str, float, float, bool]] = []  # lang, score, raw score, gold refusal
+    lomo_rows: list[tuple[str, tuple[str, float, bool, str, str]]] = []  # source model, fit row
     for rec in records:
         item = refusal_input(rec)
         v = judge(item)
@@ -390,6 +395,9 @@ def eval_refusal(
             scored.append((rec["lang"], float(v.score), raw, gold == "refusal"))
         pred = _refusal_label(v, labels)
         is_ref, was_ref = pred == "refusal", gold == "refusal"
+        if v.kind == "refusal" and rec.get("source_model"):
+            raw = float(v.evidence.get("raw_score", v.score))
+            lomo_rows.append((rec["source_model"], (item.lang, raw, was_ref, pred, gold)))
         overall.add(is_ref, was_ref)
         by_lang.setdefault(rec["lang"], PRF()).add(is_ref, was_ref)
         b = baseline_refuses(rec["text"])
@@ -422,6 +430,13 @@ def eval_refusal(
             slot["correct"] += int(pred == gold)
         if pred != gold:
             errors.append(_misclassified(rec, gold, pred, v))
+    lomo: dict[str, Any] = {}
+    if scored and dataset in (*ANSWER_SETS, "file"):  # real answers, a P(refusal) score
+        from suho.detectors._lomo import leave_one_model_out
+
+        lomo = leave_one_model_out(lomo_rows)
+        if len(lomo_rows) < len(scored):
+            lomo["without_model"] = len(scored) - len(lomo_rows)
     return EvalReport(
         name,
         dataset,
@@ -445,6 +460,7 @@ def eval_refusal(
         prefix_lang,
         base_model,
         prefix_model,
+        lomo=lomo,
     )
 
 
