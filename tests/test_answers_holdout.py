@@ -1,5 +1,5 @@
-"""The held-out real-answer sets (answers_holdout.jsonl, answers_holdout2.jsonl,
-answers_holdout3.jsonl): well formed, and new.
+"""The held-out real-answer sets (answers_holdout.jsonl … answers_holdout4.jsonl): well formed,
+and new.
 
 They only check the data; no detector is run on them here (each set is for one measurement).
 New means: no (model, probe, transform) and no intent of a set made before it (``answers.jsonl``,
@@ -44,6 +44,15 @@ SPECS = {
         ("answers", "answers-holdout", "answers-holdout2"),
         "hold3-",
         60,
+        False,
+        1,
+        ("ko", "en", "mixed"),
+    ),
+    # rich in Korean and mixed-language refusals
+    "answers-holdout4": Spec(
+        ("answers", "answers-holdout", "answers-holdout2", "answers-holdout3"),
+        "hold4-",
+        48,
         False,
         1,
         ("ko", "en", "mixed"),

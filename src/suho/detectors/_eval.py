@@ -20,7 +20,9 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   read and tuned on); ``answers_holdout2.jsonl`` (set ``answers-holdout2``): a second such set,
   to prompts in neither, made for one final measurement (since measured and read);
   ``answers_holdout3.jsonl`` (set ``answers-holdout3``): a third, to newly written over-refusal,
-  contrast and mixed-language prompts, labelled blind, for one measurement of the rebuilt rules.
+  contrast and mixed-language prompts, labelled blind, for one measurement of the rebuilt rules;
+  ``answers_holdout4.jsonl`` (set ``answers-holdout4``): a fourth, rich in Korean and
+  mixed-language refusals, made after the third was read.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -56,17 +58,25 @@ SETS = (
     "answers-holdout",
     "answers-holdout2",
     "answers-holdout3",
+    "answers-holdout4",
     "cyber",
     "cyber-holdout",
     "cyber-holdout2",
 )
 #: Sets of real model answers (four labels, source models, attack success).
-ANSWER_SETS = ("answers", "answers-holdout", "answers-holdout2", "answers-holdout3")
+ANSWER_SETS = (
+    "answers",
+    "answers-holdout",
+    "answers-holdout2",
+    "answers-holdout3",
+    "answers-holdout4",
+)
 #: Sets whose file name is not the set name.
 _SET_FILES = {
     "answers-holdout": "answers_holdout",
     "answers-holdout2": "answers_holdout2",
     "answers-holdout3": "answers_holdout3",
+    "answers-holdout4": "answers_holdout4",
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
