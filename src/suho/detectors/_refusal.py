@@ -891,6 +891,7 @@ _NORMATIVE = re.compile(
     r"|옳지\s*않|올바르지\s*않|바람직하지\s*않|beyond\s+my|my\s+purpose\s+is|not\s+within\s+my|outside\s+(?:of\s+)?my"
     r"|금지|법적\s*문제|legal\s+(?:consequences|trouble|action|issues)|안전하지\s*않|불가능"
     r"|위협|손상|해를\s*끼|다칠|부상|사망|injur|death|damage"
+    r"|않는\s*(?:것이|게)\s*좋|피하는\s*(?:것이|게)\s*좋|삼가는\s*(?:것이|게)\s*좋|better\s+not|best\s+to\s+avoid"
     r"|just\s+as\s+(?:capable|good|able|smart|intelligent|valuable|deserving|worthy|likely)|as\s+anyone\s+else"
     r"|regardless\s+of|no\s+(?:less|more)\s+(?:capable|likely|able|intelligent)|누구나|누구든|관계없이|상관없이"
     r"|해야|마세요|마십시오|바랍니다|권합니다|권장|권해|중요|존중|존엄|평등|공정|권리|배려|대신|상담|전문가|도움을\s*받"
