@@ -1002,8 +1002,6 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
             found = _Stance(3 if strong else 2, m.end(), m.group(0))
     if found is not None:
         return found
-    if _DEFINITION.match(head):
-        return None  # "Money laundering is a crime that involves …" defines, it passes no verdict
     # weak: "No," / "아니요" at the start, or a verdict in the first sentence on what was asked
     if (no := _STANCE_NO.match(head)) is not None:
         return _Stance(1, no.end(), no.group(0))
@@ -1017,6 +1015,7 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
         and 1 <= len(subject := head[: v.start()].split()) <= 12
         and not _SENTENCE_END.search(head, 0, v.start())
         and not _OPINION.search(head, 0, v.end())  # not "I think X is wrong"
+        and not _DEFINITION.match(head)  # "Money laundering is a crime that involves …" defines
     ):
         act = subject[0].endswith("ing") or subject[0] in ("to", "trying", "attempting")
         return _Stance(2 if act else 1, v.end(), head[: v.end()], verdict=True)
@@ -1027,6 +1026,7 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
         and (subj := _VERDICT_KO_SUBJECT.search(head, 0, v.start())) is not None
         and not _SENTENCE_END.search(head, 0, v.start())
         and not _OPINION.search(head, 0, v.end())
+        and not _DEFINITION.match(head)
     ):
         # ("불가능합니다" / "안전하지 않습니다" may be a fact - "빛보다 빠르게 이동하는 것은 불가능합니다" -
         # so those stay weak whatever their subject)
