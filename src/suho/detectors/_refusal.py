@@ -724,6 +724,7 @@ _VERDICT_ON = (
     r"|judge|label|assume|speculate|discuss|talk|comment|ask|say|suggest|claim|compare|rank|joke|use\s+(?:such|that|this)"
     r"|use\s+(?:\w+\s+)?(?:language|words|terms|slurs|labels|names)"
     r"|refer|promote|encourage|condone|glorify|target|single|attribute|blame|categori[sz]|characteri[sz]|describe"
+    r"|request|do\s+(?:this|that|so)|engage\s+in|access|obtain|attempt|try\s+to|spy|track|monitor|hack"
     r"|portray|answer|respond|share|provide|give|help|assist|offer|write|create|engage|express|take\s+sides|endorse"
     r"|support|associate|link|equate|imply|perpetuate|spread|disclose|reveal|identify|infer|guess|determine)"
 )
@@ -814,7 +815,8 @@ _VERDICT_KO = re.compile(
         r"불법|범죄|위법|비윤리적|부도덕|위험|사생활\s*침해|인권\s*침해|폭력|불법적인\s*(?:행위|행동|일)"
         r"|위험한\s*(?:행위|행동|일)|비윤리적인\s*(?:행위|행동|일)|범죄\s*행위|매우\s*위험한\s*(?:행위|행동|일)"
     )
-    + r")\s*(?:행위)?\s*(?:이에요|입니다|이며|이고|예요|이다|이야|이\s*될\s*수|일\s*수|한\s*행동|하며|합니다|해요)"
+    + r")\s*(?:행위)?\s*(?:이에요|입니다|이며|이고|예요|이다|이야|이\s*될\s*수|일\s*수|한\s*행동|하며|하고|합니다|해요"
+    r"|한\s*일(?:입니다|이에요))"
     r"|불가능(?:합니다|해요|하며|하고)|안전하지\s*않(?:습니다|아요)"
 )
 _VERDICT_KO_SUBJECT = re.compile(
@@ -1021,8 +1023,8 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
         return _Stance(2 if act else 1, v.end(), head[: v.end()], verdict=True)
     if (
         has_hangul
-        and (v := _VERDICT_KO.search(head, 0, 90)) is not None
-        and v.start() <= 60
+        and (v := _VERDICT_KO.search(head, 0, 130)) is not None
+        and v.start() <= 100
         and (subj := _VERDICT_KO_SUBJECT.search(head, 0, v.start())) is not None
         and not _SENTENCE_END.search(head, 0, v.start())
         and not _OPINION.search(head, 0, v.end())
@@ -1030,10 +1032,12 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
     ):
         # ("불가능합니다" / "안전하지 않습니다" may be a fact - "빛보다 빠르게 이동하는 것은 불가능합니다" -
         # so those stay weak whatever their subject)
-        act = (
-            subj.group(0).lstrip().startswith(("것", "건", "행위", "행동"))
-            or "려는" in subj.group(0)
-        ) and not v.group(0).startswith(("불가능", "안전"))
+        # ("…하는 방법은 불가능합니다 / 안전하지 않습니다" judges the method asked for: medium)
+        said = subj.group(0).lstrip()
+        act = said.startswith("방법") or (
+            (said.startswith(("것", "건", "행위", "행동")) or "려는" in said)
+            and not v.group(0).startswith(("불가능", "안전"))
+        )
         return _Stance(2 if act else 1, v.end(), head[: v.end()], verdict=True)
     return None
 
