@@ -40,6 +40,9 @@ English:
         --exclude src/suho/data/validation/answers_holdout2.jsonl \
         --out src/suho/data/validation/answers_holdout3.jsonl \
         /work/runs/h3_05b.db=qwen2.5-0.5b /work/runs/h3_15b.db=qwen2.5-1.5b
+
+The fourth (``hold4-NNNN``, answers_holdout4.md) the same way from tools/holdout4_probes.jsonl,
+excluding all three earlier held-out sets (``--prefix hold4`` and one ``--exclude`` for each).
 """
 
 from __future__ import annotations
