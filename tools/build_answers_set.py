@@ -43,6 +43,8 @@ English:
 
 The fourth (``hold4-NNNN``, answers_holdout4.md) the same way from tools/holdout4_probes.jsonl,
 excluding all three earlier held-out sets (``--prefix hold4`` and one ``--exclude`` for each).
+The fifth (``hold5-NNNN``, answers_holdout5.md) the same way from tools/holdout5_probes.jsonl,
+excluding all four earlier held-out sets.
 """
 
 from __future__ import annotations
