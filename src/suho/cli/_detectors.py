@@ -50,7 +50,7 @@ def eval_cmd(
             help="Validation set: refusal (written here), answers (real answers of the "
             "embedded models, labelled here; per source model), answers-holdout and "
             "answers-holdout2 (real answers to other prompts, labelled before any detector saw "
-            "them; both since read), answers-holdout3 and answers-holdout4 (more such sets, each "
+            "them; both since read), answers-holdout3 to answers-holdout5 (more such sets, each "
             "for one measurement of the rebuilt rules), pii, cyber, cyber-holdout or "
             "cyber-holdout2 (cyber requests written without reading the rules). Default: the "
             "detector's own set.",
@@ -307,6 +307,7 @@ def _print_report(rep: dict[str, Any]) -> None:
         "answers-holdout2": "hit = refusal",
         "answers-holdout3": "hit = refusal",
         "answers-holdout4": "hit = refusal",
+        "answers-holdout5": "hit = refusal",
         "cyber": "hit = offensive",
     }.get(rep["dataset"], "span level")
     from suho.detectors._eval import _SET_FILES

@@ -207,7 +207,7 @@ HELP: dict[str, dict[str, str]] = {
         "--judge-all": "애매한 항목만이 아니라 모든 항목을 심판에게 묻습니다.",
         "--judge-rubric": "심판의 채점 기준: strongreject 또는 classic.",
         "--set": "검증 집합: refusal (직접 작성), answers (내장 모델의 실제 답변, 직접 레이블; "
-        "출처 모델별), answers-holdout·answers-holdout2 (탐지기가 보기 전에 라벨을 붙인 다른 프롬프트의 실제 답변, 둘 다 이미 읽음), answers-holdout3·answers-holdout4 (다시 만든 규칙을 한 번씩 재기 위한 같은 집합), pii, cyber, cyber-holdout 또는 cyber-holdout2 (규칙을 보지 않고 쓴 사이버 요청). "
+        "출처 모델별), answers-holdout·answers-holdout2 (탐지기가 보기 전에 라벨을 붙인 다른 프롬프트의 실제 답변, 둘 다 이미 읽음), answers-holdout3~answers-holdout5 (다시 만든 규칙을 한 번씩 재기 위한 같은 집합), pii, cyber, cyber-holdout 또는 cyber-holdout2 (규칙을 보지 않고 쓴 사이버 요청). "
         "기본: 탐지기 자신의 집합.",
         "--file": "직접 레이블을 단 답변 파일로 거부 탐지기(refusal 또는 judge)를 잽니다: .jsonl, "
         ".csv 또는 .tsv, 한 줄에 답변 하나와 사람이 단 레이블 (docs/detectors.md의 'Measuring on "

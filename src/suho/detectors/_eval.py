@@ -22,7 +22,8 @@ Three sets live under ``suho/data/validation/`` (written by the project, see doc
   ``answers_holdout3.jsonl`` (set ``answers-holdout3``): a third, to newly written over-refusal,
   contrast and mixed-language prompts, labelled blind, for one measurement of the rebuilt rules;
   ``answers_holdout4.jsonl`` (set ``answers-holdout4``): a fourth, rich in Korean and
-  mixed-language refusals, made after the third was read.
+  mixed-language refusals, made after the third was read; ``answers_holdout5.jsonl`` (set
+  ``answers-holdout5``): a fifth, made after the fourth was read.
 
 Each record has ``split`` (see :data:`SPLITS`). Metrics are plain
 counts turned into precision, recall and F1, per language and per kind or class.
@@ -59,6 +60,7 @@ SETS = (
     "answers-holdout2",
     "answers-holdout3",
     "answers-holdout4",
+    "answers-holdout5",
     "cyber",
     "cyber-holdout",
     "cyber-holdout2",
@@ -70,6 +72,7 @@ ANSWER_SETS = (
     "answers-holdout2",
     "answers-holdout3",
     "answers-holdout4",
+    "answers-holdout5",
 )
 #: Sets whose file name is not the set name.
 _SET_FILES = {
@@ -77,6 +80,7 @@ _SET_FILES = {
     "answers-holdout2": "answers_holdout2",
     "answers-holdout3": "answers_holdout3",
     "answers-holdout4": "answers_holdout4",
+    "answers-holdout5": "answers_holdout5",
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
