@@ -331,17 +331,13 @@ _EN_DECLINE = re.compile(
         ]
     )
 )
-# Every Korean / English decline above contains one of these cores; the full patterns run only in a
-# window around each core, which keeps the rule stage fast on long answers.
+# Every Korean decline above contains one of these cores; the full patterns run only in a window
+# around each core, which keeps the rule stage fast on long answers. (English declines are found in
+# one pass: their search skips the inside of words.)
 _KO_CORE = re.compile(
     r"없|않|못|어려|어렵|곤란|힘들|불가|제한|거절|삼가|사양|패스|거부|아니|아닌|아냐|아님|아닙|벗어|포함되지|밖|위배|금지하는|피하|자제"
     r"|어긋|반하|조심스럽"
     r"|싫어|안\s*(?:알려|가르쳐|만들어|도와|써|말해|해|돼|됩|됨|되|될)"
-)
-_EN_CORE = re.compile(
-    r"n't|not|cant|wont|dont|unable|declin|refus|say\s+no|rather|outside|beyond|against|violat|restrict|prohibit"
-    r"|hard\s+no"
-    r"|pass|permitted|allowed|appropriate|ethical|acceptable|responsible|okay|right"
 )
 # After a decline and a "but": the answer goes on to deliver (a list, an example, "here is", an
 # offer of information followed by it).
@@ -527,7 +523,6 @@ _KO_DECLINE = re.compile(_factored(_KO_DECLINE.pattern))
 # words, which is faster; _scan still checks other letters, e.g. accented ones)
 _EN_DECLINE = re.compile(r"(?<![a-z'])(?:" + _factored(_EN_DECLINE.pattern) + ")")
 _KO_CORE = re.compile(_factored(_KO_CORE.pattern))
-_EN_CORE = re.compile(_factored(_EN_CORE.pattern))
 _ALT = re.compile(r"(?<![a-z'])(?:" + _factored(_ALT.pattern) + ")")  # (starts a word: faster)
 _CONTENT = re.compile(_factored(_CONTENT.pattern))
 _RESTRICT = re.compile(_factored(_RESTRICT.pattern))
@@ -557,6 +552,9 @@ def _quote_ranges(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTE.finditer(text) if (m.end() - m.start()) < 0.85 * n]
 
 
+_WHOLE = re.compile(r"(?s).+")  # one window: the whole text
+
+
 def _first_decline(
     text: str, has_hangul: bool | None = None, has_latin: bool | None = None
 ) -> re.Match[str] | None:
@@ -571,7 +569,9 @@ def _first_decline(
     if has_hangul:
         best = _scan(text, _KO_CORE, (_KO_DECLINE, _KO_BLUNT), 32, 12, quotes)
     if has_latin:
-        m = _scan(text, _EN_CORE, (_EN_DECLINE,), 48, 64, quotes)
+        # (the English search skips the inside of words on its own - see _EN_DECLINE - so one pass
+        # over the whole text is faster than windows around core words)
+        m = _scan(text, _WHOLE, (_EN_DECLINE,), 0, 0, quotes)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
         if best is None:
