@@ -966,7 +966,9 @@ def _normative(unit: str) -> bool:
     return bool(_NORMATIVE.search(unit) or _NORM_EDGE.search(unit))
 
 
-_UNIT_SPLIT = re.compile(r"[.!?\n;]+|,\s+(?:and|but|so|which|while|because)\s|(?<=[며고서])\s*,\s*")
+# (a Korean clause ending 며/고/서 before a comma loses that syllable: no clause class needs it,
+# and a lookbehind there would be tried at every character)
+_UNIT_SPLIT = re.compile(r"[.!?\n;]+|,\s+(?:and|but|so|which|while|because)\s|[며고서]\s*,\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1042,9 +1044,10 @@ def _stance(head: str, has_hangul: bool, has_latin: bool) -> _Stance | None:
     return None
 
 
-def _units(text: str) -> list[str]:
-    """The clauses of ``text`` worth reading (at least a few words each)."""
-    return [u for u in (p.strip() for p in _UNIT_SPLIT.split(text)) if len(u) >= 8]
+def _units(text: str, limit: int = 1200) -> list[str]:
+    """The clauses of ``text`` worth reading (at least a few words each), in its first ``limit``
+    characters (a lecture is short: the opening clauses decide)."""
+    return [u for u in (p.strip() for p in _UNIT_SPLIT.split(text[:limit])) if len(u) >= 8]
 
 
 def _lecture(clean: str) -> RefusalResult | None:
