@@ -252,7 +252,11 @@ def _repetition(body: str) -> NonAnswer | None:
         if k >= 3 and k * len(top) >= 0.4 * len(body):
             return NonAnswer("repetition", 0.9, f"the same sentence {k} times")
     words = body.split()  # the runs of non-whitespace (re's \S+): eojeol in Korean
-    if len(words) >= _LOOP_MIN_WORDS:
+    # A trigram that repeats an earlier one starts on a word that repeats an earlier one, so there
+    # are no more repeated trigrams than repeated words: when a ninth of the words are not
+    # repeats, the gate below cannot open (cheaper to count on words than on trigrams: most
+    # Korean answers stop here).
+    if len(words) >= _LOOP_MIN_WORDS and 9 * (len(words) - len(set(words))) >= len(words):
         # (the set is built straight from the zip: the list is needed only past the gate below)
         distinct = len(set(zip(words, words[1:], words[2:], strict=False)))
         n_grams = len(words) - 2
