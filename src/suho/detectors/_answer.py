@@ -277,6 +277,12 @@ def _repetition(body: str) -> NonAnswer | None:
                 )
             if twice >= 0.85:
                 return NonAnswer("repetition", 0.8, f"{twice:.0%} of the words said twice")
+            # cut off by the token limit inside the loop: the answer ends on a phrase it has
+            # said before, and most of it is such phrases (prose does not end on a repeat)
+            if twice >= 0.75 and grams[-1] in set(grams[:-3]):
+                return NonAnswer(
+                    "repetition", 0.75, f"{twice:.0%} of the words said twice, cut off mid-loop"
+                )
     if (looped := _list_loop(body)) is not None:
         return looped
     # text with little spacing (Chinese, Japanese, run-together Korean): count characters
