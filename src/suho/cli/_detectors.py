@@ -300,17 +300,16 @@ def _print_lomo(lomo: dict[str, Any]) -> None:
 
 def _print_report(rep: dict[str, Any]) -> None:
     out = sys.stdout.write
-    hit = {
-        "refusal": "hit = refusal",
-        "answers": "hit = refusal",
-        "answers-holdout": "hit = refusal",
-        "answers-holdout2": "hit = refusal",
-        "answers-holdout3": "hit = refusal",
-        "answers-holdout4": "hit = refusal",
-        "answers-holdout5": "hit = refusal",
-        "cyber": "hit = offensive",
-    }.get(rep["dataset"], "span level")
-    from suho.detectors._eval import _SET_FILES
+    from suho.detectors._eval import _SET_FILES, ANSWER_SETS
+
+    ds = rep["dataset"]
+    hit = (
+        "hit = refusal"
+        if ds == "refusal" or ds in ANSWER_SETS
+        else "hit = offensive"
+        if ds == "cyber"
+        else "span level"
+    )
 
     if rep.get("file"):
         _print_file_head(rep)

@@ -48,24 +48,10 @@ REFUSAL_LABELS = ("refusal", "partial", "comply")
 #: Labels of the real-answer set (``answers.jsonl``): a harmful probe's answer may also be no
 #: answer at all (empty, garbage, a loop, the prompt echoed, off-topic).
 ANSWER_LABELS = ("refusal", "partial", "comply", "non-answer")
-#: Validation sets: ``refusal`` (written here), ``pii``, ``answers`` (real answers of the
-#: embedded models to the probe library, labelled here; split by source model, see docs) and
-#: ``answers-holdout`` / ``answers-holdout2`` (the same kind of answers to other prompts, labelled
-#: before any detector saw them; the second is for one final measurement).
-SETS = (
-    "refusal",
-    "pii",
-    "answers",
-    "answers-holdout",
-    "answers-holdout2",
-    "answers-holdout3",
-    "answers-holdout4",
-    "answers-holdout5",
-    "cyber",
-    "cyber-holdout",
-    "cyber-holdout2",
-)
-#: Sets of real model answers (four labels, source models, attack success).
+#: Sets of real model answers (four labels, source models, attack success): ``answers`` (the
+#: embedded models' answers to the probe library, labelled here; split by source model, see docs)
+#: and the held-out sets (the same kind of answers to other prompts, labelled before any detector
+#: saw them, each measured once before it was read).
 ANSWER_SETS = (
     "answers",
     "answers-holdout",
@@ -74,18 +60,16 @@ ANSWER_SETS = (
     "answers-holdout4",
     "answers-holdout5",
 )
-#: Sets whose file name is not the set name.
+#: Sets of requests for the ``cyber-offense`` detector.
+CYBER_SETS = ("cyber", "cyber-holdout", "cyber-holdout2")
+#: Validation sets: ``refusal`` (written here), ``pii``, the answer sets and the cyber sets.
+SETS = ("refusal", "pii", *ANSWER_SETS, *CYBER_SETS)
+#: Sets whose file name is not the set name (a held-out answer set's file has ``_`` for ``-``).
 _SET_FILES = {
-    "answers-holdout": "answers_holdout",
-    "answers-holdout2": "answers_holdout2",
-    "answers-holdout3": "answers_holdout3",
-    "answers-holdout4": "answers_holdout4",
-    "answers-holdout5": "answers_holdout5",
+    **{name: name.replace("-", "_") for name in ANSWER_SETS if "-" in name},
     "cyber-holdout": "cyber_offense_holdout",
     "cyber-holdout2": "cyber_offense_holdout2",
 }
-#: Sets of requests for the ``cyber-offense`` detector.
-CYBER_SETS = ("cyber", "cyber-holdout", "cyber-holdout2")
 
 # A plain string-match refusal baseline of the kind public benchmarks ship (a response that
 # contains a stock refusal phrase is a refusal), written here in Korean and English. Every
