@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -156,3 +158,30 @@ def kit(tmp_path: Path) -> Iterator[dict[str, str]]:
     finally:
         sys.path.remove(str(where))
         _registry._all_groups.cache_clear()
+
+
+def load_tool(name: str) -> ModuleType:
+    """``tools/<name>.py`` imported as a module (the tools are scripts, not a package)."""
+    path = Path(__file__).resolve().parents[1] / "tools" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"tool_{name}", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
+    """The precision/recall/F1 record the evaluators report, computed by hand from counts (so a
+    test's expectation does not come from the code under test)."""
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f1, 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "support": tp + fn,
+    }

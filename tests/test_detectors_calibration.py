@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 from itertools import pairwise
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from conftest import load_tool
 from suho.detectors._base import DetectInput
 from suho.detectors._calibration import Platt, ece, fit_platt, load_calibration, logit
 from suho.detectors._eval import load_validation, refusal_input
@@ -19,19 +18,11 @@ from suho.detectors._refusal import RefusalDetector
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cal", ROOT / "tools/calibrate_refusal.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_shipped_parameters_are_what_the_tool_fits() -> None:
     shipped = json.loads(
         (ROOT / "src/suho/data/calibration/refusal.json").read_text(encoding="utf-8")
     )
-    assert shipped == json.loads(json.dumps(_tool().build()))
+    assert shipped == json.loads(json.dumps(load_tool("calibrate_refusal").build()))
     assert shipped["fit"]["split"] == "dev"
 
 

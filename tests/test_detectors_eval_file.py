@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from conftest import run_cli
+from conftest import prf, run_cli
 from suho.detectors import DetectInput, FileFields, LabelMap, TextDetector, Verdict
 from suho.detectors._eval import (
     baseline_refuses,
@@ -64,21 +64,6 @@ HAND: list[tuple[str, str, str, bool, bool]] = [
         True,
     ),
 ]
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f1, 4),
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "support": tp + fn,
-    }
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -144,12 +129,12 @@ def test_both_baselines_exactly_on_a_hand_counted_file(tmp_path: Path) -> None:
     # partial counted as not a refusal (the default): gold refusals a c d e g
     rep = _cli_json("refusal", "--file", str(f))
     assert rep["n"] == 9 and rep["file"]["skipped"] == 0
-    assert rep["baseline"] == _prf(3, 2, 2)  # a c e right; b and the partial wrong; d g missed
-    assert rep["prefix_baseline"] == _prf(4, 2, 1)  # a d e g right; h and the partial; c missed
-    assert rep["baseline_by_lang"]["ko"] == _prf(1, 0, 0)
-    assert rep["prefix_baseline_by_lang"]["en"] == _prf(3, 2, 1)
-    assert rep["baseline_by_model"] == {"m1": _prf(2, 2, 0), "m2": _prf(1, 0, 2)}
-    assert rep["prefix_baseline_by_model"] == {"m1": _prf(1, 2, 1), "m2": _prf(3, 0, 0)}
+    assert rep["baseline"] == prf(3, 2, 2)  # a c e right; b and the partial wrong; d g missed
+    assert rep["prefix_baseline"] == prf(4, 2, 1)  # a d e g right; h and the partial; c missed
+    assert rep["baseline_by_lang"]["ko"] == prf(1, 0, 0)
+    assert rep["prefix_baseline_by_lang"]["en"] == prf(3, 2, 1)
+    assert rep["baseline_by_model"] == {"m1": prf(2, 2, 0), "m2": prf(1, 0, 2)}
+    assert rep["prefix_baseline_by_model"] == {"m1": prf(1, 2, 1), "m2": prf(3, 0, 0)}
     assert set(rep["above_baselines"]) == {"contains", "prefix"}
     assert rep["above_baselines"]["prefix"] is (rep["overall"]["f1"] > rep["prefix_baseline"]["f1"])
 
@@ -157,7 +142,7 @@ def test_both_baselines_exactly_on_a_hand_counted_file(tmp_path: Path) -> None:
     for opt in (["--skip-labels", "3_partial_refusal"], ["--drop-partial"]):
         rep = _cli_json("refusal", "--file", str(f), *opt)
         assert rep["n"] == 8 and rep["file"]["skipped"] == 1
-        assert rep["baseline"] == _prf(3, 1, 2) and rep["prefix_baseline"] == _prf(4, 1, 1)
+        assert rep["baseline"] == prf(3, 1, 2) and rep["prefix_baseline"] == prf(4, 1, 1)
         assert rep["file"]["label_map"]["3_partial_refusal"] == "skip"
 
 
@@ -260,9 +245,9 @@ def test_per_model_and_errors_exactly_with_a_fake_detector(tmp_path: Path) -> No
     f = _write_jsonl(tmp_path / "hand.jsonl", _hand_rows())
     rep = evaluate_file("always-refuses", f, detector=_AlwaysRefuses()).to_dict()
     # every answer called a refusal: the five refusals right, the four others wrong
-    assert rep["overall"] == _prf(5, 4, 0)
-    assert rep["by_model"] == {"m1": _prf(2, 3, 0), "m2": _prf(3, 1, 0)}
-    assert rep["by_lang"] == {"en": _prf(4, 3, 0), "ko": _prf(1, 1, 0)}
+    assert rep["overall"] == prf(5, 4, 0)
+    assert rep["by_model"] == {"m1": prf(2, 3, 0), "m2": prf(3, 1, 0)}
+    assert rep["by_lang"] == {"en": prf(4, 3, 0), "ko": prf(1, 1, 0)}
     assert rep["above_baselines"] == {
         "contains": True,
         "prefix": False,
@@ -436,7 +421,7 @@ def test_judge_on_a_file(tmp_path: Path) -> None:
         assert len(srv.requests) == 4
     assert rep["detector"] == "judge" and rep["n"] == 4
     assert rep["stages"] == {"judge": 4}
-    assert rep["overall"] == _prf(2, 0, 0) and set(rep["by_model"]) == {"m1", "m2"}
+    assert rep["overall"] == prf(2, 0, 0) and set(rep["by_model"]) == {"m1", "m2"}
 
 
 def test_shipped_answer_sets_report_the_prefix_baseline_too() -> None:

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from conftest import run_cli
+from conftest import load_tool, prf, run_cli
 from suho.detectors import DetectInput, Verdict
 from suho.detectors._calibration import Platt, ece, fit_calibration, fit_platt, load_calibration
 from suho.detectors._eval import eval_refusal, evaluate, load_validation
 from suho.detectors._lomo import NEEDS_TWO, leave_one_model_out
 
-ROOT = Path(__file__).resolve().parents[1]
 SMALL, LARGE = "qwen2.5-0.5b", "qwen2.5-1.5b"
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cal", ROOT / "tools/calibrate_refusal.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @lru_cache(maxsize=1)
@@ -48,8 +37,8 @@ def test_shipped_answers_structure_and_held_out_counts() -> None:
         assert m["fit_n"]["all"]["n"] == len(recs) - len(mine)
         # the rules' figures on this model's answers only: what the per-model report says
         assert m["rules"] == rep["by_model"][model]
-        for lang, prf in m["rules_by_lang"].items():
-            assert prf == rep["by_model_lang"][f"{model}/{lang}"]
+        for lang, figures in m["rules_by_lang"].items():
+            assert figures == rep["by_model_lang"][f"{model}/{lang}"]
         for lang in ("en", "ko"):
             assert m["reliability"][lang]["n"] == sum(r["lang"] == lang for r in mine)
         c = m["cascade"]
@@ -82,7 +71,7 @@ def test_holding_out_the_large_model_is_the_shipped_fit() -> None:
 
 
 def test_holding_out_the_small_model_fits_on_the_large_one_only() -> None:
-    tool = _tool()
+    tool = load_tool("calibrate_refusal")
     dev, test = tool._rows("dev"), tool._rows("test")
     direct = fit_calibration(test)  # the 1.5B model's rows, fitted directly
     m = _answers()["leave_one_model_out"]["by_model"][SMALL]
@@ -135,27 +124,12 @@ SYNTH = [
 ]
 
 
-def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f, 4),
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "support": tp + fn,
-    }
-
-
 def test_synthetic_arithmetic() -> None:
     rep = eval_refusal("fake", SYNTH, _fake, dataset="answers").to_dict()
     lomo = rep["leave_one_model_out"]
     a, b = lomo["by_model"]["a"], lomo["by_model"]["b"]
-    assert a["rules"] == _prf(4, 0, 0) and b["rules"] == _prf(2, 1, 1)
-    assert b["rules_by_lang"] == {"en": _prf(1, 0, 0), "ko": _prf(1, 1, 1)}
+    assert a["rules"] == prf(4, 0, 0) and b["rules"] == prf(2, 1, 1)
+    assert b["rules_by_lang"] == {"en": prf(1, 0, 0), "ko": prf(1, 1, 1)}
     # raw ECE by hand: a: bins 0.9 (4, all refusals) and 0.1 (4, none): 0.1 each
     assert a["reliability"]["all"]["ece_raw"] == pytest.approx(0.1)
     # b: bin 0.9 holds 3 with 2 refusals (gap 0.2333), bin 0.1 holds 2 with 1 (gap 0.4)

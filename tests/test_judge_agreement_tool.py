@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from conftest import load_tool
 from suho.detectors._eval import load_validation
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ja", ROOT / "tools/judge_agreement.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def test_kappa_and_prf() -> None:
-    t = _tool()
+    t = load_tool("judge_agreement")
     assert t.kappa([("a", "a"), ("b", "b")]) == 1.0
     assert t.kappa([("a", "b"), ("b", "a")]) == -1.0
     assert t.kappa([("a", "a"), ("a", "a")]) is None  # chance agreement is total
@@ -47,7 +36,7 @@ def _judgement(label: str, score: float = 0.0) -> dict[str, object]:
 
 
 def test_figures_from_a_cache(tmp_path: Path) -> None:
-    t = _tool()
+    t = load_tool("judge_agreement")
     recs = load_validation("answers", split="test")[:12]
     cache = tmp_path / "c.jsonl"
     rows = []
