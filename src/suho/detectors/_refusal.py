@@ -583,9 +583,6 @@ def _quote_ranges(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTE.finditer(text) if (m.end() - m.start()) < 0.85 * n]
 
 
-_WHOLE = re.compile(r"(?s).+")  # one window: the whole text
-
-
 def _first_decline(
     text: str, has_hangul: bool | None = None, has_latin: bool | None = None
 ) -> re.Match[str] | None:
@@ -602,7 +599,7 @@ def _first_decline(
     if has_latin:
         # (the English search skips the inside of words on its own - see _EN_DECLINE - so one pass
         # over the whole text is faster than windows around core words)
-        m = _scan(text, _WHOLE, (_EN_DECLINE,), 0, 0, quotes)
+        m = _scan(text, None, (_EN_DECLINE,), 0, 0, quotes)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
         if best is None:
@@ -612,18 +609,22 @@ def _first_decline(
 
 def _scan(
     text: str,
-    core: re.Pattern[str],
+    core: re.Pattern[str] | None,
     patterns: tuple[re.Pattern[str], ...],
     before: int,
     after: int,
     quotes: list[tuple[int, int]],
 ) -> re.Match[str] | None:
+    """The earliest acceptable match of ``patterns`` in windows around the matches of ``core``
+    (``before`` / ``after`` characters on either side), or in the whole text when ``core`` is
+    None."""
     best: re.Match[str] | None = None
     n = len(text)
     done = -1  # windows are merged: never search the same stretch twice
-    for c in core.finditer(text):
-        lo = max(c.start() - before, done, 0)
-        hi = min(c.end() + after, n)
+    spans = ((c.start(), c.end()) for c in core.finditer(text)) if core is not None else ((0, n),)
+    for start, end in spans:
+        lo = max(start - before, done, 0)
+        hi = min(end + after, n)
         if best is not None and lo > best.start():
             break
         if hi <= lo:
